@@ -1,0 +1,10 @@
+"""Local development: the embedded SQLite database, console e-mail, debug on."""
+
+from .base import *  # noqa: F401,F403
+
+DEBUG = True
+SECRET_KEY = "dev-only-not-secret-3f9c1e7a2b"  # noqa: S105 - development only
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405

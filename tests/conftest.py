@@ -1,0 +1,14 @@
+"""Shared fixtures. Factories live in ``tests/factories.py``."""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+LAWS_DIR: Path = settings.SHARED_DIR / "laws"
+CONTENT_DIR: Path = settings.SHARED_DIR / "content"
+
+
+@pytest.fixture
+def laws_dir() -> Path:
+    return LAWS_DIR
