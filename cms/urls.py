@@ -10,6 +10,8 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("laws/", include("cms.laws.urls")),
+    path("me/", include("cms.people.urls")),
 ]
 
 if settings.DEBUG:

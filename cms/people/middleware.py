@@ -3,7 +3,7 @@
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from .selectors import user_requires_mfa, user_has_mfa
+from .mfa import user_has_mfa, user_requires_mfa
 
 # Paths a staff user without MFA may still reach: the MFA set-up pages, logout, static files.
 ALLOWED_PREFIXES = ("/accounts/", "/static/", "/media/", "/i18n/", "/verify/")

@@ -1,0 +1,77 @@
+"""The law library: a law, its versions (one per amendment) and each version's articles."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Law(models.Model):
+    """A law or regulation across all its versions, e.g. 中华人民共和国行政复议法."""
+
+    key = models.SlugField(_("标识"), max_length=100, unique=True)
+    title = models.CharField(_("名称"), max_length=200)
+    short_title = models.CharField(
+        _("简称"), max_length=100, db_index=True, help_text=_("如“行政许可法”，用于法条引用。")
+    )
+    category = models.CharField(_("类别"), max_length=32)
+    first_adopted = models.DateField(_("通过日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("法律法规")
+        verbose_name_plural = _("法律法规")
+        ordering = ["category", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class LawVersion(models.Model):
+    """One version of a law as amended on ``version_date``. The newest is the current one."""
+
+    law = models.ForeignKey(Law, verbose_name=_("法律法规"), on_delete=models.CASCADE, related_name="versions")
+    version_date = models.DateField(_("版本日期"))
+    source_file = models.CharField(_("来源文件"), max_length=200)
+    history = models.TextField(_("制定修改情况"), blank=True)
+    is_current = models.BooleanField(_("现行版本"), default=False)
+    imported_at = models.DateTimeField(_("导入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("法律版本")
+        verbose_name_plural = _("法律版本")
+        ordering = ["law", "-version_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["law", "version_date"], name="laws_version_unique_date"),
+            models.UniqueConstraint(
+                fields=["law"], condition=models.Q(is_current=True), name="laws_one_current_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.law.title}（{self.version_date:%Y-%m-%d}）"
+
+
+class Article(models.Model):
+    """One article (条) of a law version, with the chapter and section it stands in."""
+
+    version = models.ForeignKey(
+        LawVersion, verbose_name=_("版本"), on_delete=models.CASCADE, related_name="articles"
+    )
+    number = models.PositiveIntegerField(_("条号"))
+    label = models.CharField(_("条名"), max_length=32, help_text=_("如“第四十二条”。"))
+    chapter = models.CharField(_("章"), max_length=200, blank=True)
+    section = models.CharField(_("节"), max_length=200, blank=True)
+    text = models.TextField(_("条文"))
+
+    class Meta:
+        verbose_name = _("法条")
+        verbose_name_plural = _("法条")
+        ordering = ["version", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "number"], name="laws_article_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version.law.short_title}{self.label}"
+
+    @property
+    def anchor(self) -> str:
+        return f"art-{self.number}"
