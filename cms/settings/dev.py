@@ -1,6 +1,11 @@
 """Local development: the embedded SQLite database, console e-mail, debug on."""
 
+import os
+
 from .base import *  # noqa: F401,F403
+
+if os.environ.get("SQLITE_PATH"):
+    DATABASES["default"]["NAME"] = os.environ["SQLITE_PATH"]  # noqa: F405
 
 DEBUG = True
 SECRET_KEY = "dev-only-not-secret-3f9c1e7a2b"  # noqa: S105 - development only
