@@ -187,3 +187,14 @@ class RoleAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.scope}"
+
+
+# Wagtail permissions are granted to Django groups; each staff role maps to one group, whose
+# name is fixed (not translated) so that permissions set up once keep working in any language.
+ROLE_GROUPS = {
+    Role.COURSE_AUTHOR: "课程作者",
+    Role.COURSE_REVIEWER: "课程审核员",
+    Role.EXAM_ADMIN: "考试管理员",
+    Role.HR: "人事专员",
+    Role.LEGAL_AFFAIRS: "法制审核员",
+}
