@@ -1,0 +1,67 @@
+"""The neutral form every question format parses into and exports from.
+
+Parsers never touch the database: they turn a file into ``ParsedQuestion``s (plus what they
+skipped and what is wrong, each with its position in the file), and the import service
+validates citations, topics and duplicates before anything is written.
+"""
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+QuestionKind = Literal["single", "multiple", "true_false"]
+
+
+@dataclass
+class ParsedOption:
+    text: str
+    correct: bool
+    # Moodle weights: 1.0 for a fully correct option; 0.5 for ~%50%; negatives for penalties.
+    fraction: float = 0.0
+
+
+@dataclass
+class ParsedQuestion:
+    position: str  # where it stands in the file, in words: "第 12 行", "第 3 题"
+    kind: QuestionKind
+    stem: str  # plain text or sanitised HTML
+    options: list[ParsedOption] = field(default_factory=list)  # empty for true/false
+    answer_true: bool | None = None  # true/false questions only
+    explanation: str = ""
+    difficulty: int | None = None  # 1–5
+    topic: str = ""  # topic name or category path ("宪法" or "法律知识/宪法")
+    citations: str = ""  # raw citation text, resolved later against the law library
+    name: str = ""
+
+
+@dataclass
+class SkippedQuestion:
+    position: str
+    reason: str
+
+
+@dataclass
+class FormatError:
+    position: str
+    message: str
+
+
+@dataclass
+class ParseResult:
+    questions: list[ParsedQuestion] = field(default_factory=list)
+    skipped: list[SkippedQuestion] = field(default_factory=list)
+    errors: list[FormatError] = field(default_factory=list)
+
+
+@dataclass
+class ExportQuestion:
+    """What exporters need of one question version (built by the exam app's selectors)."""
+
+    kind: QuestionKind
+    stem: str
+    options: list[ParsedOption]
+    answer_true: bool | None
+    explanation: str
+    difficulty: int
+    topic: str  # topic path, e.g. "宪法" or "行政法/行政许可"
+    citations: str  # canonical citation text, several separated by "；"
+    name: str = ""

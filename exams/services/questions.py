@@ -1,0 +1,428 @@
+"""Writes to the question bank: create, edit (versioning), retire, move, import, amendments."""
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from wagtail.log_actions import log
+
+from cms.laws.alignment import article_counterpart, versions_align
+from cms.laws.citations import CitationError, citations_resolve
+from cms.laws.models import Article, LawVersion
+
+from ..formats.base import ParsedOption, ParsedQuestion
+from ..formats.detect import parse_questions_file
+from ..formats.html import html_to_text, sanitize_html
+from ..models import (
+    AmendmentFlag,
+    Citation,
+    Question,
+    QuestionKind,
+    QuestionStatus,
+    QuestionVersion,
+    Topic,
+)
+
+ERR_NO_TOPIC = "未指定知识点：请在文件中填写知识点，或在导入时选择一个知识点。"
+ERR_UNKNOWN_TOPIC = "知识点“{topic}”不存在。"
+ERR_DUPLICATE_EXISTING = "与题库中知识点“{topic}”下的第 {pk} 号试题题干相同（重复）。"
+ERR_DUPLICATE_IN_FILE = "与本文件{other}的试题题干相同（重复）。"
+ERR_NO_CITATION = "缺少法条引用：每道题至少引用一条法条。"
+ERR_CITATION = "法条引用无法解析：{reason}"
+ERR_CORRECT_COUNT = "题型与正确选项数量不符。"
+
+
+def normalize_stem(stem: str) -> str:
+    """Text used to find duplicates: no markup, no whitespace, no trailing punctuation."""
+    text = html_to_text(stem)
+    text = re.sub(r"[\s\u3000]+", "", text)
+    return text.rstrip("。？?.（）() ")[:255]
+
+
+def topic_by_path(path: str, *, create: bool = False) -> Topic | None:
+    """Find a topic by its name or "a/b/c" path; with create=True make the missing nodes."""
+    names = [p.strip() for p in path.replace("›", "/").split("/") if p.strip()]
+    if not names:
+        return None
+    if len(names) == 1 and not create:
+        return Topic.objects.filter(name=names[0]).order_by("depth").first()
+    node = None
+    for name in names:
+        children = Topic.get_root_nodes() if node is None else node.get_children()
+        found = children.filter(name=name).first()
+        if found is None:
+            if not create:
+                return None
+            found = Topic.add_root(name=name) if node is None else node.add_child(name=name)
+        node = found
+    return node
+
+
+def _options_json(kind: str, options: Sequence[ParsedOption], answer_true: bool | None) -> list[dict]:
+    if kind == QuestionKind.TRUE_FALSE:
+        return [
+            {"id": 1, "text": "对", "correct": bool(answer_true)},
+            {"id": 2, "text": "错", "correct": not answer_true},
+        ]
+    return [
+        {"id": i, "text": sanitize_html(o.text), "correct": bool(o.correct)}
+        for i, o in enumerate(options, start=1)
+    ]
+
+
+def _version_create(
+    *, question: Question, number: int, kind: str, stem: str, options: list[dict],
+    explanation: str, difficulty: int, articles: Sequence[Article], actor=None,
+) -> QuestionVersion:
+    stem = sanitize_html(stem)
+    version = QuestionVersion(
+        question=question, number=number, kind=kind, stem=stem, stem_text=html_to_text(stem),
+        stem_key=normalize_stem(stem),
+        options=options, explanation=sanitize_html(explanation), difficulty=difficulty,
+        created_by=actor,
+    )
+    version.full_clean(exclude=["question"])
+    version.save()
+    Citation.objects.bulk_create(
+        Citation(version=version, article=a, position=i) for i, a in enumerate(articles)
+    )
+    return version
+
+
+@transaction.atomic
+def question_create(
+    *, topic: Topic, kind: str, stem: str, options: Sequence[ParsedOption] = (),
+    answer_true: bool | None = None, explanation: str = "", difficulty: int = 3,
+    articles: Sequence[Article], actor=None, status: str = QuestionStatus.ACTIVE,
+) -> Question:
+    question = Question.objects.create(topic=topic, status=status, created_by=actor)
+    version = _version_create(
+        question=question, number=1, kind=kind, stem=stem,
+        options=_options_json(kind, options, answer_true), explanation=explanation,
+        difficulty=difficulty, articles=articles, actor=actor,
+    )
+    question.current_version = version
+    question.save(update_fields=["current_version"])
+    question_check_citations(question=question)
+    return question
+
+
+@transaction.atomic
+def question_update(
+    *, question: Question, kind: str, stem: str, options: Sequence[ParsedOption] = (),
+    answer_true: bool | None = None, explanation: str = "", difficulty: int = 3,
+    articles: Sequence[Article], topic: Topic | None = None, actor=None,
+) -> QuestionVersion:
+    """Edit a question. A version an attempt has used is never changed: a new one is made."""
+    question = Question.objects.select_for_update().get(pk=question.pk)
+    current = question.current_version
+    before = _snapshot(current)
+    fields = dict(
+        kind=kind, stem=stem, options=_options_json(kind, options, answer_true),
+        explanation=explanation, difficulty=difficulty, articles=articles, actor=actor,
+    )
+    if current is None or current.locked:
+        number = (current.number + 1) if current else 1
+        version = _version_create(question=question, number=number, **fields)
+        question.current_version = version
+    else:
+        version = current
+        version.citations.all().delete()
+        stem = sanitize_html(stem)
+        version.kind, version.stem, version.stem_text = kind, stem, html_to_text(stem)
+        version.stem_key = normalize_stem(stem)
+        version.options = fields["options"]
+        version.explanation = sanitize_html(explanation)
+        version.difficulty = difficulty
+        version.created_by = actor
+        version.full_clean()
+        version.save()
+        Citation.objects.bulk_create(
+            Citation(version=version, article=a, position=i) for i, a in enumerate(articles)
+        )
+    if topic is not None:
+        question.topic = topic
+    question.save()
+    log(instance=question, action="exams.question.edit", user=actor,
+        data={"before": before, "after": _snapshot(version)})
+    return version
+
+
+def _snapshot(version: QuestionVersion | None) -> dict:
+    if version is None:
+        return {}
+    return {
+        "version": version.number, "kind": version.kind, "stem": version.stem_text,
+        "options": version.options, "explanation": version.explanation,
+        "difficulty": version.difficulty,
+        "citations": [str(c.article) for c in version.citations.select_related("article__version__law")],
+    }
+
+
+@transaction.atomic
+def questions_retire(*, questions: Iterable[Question], actor=None) -> int:
+    count = 0
+    for question in Question.objects.select_for_update().filter(pk__in=[q.pk for q in questions]):
+        if question.status == QuestionStatus.RETIRED:
+            continue
+        before = question.status
+        question.status = QuestionStatus.RETIRED
+        question.save(update_fields=["status", "updated_at"])
+        log(instance=question, action="exams.question.retire", user=actor,
+            data={"before": before, "after": question.status})
+        count += 1
+    return count
+
+
+@transaction.atomic
+def questions_move(*, questions: Iterable[Question], topic: Topic, actor=None) -> int:
+    count = 0
+    for question in Question.objects.select_for_update().filter(pk__in=[q.pk for q in questions]):
+        if question.topic_id == topic.pk:
+            continue
+        before = question.topic.name
+        question.topic = topic
+        question.save(update_fields=["topic", "updated_at"])
+        log(instance=question, action="exams.question.move", user=actor,
+            data={"before": before, "after": topic.name})
+        count += 1
+    return count
+
+
+# --- Amendments ------------------------------------------------------------------------------
+
+
+def question_check_citations(
+    *, question: Question, alignments: dict[tuple[int, int], list] | None = None
+) -> int:
+    """Flag a question whose cited article is no longer the law as it stands now.
+
+    A citation of an old version's article is fine when the current version has the same text
+    under the same number (the citation is moved to the current article); when the text changed,
+    moved to another number, or was removed, the question needs review. Returns the flags made.
+    """
+    version = question.current_version
+    alignments = {} if alignments is None else alignments
+    made = 0
+    for citation in version.citations.select_related("article__version__law"):
+        article = citation.article
+        if article.version.is_current:
+            continue
+        current = LawVersion.objects.get(law=article.version.law, is_current=True)
+        key = (article.version_id, current.pk)
+        if key not in alignments:  # aligning two versions is the costly part: once per pair
+            alignments[key] = versions_align(article.version, current)
+        change = article_counterpart(article, current, changes=alignments[key])
+        if change.status == "unchanged":
+            citation.article = change.new
+            citation.save(update_fields=["article"])
+            continue
+        flag_change = {
+            "moved": AmendmentFlag.Change.MOVED, "removed": AmendmentFlag.Change.REMOVED,
+        }.get(change.status, AmendmentFlag.Change.CHANGED)
+        _, created = AmendmentFlag.objects.get_or_create(
+            question=question, old_article=article, resolved_at=None,
+            defaults={"suggested_article": change.new, "change": flag_change},
+        )
+        made += created
+    if made and question.status == QuestionStatus.ACTIVE:
+        question.status = QuestionStatus.NEEDS_REVIEW
+        question.save(update_fields=["status", "updated_at"])
+        log(instance=question, action="exams.question.needs_review", user=None,
+            data={"before": QuestionStatus.ACTIVE, "after": QuestionStatus.NEEDS_REVIEW})
+    return made
+
+
+@transaction.atomic
+def questions_flag_amended(*, previous: LawVersion, version: LawVersion) -> int:
+    """After a new version of a law is imported: check every question citing the old one."""
+    questions = Question.objects.filter(
+        current_version__citations__article__version=previous
+    ).distinct().select_related("current_version")
+    flagged = 0
+    alignments: dict[tuple[int, int], list] = {}
+    for question in questions:
+        if question_check_citations(question=question, alignments=alignments):
+            flagged += 1
+    return flagged
+
+
+@transaction.atomic
+def question_resolve_amendment(
+    *, question: Question, replacements: dict[int, Article | None], actor=None,
+    reactivate: bool = True,
+) -> QuestionVersion:
+    """Re-point the flagged citations (old article id -> new article, or None to drop it)
+    and reactivate the question, in one step. Makes a new version if the old one was used."""
+    question = Question.objects.select_for_update().get(pk=question.pk)
+    current = question.current_version
+    articles = []
+    for citation in current.citations.select_related("article"):
+        if citation.article_id in replacements:
+            replacement = replacements[citation.article_id]
+            if replacement is not None and replacement not in articles:
+                articles.append(replacement)
+        elif citation.article not in articles:
+            articles.append(citation.article)
+    tf = current.kind == QuestionKind.TRUE_FALSE
+    version = question_update(
+        question=question, kind=current.kind, stem=current.stem,
+        options=[ParsedOption(o["text"], o["correct"]) for o in current.options] if not tf else (),
+        answer_true=current.options[0]["correct"] if tf else None,
+        explanation=current.explanation, difficulty=current.difficulty, articles=articles,
+        actor=actor,
+    )
+    now = timezone.now()
+    question.amendment_flags.filter(resolved_at__isnull=True).update(resolved_at=now, resolved_by=actor)
+    if reactivate and question.status == QuestionStatus.NEEDS_REVIEW:
+        question.status = QuestionStatus.ACTIVE
+        question.save(update_fields=["status", "updated_at"])
+        log(instance=question, action="exams.question.reactivate", user=actor,
+            data={"before": QuestionStatus.NEEDS_REVIEW, "after": QuestionStatus.ACTIVE})
+    return version
+
+
+# --- Import ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportLine:
+    position: str
+    message: str
+
+
+@dataclass
+class QuestionImportReport:
+    format: str
+    imported: int = 0
+    skipped: list[ImportLine] = field(default_factory=list)
+    errors: list[ImportLine] = field(default_factory=list)
+    preview: list[dict] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def summary(self) -> str:
+        return f"imported {self.imported}, skipped {len(self.skipped)}, errors {len(self.errors)}"
+
+
+def questions_import(
+    *, data: bytes, filename: str, topic: Topic | None = None, actor=None, dry_run: bool = False,
+    skip_duplicates: bool = False,
+) -> QuestionImportReport:
+    """Validate the whole file; write all of it in one transaction, or nothing.
+
+    With ``skip_duplicates`` a question already in its topic is listed as skipped instead of
+    being an error, so that re-importing a bank that grew adds only the new questions.
+    """
+    fmt, parsed = parse_questions_file(data, filename)
+    report = QuestionImportReport(format=fmt, dry_run=dry_run)
+    report.skipped = [ImportLine(s.position, s.reason) for s in parsed.skipped]
+    report.errors = [ImportLine(e.position, e.message) for e in parsed.errors]
+    checker = _DuplicateChecker()
+    topics: dict[str, Topic | None] = {}
+    valid: list[tuple[ParsedQuestion, Topic, list[Article]]] = []
+    for q in parsed.questions:
+        errors = []
+        q_topic = topic
+        if topic is None and q.topic:
+            if q.topic not in topics:
+                topics[q.topic] = topic_by_path(q.topic)
+            q_topic = topics[q.topic]
+            if q_topic is None:
+                errors.append(ERR_UNKNOWN_TOPIC.format(topic=q.topic))
+        elif q_topic is None:
+            errors.append(ERR_NO_TOPIC)
+        articles: list[Article] = []
+        if not q.citations.strip():
+            errors.append(ERR_NO_CITATION)
+        else:
+            try:
+                articles = citations_resolve(q.citations)
+            except CitationError as exc:
+                errors.append(ERR_CITATION.format(reason=exc))
+        correct = sum(o.correct for o in q.options)
+        if (q.kind == "single" and correct != 1) or (q.kind == "multiple" and correct < 2):
+            errors.append(ERR_CORRECT_COUNT)
+        if q_topic is not None:
+            duplicate = checker.check(q_topic, normalize_stem(q.stem), q.position)
+            if duplicate and skip_duplicates and not errors:
+                report.skipped.append(ImportLine(q.position, duplicate))
+                continue
+            if duplicate:
+                errors.append(duplicate)
+        report.errors.extend(ImportLine(q.position, e) for e in errors)
+        if not errors:
+            valid.append((q, q_topic, articles))
+    report.preview = [
+        {"position": q.position, "kind": q.kind, "stem": html_to_text(q.stem)[:80],
+         "topic": t.name, "citations": "；".join(str(a) for a in arts)}
+        for q, t, arts in valid[:50]
+    ]
+    if report.errors or dry_run:
+        report.imported = 0 if report.errors else len(valid)
+        return report
+    if valid:
+        report.imported = _questions_bulk_create(valid, actor=actor)
+        log(instance=valid[0][1], action="exams.questions.import", user=actor,
+            data={"file": filename, "format": fmt, "imported": report.imported,
+                  "skipped": len(report.skipped)})
+    return report
+
+
+class _DuplicateChecker:
+    """Finds a stem already in the topic (bank or earlier in the file), one query per topic."""
+
+    def __init__(self) -> None:
+        self.bank: dict[int, dict[str, int]] = {}
+        self.file: dict[tuple[int, str], str] = {}
+
+    def check(self, topic: Topic, key: str, position: str) -> str | None:
+        if topic.pk not in self.bank:
+            self.bank[topic.pk] = dict(
+                Question.objects.filter(topic=topic).values_list("current_version__stem_key", "pk")
+            )
+        if key in self.bank[topic.pk]:
+            return ERR_DUPLICATE_EXISTING.format(topic=topic.name, pk=self.bank[topic.pk][key])
+        if (topic.pk, key) in self.file:
+            return ERR_DUPLICATE_IN_FILE.format(other=self.file[(topic.pk, key)])
+        self.file[(topic.pk, key)] = position
+        return None
+
+
+@transaction.atomic
+def _questions_bulk_create(
+    valid: list[tuple[ParsedQuestion, Topic, list[Article]]], *, actor=None
+) -> int:
+    """Insert validated questions in a few statements (a 10,000-question file stays quick)."""
+    questions = Question.objects.bulk_create(
+        Question(topic=t, status=QuestionStatus.ACTIVE, created_by=actor) for _q, t, _a in valid
+    )
+    versions = []
+    for question, (q, _t, _a) in zip(questions, valid, strict=True):
+        stem = sanitize_html(q.stem)
+        versions.append(QuestionVersion(
+            question=question, number=1, kind=q.kind, stem=stem, stem_text=html_to_text(stem),
+            stem_key=normalize_stem(stem), options=_options_json(q.kind, q.options, q.answer_true),
+            explanation=sanitize_html(q.explanation), difficulty=q.difficulty or 3,
+            created_by=actor,
+        ))
+    versions = QuestionVersion.objects.bulk_create(versions)
+    for question, version in zip(questions, versions, strict=True):
+        question.current_version = version
+    Question.objects.bulk_update(questions, ["current_version"])
+    Citation.objects.bulk_create(
+        Citation(version=version, article=article, position=i)
+        for version, (_q, _t, articles) in zip(versions, valid, strict=True)
+        for i, article in enumerate(articles)
+    )
+    outdated = {
+        question.pk
+        for question, (_q, _t, articles) in zip(questions, valid, strict=True)
+        if any(not a.version.is_current for a in articles)
+    }
+    alignments: dict[tuple[int, int], list] = {}
+    for question in Question.objects.filter(pk__in=outdated).select_related("current_version"):
+        question_check_citations(question=question, alignments=alignments)
+    return len(questions)
