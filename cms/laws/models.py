@@ -1,6 +1,7 @@
 """The law library: a law, its versions (one per amendment) and each version's articles."""
 
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -27,10 +28,15 @@ class Law(models.Model):
 class LawVersion(models.Model):
     """One version of a law as amended on ``version_date``. The newest is the current one."""
 
-    law = models.ForeignKey(Law, verbose_name=_("法律法规"), on_delete=models.CASCADE, related_name="versions")
+    law = models.ForeignKey(
+        Law, verbose_name=_("法律法规"), on_delete=models.CASCADE, related_name="versions"
+    )
     version_date = models.DateField(_("版本日期"))
     source_file = models.CharField(_("来源文件"), max_length=200)
     history = models.TextField(_("制定修改情况"), blank=True)
+    preamble = models.TextField(
+        _("序言"), blank=True, help_text=_("第一条之前的正文段落（如宪法序言），每段一行。")
+    )
     is_current = models.BooleanField(_("现行版本"), default=False)
     imported_at = models.DateTimeField(_("导入时间"), auto_now_add=True)
 
@@ -39,7 +45,9 @@ class LawVersion(models.Model):
         verbose_name_plural = _("法律版本")
         ordering = ["law", "-version_date"]
         constraints = [
-            models.UniqueConstraint(fields=["law", "version_date"], name="laws_version_unique_date"),
+            models.UniqueConstraint(
+                fields=["law", "version_date"], name="laws_version_unique_date"
+            ),
             models.UniqueConstraint(
                 fields=["law"], condition=models.Q(is_current=True), name="laws_one_current_version"
             ),
@@ -47,6 +55,12 @@ class LawVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.law.title}（{self.version_date:%Y-%m-%d}）"
+
+    def get_absolute_url(self) -> str:
+        """The dated URL: it keeps showing this text after the law is amended again."""
+        return reverse(
+            "laws:version", kwargs={"key": self.law.key, "version_date": self.version_date}
+        )
 
 
 class Article(models.Model):
@@ -71,6 +85,10 @@ class Article(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version.law.short_title}{self.label}"
+
+    def get_absolute_url(self) -> str:
+        """The article's anchor on its version's page (select_related ``version__law``)."""
+        return f"{self.version.get_absolute_url()}#{self.anchor}"
 
     @property
     def anchor(self) -> str:

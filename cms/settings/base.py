@@ -26,7 +26,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
-    "wagtail.users",
+    "cms.people.apps.PeopleUsersAppConfig",  # wagtail.users with our user viewset
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",
@@ -132,12 +132,18 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
 }
+# A reset link proves the mailbox, not the second factor: never log in on reset.
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "依法行政学法考法平台"
 MFA_RECOVERY_CODE_COUNT = 10
+# Accept the neighbouring 30-second code too: office PCs and phones drift by a few seconds.
+MFA_TOTP_TOLERANCE = 1
 
-# Wagtail's own login page hands over to allauth so that MFA applies to the admin too.
+# Wagtail's own login page hands over to allauth so that MFA applies to the admin too
+# (/admin/login/ itself redirects, see cms/urls.py); resetting passwords is allauth's job.
 WAGTAILADMIN_LOGIN_URL = "account_login"
+WAGTAIL_PASSWORD_RESET_ENABLED = False
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -164,7 +170,7 @@ STORAGES = {
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 # Spreadsheet and question-bank uploads are refused above this size, before parsing.
-UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -9,7 +9,7 @@ from django.utils import timezone
 from wagtail.log_actions import log
 
 from cms.laws.alignment import article_counterpart, versions_align
-from cms.laws.citations import CitationError, citations_resolve
+from cms.laws.citations import CitationError, CitationResolver
 from cms.laws.models import Article, LawVersion
 
 from ..formats.base import ParsedOption, ParsedQuestion
@@ -105,6 +105,7 @@ def question_create(
     )
     question.current_version = version
     question.save(update_fields=["current_version"])
+    log(instance=question, action="wagtail.create", user=actor)
     question_check_citations(question=question)
     return question
 
@@ -321,6 +322,7 @@ def questions_import(
     report.skipped = [ImportLine(s.position, s.reason) for s in parsed.skipped]
     report.errors = [ImportLine(e.position, e.message) for e in parsed.errors]
     checker = _DuplicateChecker()
+    resolver = CitationResolver()
     topics: dict[str, Topic | None] = {}
     valid: list[tuple[ParsedQuestion, Topic, list[Article]]] = []
     for q in parsed.questions:
@@ -339,7 +341,7 @@ def questions_import(
             errors.append(ERR_NO_CITATION)
         else:
             try:
-                articles = citations_resolve(q.citations)
+                articles = resolver.resolve(q.citations)
             except CitationError as exc:
                 errors.append(ERR_CITATION.format(reason=exc))
         correct = sum(o.correct for o in q.options)

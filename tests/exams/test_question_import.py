@@ -117,10 +117,12 @@ def test_dry_run_writes_nothing(law_library):
     assert Question.objects.count() == 0
 
 
-def test_spreadsheet_round_trip(law_library):
+def test_round_trip_through_every_export_format(law_library):
     questions_import(data=xlsx_bytes(GOOD_ROWS), filename="bank.xlsx")
     before = _bank()
-    for fmt, name in (("xlsx", "export.xlsx"), ("csv", "export.csv")):
+    for fmt, name in (
+        ("xlsx", "export.xlsx"), ("csv", "export.csv"), ("gift", "export.gift"), ("xml", "export.xml")
+    ):
         exported = question_bank_export(questions=Question.objects.all(), fmt=fmt)
         Question.objects.all().delete()
         report = questions_import(data=exported, filename=name)
@@ -155,3 +157,38 @@ def test_command_prints_summary_and_fails_on_errors(law_library, tmp_path: Path,
     out = capsys.readouterr().out
     assert "imported 0, skipped 0, errors 1" in out
     assert "error 第 2 行: 答案为空。" in out
+
+
+DATA = Path(__file__).parent / "formats" / "data"
+
+
+@pytest.mark.parametrize(
+    "filename, expected",
+    [
+        ("unclosed.gift", "{"),
+        ("bomb.xml", "不安全的 XML 实体"),
+        ("xxe.xml", "不安全的 XML 实体"),
+    ],
+)
+def test_broken_moodle_files_write_nothing(law_library, filename, expected):
+    report = questions_import(data=(DATA / filename).read_bytes(), filename=filename)
+    assert report.errors and report.imported == 0
+    assert any(expected in e.message for e in report.errors), report.errors
+    assert Question.objects.count() == 0
+
+
+def test_unsupported_moodle_types_are_listed_as_skipped_with_their_position(law_library):
+    gift = """// 题库
+$CATEGORY: $course$/top/行政法/行政许可
+
+// [tag:法条:行政许可法第十一条]
+::Q1:: 行政许可的设定应当遵循的原则是？ {=经济和社会发展规律 ~行政机关的便利}
+
+::Q2:: 将下列期限与事项对应 {=受理->五日 =决定->二十日}
+
+::Q3:: 行政许可法何年施行？ {#2004}
+"""
+    report = questions_import(data=gift.encode(), filename="bank.gift")
+    assert report.errors == [] and report.imported == 1
+    assert [line.position for line in report.skipped] == ["第 7 行", "第 9 行"]
+    assert "匹配" in report.skipped[0].message and "数值" in report.skipped[1].message

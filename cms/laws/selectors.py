@@ -1,0 +1,121 @@
+"""Reads of the law library for the front office (each a fixed number of queries)."""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+
+from .alignment import ArticleChange, ChangeStatus, versions_align
+from .models import Article, Law, LawVersion
+
+#: Categories in the order of the legal hierarchy; others follow alphabetically.
+CATEGORY_ORDER = ["宪法", "宪法相关法", "行政法", "行政法规", "地方性法规"]
+
+
+@dataclass
+class Section:
+    title: str
+    articles: list[Article] = field(default_factory=list)
+
+
+@dataclass
+class Chapter:
+    title: str
+    sections: list[Section] = field(default_factory=list)
+
+    @property
+    def articles(self) -> list[Article]:
+        return [article for section in self.sections for article in section.articles]
+
+
+@dataclass
+class Comparison:
+    old: LawVersion
+    new: LawVersion
+    changes: list[ArticleChange]
+    counts: dict[ChangeStatus, int]
+
+
+def laws_by_category() -> list[tuple[str, list[Law]]]:
+    """Every law with its current version (date, article count), grouped by category."""
+    laws = Law.objects.annotate(
+        article_count=Count("versions__articles", filter=Q(versions__is_current=True)),
+        version_count=Count("versions", distinct=True),
+    ).order_by("title")
+    current_dates = dict(
+        LawVersion.objects.filter(is_current=True).values_list("law_id", "version_date")
+    )
+    groups: dict[str, list[Law]] = {}
+    for law in laws:
+        law.current_date = current_dates.get(law.pk)
+        groups.setdefault(law.category, []).append(law)
+
+    def rank(category: str) -> tuple[int, str]:
+        order = (
+            CATEGORY_ORDER.index(category) if category in CATEGORY_ORDER else len(CATEGORY_ORDER)
+        )
+        return order, category
+
+    return [(category, groups[category]) for category in sorted(groups, key=rank)]
+
+
+def law_version_get(*, key: str, version_date: datetime.date | None = None) -> LawVersion | None:
+    """The named version of a law, or its current version; ``None`` if there is none."""
+    versions = LawVersion.objects.select_related("law").filter(law__key=key)
+    if version_date is None:
+        return versions.filter(is_current=True).first()
+    return versions.filter(version_date=version_date).first()
+
+
+def law_versions(law: Law) -> list[LawVersion]:
+    """All versions of a law, newest first."""
+    return list(law.versions.order_by("-version_date"))
+
+
+def version_chapters(version: LawVersion) -> list[Chapter]:
+    """The version's articles grouped by chapter and section, in order (one query)."""
+    chapters: list[Chapter] = []
+    for article in version.articles.order_by("number"):
+        article.version = version  # saves a query per get_absolute_url()
+        if not chapters or chapters[-1].title != article.chapter:
+            chapters.append(Chapter(article.chapter))
+        chapter = chapters[-1]
+        if not chapter.sections or chapter.sections[-1].title != article.section:
+            chapter.sections.append(Section(article.section))
+        chapter.sections[-1].articles.append(article)
+    return chapters
+
+
+def articles_search(*, query: str, all_versions: bool = False) -> QuerySet[Article]:
+    """Articles whose text contains every whitespace-separated term of ``query``."""
+    terms = search_terms(query)
+    if not terms:
+        return Article.objects.none()
+    articles = Article.objects.select_related("version__law")
+    if not all_versions:
+        articles = articles.filter(version__is_current=True)
+    for term in terms:
+        articles = articles.filter(text__icontains=term)
+    return articles.order_by(
+        "version__law__category", "version__law__title", "-version__version_date", "number"
+    )
+
+
+def search_terms(query: str) -> list[str]:
+    """Distinct terms of a search query, longest first (so highlighting prefers them)."""
+    return sorted(set((query or "").split()), key=len, reverse=True)[:10]
+
+
+def versions_compare(*, law: Law, old: LawVersion, new: LawVersion) -> Comparison:
+    """The article-by-article comparison of two versions with a count per status."""
+    changes = versions_align(old, new)
+    for change in changes:
+        for article, version in ((change.old, old), (change.new, new)):
+            if article is not None:
+                article.version = version
+    counted = Counter(change.status for change in changes)
+    counts = {status: counted.get(status, 0) for status in ChangeStatus}
+    return Comparison(old=old, new=new, changes=changes, counts=counts)

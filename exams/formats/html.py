@@ -1,0 +1,78 @@
+"""Sanitising HTML from outside (Moodle XML, GIFT ``[html]``) and turning it into plain text.
+
+Question text from another system is untrusted: only simple formatting survives, without any
+attribute, so no script, style, event handler or ``javascript:`` link can reach a candidate.
+"""
+
+import html
+import re
+
+import nh3
+
+ALLOWED_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "sub", "sup", "ul", "ol", "li", "span"}
+# Dropped together with their content (the text of a script is not question text).
+DROPPED_WITH_CONTENT = {"script", "style", "template", "noscript", "iframe", "object", "title"}
+
+_TAG = re.compile(r"<[A-Za-z!/][^>]*>")
+_BLOCK_END = re.compile(r"<br\s*/?>|</(?:p|li|div|h[1-6]|tr)\s*>", re.IGNORECASE)
+_SPACES = re.compile(r"[ \t\r\f\v\u3000]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+
+# Moodle's text formats, as GIFT writes them ("[html]") and as Moodle XML writes them.
+TEXT_FORMATS = {
+    "html": "html",
+    "moodle": "moodle",
+    "moodle_auto_format": "moodle",
+    "plain": "plain",
+    "plain_text": "plain",
+    "markdown": "markdown",
+    "wiki_like": "plain",
+}
+
+
+def sanitize_html(value: str) -> str:
+    """Keep simple formatting only; text without markup or entities is returned unchanged."""
+    if "<" not in value and "&" not in value:
+        return value
+    return nh3.clean(
+        value,
+        tags=ALLOWED_TAGS,
+        clean_content_tags=DROPPED_WITH_CONTENT,
+        attributes={"*": set()},  # also clears the default generic "title" and "lang"
+        strip_comments=True,
+        link_rel=None,
+    )
+
+
+def looks_like_html(value: str) -> bool:
+    """True when the text carries markup (exporters pick Moodle's html format by this)."""
+    return bool(_TAG.search(value))
+
+
+def html_to_text(value: str) -> str:
+    """Plain text of an HTML fragment, for comparing stems and for previews."""
+    if "<" not in value and "&" not in value:
+        return value.strip()
+    text = _BLOCK_END.sub("\n", value)
+    text = nh3.clean(text, tags=set(), clean_content_tags=DROPPED_WITH_CONTENT)
+    text = html.unescape(text)
+    text = _SPACES.sub(" ", text)
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    return _BLANK_LINES.sub("\n", text).strip()
+
+
+def rich_text_from_moodle(value: str, text_format: str) -> str:
+    """Text of one Moodle field as we store it: sanitised HTML if markup survives, else plain.
+
+    Moodle's html format without any tag is just text with entities, so it becomes plain text;
+    Moodle's own auto-format renders tags and turns line breaks into ``<br>``; plain text and
+    markdown are kept as they are (markdown is not rendered).
+    """
+    value = value.strip()
+    kind = TEXT_FORMATS.get(text_format, "html")
+    if kind == "html":
+        cleaned = sanitize_html(value).strip()
+        return cleaned if looks_like_html(cleaned) else html.unescape(cleaned)
+    if kind == "moodle" and looks_like_html(value):
+        return sanitize_html(value.replace("\r\n", "\n").replace("\n", "<br>")).strip()
+    return value
