@@ -1,26 +1,46 @@
-"""Staff roles must have a second factor before they may use any staff page."""
+"""Staff roles must have a second factor before they may use the Wagtail admin.
 
-from django.shortcuts import redirect
+Front-office staff pages (HR, legal affairs) are guarded per view by
+``cms.people.decorators.staff_required``; this middleware covers the whole admin, whose
+views we do not write ourselves.
+"""
+
 from django.urls import reverse
 
-from .mfa import user_has_mfa, user_requires_mfa
+from .mfa import (
+    forget_reached_destination,
+    redirect_to_mfa_setup,
+    user_has_mfa,
+    user_requires_mfa,
+)
 
-# Paths a staff user without MFA may still reach: the MFA set-up pages, logout, static files.
-ALLOWED_PREFIXES = ("/accounts/", "/static/", "/media/", "/i18n/", "/verify/")
+# Admin views a staff member without TOTP may still use.
+ADMIN_URL_NAMES_WITHOUT_MFA = frozenset({"wagtailadmin_logout"})
 
 
 class StaffMfaRequiredMiddleware:
+    """Redirect staff without TOTP from the admin to TOTP activation.
+
+    The check runs in ``process_view``, i.e. after every middleware's request phase, so the
+    session and the message store are available whatever the order in ``MIDDLEWARE``.
+    """
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
-        if (
-            user is not None
-            and user.is_authenticated
-            and request.path.startswith("/admin/")
-            and user_requires_mfa(user)
-            and not user_has_mfa(user)
-        ):
-            return redirect(reverse("mfa_activate_totp") + "?next=" + request.path)
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        forget_reached_destination(request)
+        if not request.path.startswith(reverse("wagtailadmin_home")):
+            return None
+        match = request.resolver_match
+        if match is not None and match.url_name in ADMIN_URL_NAMES_WITHOUT_MFA:
+            return None
+        if user_requires_mfa(user) and not user_has_mfa(user):
+            return redirect_to_mfa_setup(request)
+        return None

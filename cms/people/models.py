@@ -80,7 +80,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("工号"),
         max_length=32,
         unique=True,
-        validators=[RegexValidator(r"^[A-Za-z0-9_-]+$", _("工号只能包含字母、数字、下划线和连字符。"))],
+        validators=[
+            RegexValidator(r"^[A-Za-z0-9_-]+$", _("工号只能包含字母、数字、下划线和连字符。"))
+        ],
     )
     name = models.CharField(_("姓名"), max_length=64)
     email = models.EmailField(_("电子邮箱"), blank=True)

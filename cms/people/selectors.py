@@ -1,1 +1,130 @@
-"""Reads about people, units and roles. Every staff view asks these what it may show."""
+"""Reads about people, units and roles. Every staff view asks these what it may show.
+
+Scope is the union of the subtrees of a user's staff role assignments. Subtrees are read
+from treebeard's materialised path (``path__startswith``), so each question costs a fixed
+number of queries however deep or wide the tree is.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from .models import OrgUnit, Role, RoleAssignment, User
+
+# A learner "role" never widens what a person may see of others.
+STAFF_ROLES = frozenset(r for r in Role if r != Role.LEARNER)
+
+
+def _scope_paths(user, role: Role | None) -> list[str]:
+    """The paths of the scope units of the user's staff assignments (of ``role`` if given)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    assignments = RoleAssignment.objects.filter(user=user)
+    if role is not None:
+        if role == Role.LEARNER:
+            return []
+        assignments = assignments.filter(role=role)
+    else:
+        assignments = assignments.filter(role__in=STAFF_ROLES)
+    paths = sorted(set(assignments.values_list("scope__path", flat=True)))
+    # Drop paths inside another one: a nested assignment adds nothing to the union.
+    kept: list[str] = []
+    for path in paths:
+        if not any(path.startswith(k) for k in kept):
+            kept.append(path)
+    return kept
+
+
+def _subtree_q(paths: list[str], prefix: str = "") -> Q:
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= Q(**{f"{prefix}path__startswith": path})
+    return q
+
+
+def units_visible_to(user, *, role: Role | None = None) -> QuerySet[OrgUnit]:
+    """The org units the user may act on: all for superusers, none for plain learners."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return OrgUnit.objects.all()
+    paths = _scope_paths(user, role)
+    if not paths:
+        return OrgUnit.objects.none()
+    return OrgUnit.objects.filter(_subtree_q(paths))
+
+
+def people_visible_to(user, *, role: Role | None = None) -> QuerySet[User]:
+    """People whose unit lies within the user's scope (superusers: everyone)."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return User.objects.all()
+    paths = _scope_paths(user, role)
+    if not paths:
+        return User.objects.none()
+    return User.objects.filter(_subtree_q(paths, prefix="org_unit__"))
+
+
+def user_can_see_person(user, person: User, *, role: Role | None = None) -> bool:
+    """Whether ``person`` lies within the user's scope (one query for the person's unit)."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return True
+    if person.org_unit_id is None:
+        return False
+    unit_path = OrgUnit.objects.filter(pk=person.org_unit_id).values_list("path", flat=True)
+    unit_path = unit_path.first()
+    return unit_path is not None and any(unit_path.startswith(p) for p in _scope_paths(user, role))
+
+
+def user_roles(user) -> set[Role]:
+    """The roles the user holds anywhere (learner included if assigned)."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    values = RoleAssignment.objects.filter(user=user).values_list("role", flat=True).distinct()
+    return {Role(v) for v in values}
+
+
+def user_has_role(user, role: Role, *, unit: OrgUnit | None = None) -> bool:
+    """Whether the user holds ``role`` (over ``unit``, i.e. at that unit or an ancestor)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    assignments = RoleAssignment.objects.filter(user=user, role=role)
+    if unit is None:
+        return assignments.exists()
+    # The scope must be the unit itself or one of its ancestors: a prefix of its path.
+    prefixes = [unit.path[:i] for i in range(OrgUnit.steplen, len(unit.path) + 1, OrgUnit.steplen)]
+    return assignments.filter(scope__path__in=prefixes).exists()
+
+
+def unit_ancestor_names(units: list[OrgUnit]) -> dict[str, str]:
+    """Map each unit's path to its full name path ("杭州市 / 西湖区 / 司法局"), in one query."""
+    needed: set[str] = set()
+    for unit in units:
+        needed.update(
+            unit.path[:i] for i in range(OrgUnit.steplen, len(unit.path) + 1, OrgUnit.steplen)
+        )
+    names = dict(OrgUnit.objects.filter(path__in=needed).values_list("path", "name"))
+    result = {}
+    for unit in units:
+        parts = [
+            names.get(unit.path[:i], "")
+            for i in range(OrgUnit.steplen, len(unit.path) + 1, OrgUnit.steplen)
+        ]
+        result[unit.path] = " / ".join(p for p in parts if p)
+    return result
+
+
+def role_assignments_visible_to(user) -> QuerySet[RoleAssignment]:
+    """Assignments whose scope lies within the user's scope (superusers: all)."""
+    qs = RoleAssignment.objects.select_related("user", "scope")
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return qs
+    paths = _scope_paths(user, None)
+    if not paths:
+        return qs.none()
+    return qs.filter(_subtree_q(paths, prefix="scope__"))
+
+
+def roles_assignable_by(user) -> list[Role]:
+    """A scoped staff member may hand on only the staff roles they hold themselves."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return list(Role)
+    held = user_roles(user)
+    return [r for r in Role if r in held and r in STAFF_ROLES]

@@ -1,0 +1,189 @@
+"""Back-office forms for people, units, role assignments and the roster upload.
+
+The choices a form offers come from the selectors, so a scoped staff member can only pick
+units and people within their own subtree.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.users.forms import UserCreationForm, UserEditForm
+
+from .models import OrgUnit, Role, RoleAssignment, User
+from .roster import FILE_TOO_LARGE, FILE_UNSUPPORTED, national_id_error
+from .selectors import people_visible_to, roles_assignable_by, units_visible_to
+from .services import SCOPE_OUTSIDE_YOURS
+
+PARENT_REQUIRED = _("请选择上级单位。")
+PASSWORD_OPTIONAL_HELP = _("可留空：本人可通过电子邮箱重设密码后登录。")
+
+PERSON_FIELDS = [
+    "employee_number",
+    "name",
+    "org_unit",
+    "rank",
+    "is_leading_cadre",
+    "is_enforcement_officer",
+    "email",
+    "phone",
+    "national_id",
+]
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    """Units shown with their depth, so a long list still reads as a tree."""
+
+    def label_from_instance(self, obj: OrgUnit) -> str:
+        return "\u3000" * (obj.depth - 1) + f"{obj.name}（{obj.code}）"
+
+
+class PersonFormMixin:
+    """Wagtail's user form without first/last name, with our fields, scoped to the editor."""
+
+    def _setup_person_fields(self, for_user) -> None:
+        self.fields["email"].required = False
+        self.fields["org_unit"] = UnitChoiceField(
+            queryset=OrgUnit.objects.order_by("path"),
+            label=User._meta.get_field("org_unit").verbose_name,
+            required=bool(for_user and not for_user.is_superuser),
+        )
+        if for_user is not None and not for_user.is_superuser:
+            self.fields["org_unit"].queryset = units_visible_to(for_user).order_by("path")
+            # Roles come from role assignments (scoped); only superusers manage raw groups.
+            for name in ("is_superuser", "groups"):
+                self.fields.pop(name, None)
+
+    @property
+    def account_fields(self) -> list:
+        """The person's own fields, in the order the admin form shows them."""
+        order = [*PERSON_FIELDS, "is_active", "password1", "password2"]
+        return [self[name] for name in order if name in self.fields]
+
+    @property
+    def admin_fields(self) -> list:
+        return [self[name] for name in ("is_superuser", "groups") if name in self.fields]
+
+    def clean_national_id(self) -> str:
+        value = (self.cleaned_data.get("national_id") or "").strip().upper()
+        if value and (reason := national_id_error(value)):
+            raise ValidationError(reason)
+        return value
+
+
+class PersonCreationForm(PersonFormMixin, UserCreationForm):
+    first_name = None
+    last_name = None
+    # New people choose their own password through the reset e-mail.
+    password_required = False
+
+    def __init__(self, *args, for_user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._setup_person_fields(for_user)
+        if "password1" in self.fields:
+            self.fields["password1"].help_text = PASSWORD_OPTIONAL_HELP
+
+    def save(self, commit: bool = True) -> User:
+        user = super().save(commit=False)
+        if not self.cleaned_data.get("password1"):
+            user.set_unusable_password()
+        if commit:
+            user.save()
+            self.save_m2m()
+        return user
+
+    class Meta(UserCreationForm.Meta):
+        fields = [*PERSON_FIELDS, "is_superuser", "groups"]
+
+
+class PersonEditForm(PersonFormMixin, UserEditForm):
+    first_name = None
+    last_name = None
+
+    def __init__(self, *args, for_user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._setup_person_fields(for_user)
+
+    class Meta(UserEditForm.Meta):
+        fields = [*PERSON_FIELDS, "is_active", "is_superuser", "groups"]
+
+
+class OrgUnitCreateForm(WagtailAdminModelForm):
+    """A new unit is always placed under a parent the editor may manage."""
+
+    parent = UnitChoiceField(queryset=OrgUnit.objects.none(), label=_("上级单位"), required=False)
+
+    class Meta:
+        model = OrgUnit
+        fields = ["name", "code", "kind", "area_code"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = self.for_user
+        self.fields["parent"].queryset = units_visible_to(user).order_by("path")
+        if not user.is_superuser:
+            self.fields["parent"].required = True
+            self.fields["parent"].error_messages["required"] = PARENT_REQUIRED
+        else:
+            self.fields["parent"].help_text = _("留空则作为顶级单位（如“市”）。")
+        self.order_fields(["parent", "name", "code", "kind", "area_code"])
+
+
+class OrgUnitEditForm(WagtailAdminModelForm):
+    class Meta:
+        model = OrgUnit
+        fields = ["name", "code", "kind", "area_code"]
+
+
+class RoleAssignmentForm(WagtailAdminModelForm):
+    class Meta:
+        model = RoleAssignment
+        fields = ["user", "role", "scope"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = self.for_user
+        self.fields["user"].queryset = people_visible_to(user).select_related("org_unit")
+        self.fields["scope"] = UnitChoiceField(
+            queryset=units_visible_to(user).order_by("path"),
+            label=RoleAssignment._meta.get_field("scope").verbose_name,
+            help_text=RoleAssignment._meta.get_field("scope").help_text,
+        )
+        allowed = set(roles_assignable_by(user))
+        self.fields["role"].choices = [(r.value, r.label) for r in Role if r in allowed]
+
+    def clean(self):
+        cleaned = super().clean()
+        role, scope = cleaned.get("role"), cleaned.get("scope")
+        if (
+            role
+            and scope
+            and not units_visible_to(self.for_user, role=Role(role)).filter(pk=scope.pk).exists()
+        ):
+            self.add_error("scope", SCOPE_OUTSIDE_YOURS)
+        return cleaned
+
+
+class RosterUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("花名册文件"),
+        help_text=_("xlsx 或 csv（UTF-8）格式，第一行为表头。"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+    deactivate_missing = forms.BooleanField(
+        label=_("停用文件中未列出的人员"),
+        required=False,
+        help_text=_("对文件中出现的单位，停用其在系统中但不在文件里的人员（不会删除）。"),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.UPLOAD_MAX_BYTES
+        if upload.size > limit:
+            raise ValidationError(FILE_TOO_LARGE % {"limit": f"{limit / 1024 / 1024:g}"})
+        if not upload.name.lower().endswith((".xlsx", ".csv")):
+            raise ValidationError(FILE_UNSUPPORTED)
+        return upload
