@@ -10,11 +10,13 @@ server before the attempt is finished.
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 from wagtail.models import PreviewableMixin
 
 from cms.laws.models import Article
+from cms.people.models import OrgUnit
 
 
 class Topic(MP_Node):
@@ -185,6 +187,9 @@ class Citation(models.Model):
             models.UniqueConstraint(fields=["version", "article"], name="exams_citation_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.version} → {self.article_id}"
+
 
 class AmendmentFlag(models.Model):
     """A cited article was amended: the question waits for a reviewer before it is used again."""
@@ -224,3 +229,264 @@ class AmendmentFlag(models.Model):
                 name="exams_one_open_flag_per_citation",
             )
         ]
+
+    # --- Papers and sittings ---------------------------------------------------------------
+
+    def __str__(self) -> str:
+        return f"#{self.question_id} {self.get_change_display()}"
+
+
+class Blueprint(models.Model):
+    """What a paper consists of: sections of so many questions of a type from some topics."""
+
+    name = models.CharField(_("名称"), max_length=200)
+    description = models.TextField(_("说明"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("组卷规则")
+        verbose_name_plural = _("组卷规则")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BlueprintSection(models.Model):
+    blueprint = models.ForeignKey(Blueprint, on_delete=models.CASCADE, related_name="sections")
+    sort_order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    title = models.CharField(_("部分名称"), max_length=100)
+    topics = models.ManyToManyField(Topic, verbose_name=_("知识点"), help_text=_("含下级知识点。"))
+    kind = models.CharField(_("题型"), max_length=16, choices=QuestionKind.choices)
+    count = models.PositiveSmallIntegerField(_("题量"), validators=[MinValueValidator(1)])
+    points = models.DecimalField(_("每题分值"), max_digits=5, decimal_places=2)
+    difficulty_min = models.PositiveSmallIntegerField(
+        _("最低难度"), default=1, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    difficulty_max = models.PositiveSmallIntegerField(
+        _("最高难度"), default=5, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    min_score = models.DecimalField(
+        _("本部分最低分"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("如执法资格考试的公共法律知识与专业法律知识须分别达到的分数。"),
+    )
+
+    class Meta:
+        verbose_name = _("组卷部分")
+        verbose_name_plural = _("组卷部分")
+        ordering = ["blueprint", "sort_order", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.title}（{self.get_kind_display()} × {self.count}）"
+
+
+class ExamKind(models.TextChoices):
+    PRE_APPOINTMENT = "pre_appointment", _("任前法律知识考试")
+    ANNUAL_ROTATION = "annual_rotation", _("执法人员年度轮训考试")
+    ANNUAL_LAW = "annual_law", _("年度学法考试")
+    QUALIFICATION = "qualification", _("执法资格考试")
+    MOCK = "mock", _("模拟考试")
+
+
+class ScoringRule(models.TextChoices):
+    ALL_OR_NOTHING = "all_or_nothing", _("全部选对才得分")
+    PARTIAL = "partial", _("少选得一半分，错选不得分")
+
+
+class ResultRelease(models.TextChoices):
+    IMMEDIATELY = "immediately", _("交卷后立即公布")
+    AT_CLOSE = "at_close", _("考试结束后公布")
+    MANUAL = "manual", _("由管理员公布")
+
+
+class ReviewPolicy(models.TextChoices):
+    NONE = "none", _("不提供回顾")
+    SCORE_ONLY = "score_only", _("仅显示成绩")
+    FULL_AFTER_CLOSE = "full_after_close", _("考试结束后显示作答、答案与解析")
+
+
+class ExamSession(models.Model):
+    """One scheduled exam: a window, a duration, a blueprint and the rules of the sitting."""
+
+    title = models.CharField(_("考试名称"), max_length=200)
+    kind = models.CharField(_("考试类别"), max_length=32, choices=ExamKind.choices)
+    blueprint = models.ForeignKey(
+        Blueprint, verbose_name=_("组卷规则"), on_delete=models.PROTECT, related_name="sessions"
+    )
+    opens_at = models.DateTimeField(_("开考时间"))
+    closes_at = models.DateTimeField(_("截止时间"))
+    duration_minutes = models.PositiveIntegerField(
+        _("答题时长（分钟）"), validators=[MinValueValidator(1)]
+    )
+    attempts_allowed = models.PositiveSmallIntegerField(
+        _("可考次数"), default=1, validators=[MinValueValidator(1)]
+    )
+    pass_mark = models.DecimalField(_("合格分数线"), max_digits=5, decimal_places=2, default=60)
+    scoring = models.CharField(
+        _("多选题计分"),
+        max_length=16,
+        choices=ScoringRule.choices,
+        default=ScoringRule.ALL_OR_NOTHING,
+    )
+    result_release = models.CharField(
+        _("成绩公布"),
+        max_length=16,
+        choices=ResultRelease.choices,
+        default=ResultRelease.IMMEDIATELY,
+    )
+    results_released_at = models.DateTimeField(_("成绩公布时间"), null=True, blank=True)
+    review_policy = models.CharField(
+        _("考后回顾"), max_length=20, choices=ReviewPolicy.choices, default=ReviewPolicy.SCORE_ONLY
+    )
+    instructions = models.TextField(_("考试须知"), blank=True)
+    # Eligibility by rule: everyone in the unit's subtree, optionally only cadres / officers.
+    eligible_unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("适用单位（含下级）"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    only_leading_cadres = models.BooleanField(_("仅领导干部"), default=False)
+    only_enforcement_officers = models.BooleanField(_("仅行政执法人员"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("考试场次")
+        verbose_name_plural = _("考试场次")
+        ordering = ["-opens_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=models.F("opens_at")), name="exams_session_window"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Candidate(models.Model):
+    """A person on a session's candidate list, with their accommodations."""
+
+    session = models.ForeignKey(ExamSession, on_delete=models.CASCADE, related_name="candidates")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("考生"),
+        on_delete=models.CASCADE,
+        related_name="exam_candidacies",
+    )
+    listed = models.BooleanField(
+        _("在考生名单中"), default=True, help_text=_("否：仅记录按规则参考者的特殊安排。")
+    )
+    extra_minutes = models.PositiveIntegerField(_("延长时间（分钟）"), default=0)
+    extra_attempts = models.PositiveSmallIntegerField(_("增加次数"), default=0)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("考生")
+        verbose_name_plural = _("考生")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user"], name="exams_candidate_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} · {self.user_id}"
+
+
+class AttemptStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("作答中")
+    SUBMITTED = "submitted", _("已交卷")
+    EXPIRED = "expired", _("超时自动交卷")
+    VOIDED = "voided", _("成绩作废")
+
+
+class Attempt(models.Model):
+    session = models.ForeignKey(
+        ExamSession, verbose_name=_("考试场次"), on_delete=models.PROTECT, related_name="attempts"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("考生"),
+        on_delete=models.PROTECT,
+        related_name="exam_attempts",
+    )
+    number = models.PositiveSmallIntegerField(_("第几次"))
+    status = models.CharField(
+        _("状态"),
+        max_length=16,
+        choices=AttemptStatus.choices,
+        default=AttemptStatus.IN_PROGRESS,
+        db_index=True,
+    )
+    seed = models.BigIntegerField(_("组卷随机种子"))
+    started_at = models.DateTimeField(_("开始时间"))
+    deadline = models.DateTimeField(_("截止时间"))
+    finished_at = models.DateTimeField(_("交卷时间"), null=True, blank=True)
+    score = models.DecimalField(_("成绩"), max_digits=6, decimal_places=2, null=True, blank=True)
+    passed = models.BooleanField(_("合格"), null=True)
+    breakdown = models.JSONField(_("分项成绩"), default=dict, blank=True)
+    blocking = models.BooleanField(
+        _("阻断任用"), default=False, help_text=_("任前考试第二次不合格：记录为不得任用。")
+    )
+
+    class Meta:
+        verbose_name = _("答卷")
+        verbose_name_plural = _("答卷")
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "user"],
+                condition=Q(status="in_progress"),
+                name="exams_one_attempt_in_progress",
+            ),
+            models.UniqueConstraint(
+                fields=["session", "user", "number"], name="exams_attempt_unique_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session} · {self.user} · #{self.number}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status != AttemptStatus.IN_PROGRESS
+
+
+class AttemptSlot(models.Model):
+    """One question of one attempt's paper, pinned to a version and an option order."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="slots")
+    position = models.PositiveSmallIntegerField(_("题号"))
+    section = models.PositiveSmallIntegerField(_("部分"), default=0)
+    question_version = models.ForeignKey(
+        QuestionVersion, on_delete=models.PROTECT, related_name="+"
+    )
+    option_order = models.JSONField(_("选项顺序"), default=list)
+    option_count = models.PositiveSmallIntegerField(_("选项数"))
+    points = models.DecimalField(_("分值"), max_digits=5, decimal_places=2)
+    selected = models.JSONField(_("作答"), default=list, blank=True)
+    seq = models.PositiveIntegerField(_("保存序号"), default=0)
+    saved_at = models.DateTimeField(_("保存时间"), null=True, blank=True)
+    flagged = models.BooleanField(_("标记"), default=False)
+    earned = models.DecimalField(_("得分"), max_digits=5, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("答题")
+        verbose_name_plural = _("答题")
+        ordering = ["attempt", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attempt", "position"], name="exams_slot_unique_position"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id} #{self.position}"

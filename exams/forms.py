@@ -1,0 +1,309 @@
+"""Admin forms of the question bank.
+
+The question form edits a question and the content of its current version in one page. It
+never writes: the admin views pass ``service_kwargs()`` to ``question_create`` /
+``question_update`` (which decide whether a new version is needed), and ``save(commit=False)``
+only attaches an unsaved version for the live preview.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
+
+from cms.laws.citations import CitationError, citation_format, citations_resolve
+from cms.laws.models import Article
+
+from .formats.base import ParsedOption
+from .formats.html import html_to_text, sanitize_html
+from .formats.spreadsheet import FALSE_WORDS, OPTION_LETTERS, TRUE_WORDS
+from .models import Question, QuestionKind, QuestionStatus, QuestionVersion, Topic
+from .selectors import topic_paths
+
+OPTION_FIELDS = [f"option_{letter.lower()}" for letter in OPTION_LETTERS]
+
+ERR_OPTION_GAP = _("选项%(letter)s为空，但其后还有选项；选项须从 A 开始连续填写。")
+ERR_TOO_FEW_OPTIONS = _("选择题至少需要 2 个选项。")
+ERR_TF_OPTIONS = _("判断题不填写选项（选项固定为“对”“错”）。")
+ERR_TF_ANSWER = _("判断题的答案应为“对”或“错”。")
+ERR_ANSWER_LETTERS = _("答案应由已填写选项的字母组成，如“B”或“ACD”。")
+ERR_SINGLE_ANSWER = _("单选题只能有一个正确答案。")
+ERR_MULTI_ANSWER = _("多选题至少需要两个正确答案。")
+ERR_OPEN_FLAGS = _("该试题所引法条已修改，须先完成修法复核才能启用。")
+
+
+def _topic_choices(field: forms.ModelChoiceField) -> None:
+    """Topics in tree order, labelled with their full paths ("行政法/行政许可")."""
+    paths = topic_paths()
+    field.queryset = Topic.objects.order_by("path")
+    field.label_from_instance = lambda topic: paths.get(topic.pk, topic.name)
+
+
+def _option_field(letter: str) -> forms.CharField:
+    return forms.CharField(label=_("选项") + letter, required=False, max_length=1000)
+
+
+class QuestionForm(WagtailAdminModelForm):
+    kind = forms.ChoiceField(label=_("题型"), choices=QuestionKind.choices)
+    stem = forms.CharField(label=_("题干"), widget=forms.Textarea(attrs={"rows": 4}))
+    answer = forms.CharField(
+        label=_("答案"),
+        max_length=8,
+        help_text=_("选择题填写正确选项的字母，如“B”或“ACD”；判断题填写“对”或“错”。"),
+    )
+    explanation = forms.CharField(
+        label=_("解析"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    difficulty = forms.TypedChoiceField(
+        label=_("难度"),
+        coerce=int,
+        initial=3,
+        choices=[(n, str(n)) for n in range(1, 6)],
+        help_text=_("1 最易，5 最难。"),
+    )
+    option_a = _option_field("A")
+    option_b = _option_field("B")
+    option_c = _option_field("C")
+    option_d = _option_field("D")
+    option_e = _option_field("E")
+    option_f = _option_field("F")
+    option_g = _option_field("G")
+    option_h = _option_field("H")
+    citations = forms.CharField(
+        label=_("引用法条"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("如“行政许可法第四十二条；行政处罚法第三十三条”，多条用分号分隔。"),
+    )
+
+    class Meta:
+        model = Question
+        fields = ["topic", "status"]
+        defer_required_on_fields = ["topic", "answer", "citations"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _topic_choices(self.fields["topic"])
+        self.fields["status"].choices = self._status_choices()
+        version = self.instance.current_version if self.instance.pk else None
+        if version is not None and not self.is_bound:
+            self.initial.update(self._initial_from(version))
+
+    def _status_choices(self) -> list[tuple[str, str]]:
+        """ "待复核" is set by law amendments and left only through the amendment review."""
+        allowed = {QuestionStatus.DRAFT, QuestionStatus.ACTIVE}
+        if self.instance.pk:
+            allowed |= {QuestionStatus.RETIRED, self.instance.status}
+        return [(value, label) for value, label in QuestionStatus.choices if value in allowed]
+
+    def clean_status(self) -> str:
+        status = self.cleaned_data["status"]
+        if (
+            status == QuestionStatus.ACTIVE
+            and self.instance.pk
+            and self.instance.amendment_flags.filter(resolved_at__isnull=True).exists()
+        ):
+            raise forms.ValidationError(ERR_OPEN_FLAGS)
+        return status
+
+    @staticmethod
+    def _initial_from(version: QuestionVersion) -> dict:
+        initial = {
+            "kind": version.kind,
+            "stem": version.stem,
+            "explanation": version.explanation,
+            "difficulty": version.difficulty,
+            "citations": "；".join(
+                citation_format(c.article)
+                for c in version.citations.select_related("article__version__law")
+            ),
+        }
+        if version.kind == QuestionKind.TRUE_FALSE:
+            initial["answer"] = "对" if version.options and version.options[0]["correct"] else "错"
+        else:
+            for name, option in zip(OPTION_FIELDS, version.options, strict=False):
+                initial[name] = option["text"]
+            initial["answer"] = "".join(
+                OPTION_LETTERS[i] for i, o in enumerate(version.options) if o["correct"]
+            )
+        return initial
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("kind")
+        answer = "".join((cleaned.get("answer") or "").upper().split()).replace(",", "")
+        texts = [cleaned.get(name, "").strip() for name in OPTION_FIELDS]
+        if kind == QuestionKind.TRUE_FALSE:
+            if any(texts):
+                self.add_error(OPTION_FIELDS[0], ERR_TF_OPTIONS)
+            if answer and answer not in TRUE_WORDS | FALSE_WORDS:
+                self.add_error("answer", ERR_TF_ANSWER)
+            cleaned["answer_true"] = answer in TRUE_WORDS
+            cleaned["option_texts"] = []
+        elif kind:
+            last = max((i for i, text in enumerate(texts) if text), default=-1)
+            for i in range(last):
+                if not texts[i]:
+                    self.add_error(OPTION_FIELDS[i], ERR_OPTION_GAP % {"letter": OPTION_LETTERS[i]})
+            if last < 1:
+                self.add_error(OPTION_FIELDS[0], ERR_TOO_FEW_OPTIONS)
+            letters = set(answer)
+            if answer and not letters <= set(OPTION_LETTERS[: last + 1]):
+                self.add_error("answer", ERR_ANSWER_LETTERS)
+            elif kind == QuestionKind.SINGLE and len(letters) > 1:
+                self.add_error("answer", ERR_SINGLE_ANSWER)
+            elif kind == QuestionKind.MULTIPLE and answer and len(letters) < 2:
+                self.add_error("answer", ERR_MULTI_ANSWER)
+            cleaned["option_texts"] = texts[: last + 1]
+            cleaned["correct_letters"] = letters
+        return cleaned
+
+    def clean_citations(self) -> str:
+        text = self.cleaned_data.get("citations", "").strip()
+        self.articles: list[Article] = []
+        if text:
+            try:
+                self.articles = citations_resolve(text)
+            except CitationError as exc:
+                raise forms.ValidationError(exc.errors) from exc
+        return text
+
+    def _options(self) -> list[ParsedOption]:
+        letters = self.cleaned_data.get("correct_letters", set())
+        return [
+            ParsedOption(text=text, correct=OPTION_LETTERS[i] in letters)
+            for i, text in enumerate(self.cleaned_data.get("option_texts", []))
+        ]
+
+    def service_kwargs(self) -> dict:
+        """The version content, as ``question_create`` / ``question_update`` take it."""
+        tf = self.cleaned_data["kind"] == QuestionKind.TRUE_FALSE
+        return {
+            "kind": self.cleaned_data["kind"],
+            "stem": self.cleaned_data["stem"],
+            "options": [] if tf else self._options(),
+            "answer_true": self.cleaned_data.get("answer_true") if tf else None,
+            "explanation": self.cleaned_data.get("explanation", ""),
+            "difficulty": self.cleaned_data.get("difficulty") or 3,
+            "articles": getattr(self, "articles", []),
+        }
+
+    def preview_version(self) -> QuestionVersion:
+        """An unsaved version holding exactly what is in the form (for the preview only)."""
+        kind = self.cleaned_data.get("kind") or QuestionKind.SINGLE
+        if kind == QuestionKind.TRUE_FALSE:
+            answer_true = bool(self.cleaned_data.get("answer_true"))
+            options = [
+                {"id": 1, "text": "对", "correct": answer_true},
+                {"id": 2, "text": "错", "correct": not answer_true},
+            ]
+        else:
+            options = [
+                {"id": i, "text": sanitize_html(o.text), "correct": o.correct}
+                for i, o in enumerate(self._options(), start=1)
+            ]
+        stem = sanitize_html(self.cleaned_data.get("stem", ""))
+        version = QuestionVersion(
+            kind=kind,
+            stem=stem,
+            stem_text=html_to_text(stem),
+            options=options,
+            explanation=sanitize_html(self.cleaned_data.get("explanation", "")),
+            difficulty=self.cleaned_data.get("difficulty") or 3,
+        )
+        version.preview_articles = getattr(self, "articles", [])
+        return version
+
+    def save(self, commit: bool = True) -> Question:
+        """Only ``commit=False`` (the preview): the views save through the services."""
+        if commit:
+            raise NotImplementedError("Questions are saved with question_create/question_update.")
+        instance = super().save(commit=False)
+        instance.preview_version = self.preview_version()
+        return instance
+
+
+class QuestionMoveForm(forms.Form):
+    topic = forms.ModelChoiceField(label=_("移动到知识点"), queryset=Topic.objects.none())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _topic_choices(self.fields["topic"])
+
+
+class TopicForm(WagtailAdminModelForm):
+    """Name plus, for a new topic, where it goes in the tree."""
+
+    parent = forms.ModelChoiceField(
+        label=_("上级知识点"),
+        queryset=Topic.objects.none(),
+        required=False,
+        help_text=_("留空则为一级知识点。"),
+    )
+
+    class Meta:
+        model = Topic
+        fields = ["name"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _topic_choices(self.fields["parent"])
+        if self.instance.pk:
+            del self.fields["parent"]
+
+
+class QuestionImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("试题文件"),
+        help_text=_("支持题库模板（xlsx/csv）、Moodle GIFT、Moodle XML 和 Aiken 格式。"),
+    )
+    topic = forms.ModelChoiceField(
+        label=_("知识点"),
+        queryset=Topic.objects.none(),
+        required=False,
+        help_text=_("选择后，所有试题都归入该知识点；留空则使用文件中的“知识点”列。"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _topic_choices(self.fields["topic"])
+
+
+class AmendmentReviewForm(forms.Form):
+    """One choice per open flag: an article of the law's current version, or drop the citation."""
+
+    DROP = "drop"
+
+    def __init__(self, *args, flags, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.flags = list(flags)
+        laws = {flag.old_article.version.law_id for flag in self.flags}
+        current = (
+            Article.objects.filter(version__law__in=laws, version__is_current=True)
+            .select_related("version__law")
+            .order_by("number")
+        )
+        by_law: dict[int, list[Article]] = {}
+        for article in current:
+            by_law.setdefault(article.version.law_id, []).append(article)
+        self.articles = {article.pk: article for article in current}
+        for flag in self.flags:
+            law_articles = by_law.get(flag.old_article.version.law_id, [])
+            choices = [(str(a.pk), f"{a.label} {a.text[:40]}") for a in law_articles]
+            choices.append((self.DROP, str(_("删除该引用"))))
+            self.fields[self.field_name(flag)] = forms.ChoiceField(
+                label=str(flag.old_article),
+                choices=choices,
+                initial=str(flag.suggested_article_id) if flag.suggested_article_id else self.DROP,
+            )
+
+    @staticmethod
+    def field_name(flag) -> str:
+        return f"flag_{flag.pk}"
+
+    def replacements(self) -> dict[int, Article | None]:
+        result = {}
+        for flag in self.flags:
+            value = self.cleaned_data[self.field_name(flag)]
+            result[flag.old_article_id] = None if value == self.DROP else self.articles[int(value)]
+        return result

@@ -1,0 +1,82 @@
+"""Admin registration of the question bank: the "题库" menu, its viewsets, pages and actions."""
+
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+from wagtail.snippets.models import register_snippet
+
+from . import admin_views
+from .viewsets import MENU_HOOK, QuestionViewSet, TopicViewSet
+
+register_snippet(QuestionViewSet)
+
+
+@hooks.register("register_admin_viewset")
+def register_topic_viewset():
+    return TopicViewSet("exams_topics")
+
+
+class QuestionBankMenuItem(SubmenuMenuItem):
+    """ "题库": shown when any of its items is (permission-based, see each item)."""
+
+
+class QuestionImportMenuItem(MenuItem):
+    def is_shown(self, request) -> bool:
+        return request.user.has_perm("exams.add_question")
+
+
+@hooks.register("register_admin_menu_item")
+def register_question_bank_menu():
+    return QuestionBankMenuItem(
+        _("题库"),
+        Menu(register_hook_name=MENU_HOOK),
+        name="question-bank",
+        icon_name="folder-open-inverse",
+        order=300,
+    )
+
+
+@hooks.register(MENU_HOOK)
+def register_import_menu_item():
+    return QuestionImportMenuItem(
+        _("导入试题"),
+        reverse("exams_bank_import"),
+        name="question-import",
+        icon_name="upload",
+        order=300,
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_question_bank_urls():
+    return [
+        path("exams/import/", admin_views.question_import, name="exams_bank_import"),
+        path(
+            "exams/import/template/",
+            admin_views.question_import_template,
+            name="exams_bank_import_template",
+        ),
+        path("exams/export/", admin_views.question_export, name="exams_bank_export"),
+        path(
+            "exams/amendments/<int:pk>/",
+            admin_views.question_amendments,
+            name="exams_bank_amendments",
+        ),
+    ]
+
+
+hooks.register("register_bulk_action", admin_views.RetireBulkAction)
+hooks.register("register_bulk_action", admin_views.MoveBulkAction)
+
+
+@hooks.register("register_log_actions")
+def register_question_log_actions(actions):
+    actions.register_action("exams.question.edit", _("修改试题"), _("修改了试题"))
+    actions.register_action("exams.question.retire", _("停用试题"), _("停用了试题"))
+    actions.register_action("exams.question.move", _("移动试题"), _("将试题移动到其他知识点"))
+    actions.register_action(
+        "exams.question.needs_review", _("标记待复核"), _("所引法条已修改，试题待复核")
+    )
+    actions.register_action("exams.question.reactivate", _("重新启用试题"), _("重新启用了试题"))
+    actions.register_action("exams.questions.import", _("导入试题"), _("导入了试题"))
