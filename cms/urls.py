@@ -16,6 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("laws/", include("cms.laws.urls")),
     path("me/", include("cms.people.urls")),
+    path("exams/", include("exams.urls")),
 ]
 
 if settings.DEBUG:

@@ -10,7 +10,7 @@ class ExamsConfig(AppConfig):
     def ready(self) -> None:
         from cms.laws.signals import law_version_added
 
-        from . import log_actions, signal_handlers  # noqa: F401 (log_actions registers hooks)
+        from . import signal_handlers
 
         law_version_added.connect(
             signal_handlers.flag_questions_on_amendment, dispatch_uid="exams_flag_amended"

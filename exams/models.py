@@ -471,6 +471,7 @@ class AttemptSlot(models.Model):
     )
     option_order = models.JSONField(_("选项顺序"), default=list)
     option_count = models.PositiveSmallIntegerField(_("选项数"))
+    multiple = models.BooleanField(_("多选"), default=False)
     points = models.DecimalField(_("分值"), max_digits=5, decimal_places=2)
     selected = models.JSONField(_("作答"), default=list, blank=True)
     seq = models.PositiveIntegerField(_("保存序号"), default=0)

@@ -80,3 +80,6 @@ def register_question_log_actions(actions):
     )
     actions.register_action("exams.question.reactivate", _("重新启用试题"), _("重新启用了试题"))
     actions.register_action("exams.questions.import", _("导入试题"), _("导入了试题"))
+    actions.register_action("exams.attempt.start", _("开始答卷"), _("开始了答卷"))
+    actions.register_action("exams.attempt.submit", _("交卷"), _("交卷并评分"))
+    actions.register_action("exams.attempt.expire", _("超时自动交卷"), _("答题时间已到，按已保存的作答交卷"))

@@ -32,6 +32,8 @@ class StaffMfaRequiredMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
+        if getattr(view_func, "session_free", False):
+            return None  # token-authenticated hot paths (exam autosave) never touch the session
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return None

@@ -199,3 +199,5 @@ EXAM_PASS_MARK = 60
 GRADE_BANDS = [(90, _("优秀")), (80, _("良好")), (60, _("合格")), (0, _("不合格"))]
 PRE_APPOINTMENT_VALIDITY_YEARS = 3
 CREDENTIAL_VALIDITY_YEARS = 5
+# Saves that arrive this long after an attempt's deadline are still accepted (network delay).
+EXAM_NETWORK_GRACE_SECONDS = 30

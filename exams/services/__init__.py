@@ -1,5 +1,17 @@
 """Writes of the exam app. Each public function is one state change, atomic and audited."""
 
+from .attempts import (  # noqa: F401
+    AttemptError,
+    answer_save,
+    attempt_finalize,
+    attempt_refusal,
+    attempt_start,
+    attempt_submit,
+    attempts_close_overdue,
+    blueprint_supply,
+    paper_draw,
+    slot_flag,
+)
 from .questions import (  # noqa: F401
     QuestionImportReport,
     question_check_citations,

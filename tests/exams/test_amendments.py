@@ -24,8 +24,11 @@ def _article(law_key: str, year: int, number: int) -> Article:
 
 def _question(article: Article, stem: str):
     return question_create(
-        topic=topic_by_path("依法行政与法治政府"), kind="single", stem=stem,
-        options=[ParsedOption("甲", True), ParsedOption("乙", False)], articles=[article],
+        topic=topic_by_path("依法行政与法治政府"),
+        kind="single",
+        stem=stem,
+        options=[ParsedOption("甲", True), ParsedOption("乙", False)],
+        articles=[article],
     )
 
 
@@ -78,8 +81,11 @@ def test_citing_an_old_version_that_changed_flags_at_once(law_library):
     old = _article("administrative-reconsideration-law", 2017, 9)
     assert not old.version.is_current
     question = question_create(
-        topic=topic_by_path("行政复议"), kind="true_false", stem="申请期限为知道之日起六十日内",
-        answer_true=True, articles=[old],
+        topic=topic_by_path("行政复议"),
+        kind="true_false",
+        stem="申请期限为知道之日起六十日内",
+        answer_true=True,
+        articles=[old],
     )
     question.refresh_from_db()
     assert question.status == QuestionStatus.NEEDS_REVIEW

@@ -15,15 +15,41 @@ from exams.services import questions_import, topic_by_path
 pytestmark = pytest.mark.django_db
 
 GOOD_ROWS = [
-    {"题型": "单选", "题干": "行政机关作出准予行政许可的决定，需要颁发行政许可证件的，应当自作出决定之日起几日内向申请人颁发、送达？",
-     "选项A": "五日", "选项B": "十日", "选项C": "十五日", "选项D": "二十日", "答案": "B",
-     "解析": "《行政许可法》第四十四条规定为十日。", "难度": "2", "知识点": "行政许可", "法条": "行政许可法第四十四条"},
-    {"题型": "多选", "题干": "下列属于行政处罚种类的有：",
-     "选项A": "警告、通报批评", "选项B": "罚款、没收违法所得", "选项C": "行政拘留", "选项D": "记大过",
-     "答案": "ABC", "解析": "《行政处罚法》第九条列举了处罚种类，记大过属于处分。", "难度": "3",
-     "知识点": "行政处罚", "法条": "行政处罚法第9条"},
-    {"题型": "判断", "题干": "中华人民共和国的一切权力属于人民。", "答案": "对",
-     "解析": "《宪法》第二条第一款。", "难度": "1", "知识点": "宪法", "法条": "宪法第二条"},
+    {
+        "题型": "单选",
+        "题干": "行政机关作出准予行政许可的决定，需要颁发行政许可证件的，应当自作出决定之日起几日内向申请人颁发、送达？",
+        "选项A": "五日",
+        "选项B": "十日",
+        "选项C": "十五日",
+        "选项D": "二十日",
+        "答案": "B",
+        "解析": "《行政许可法》第四十四条规定为十日。",
+        "难度": "2",
+        "知识点": "行政许可",
+        "法条": "行政许可法第四十四条",
+    },
+    {
+        "题型": "多选",
+        "题干": "下列属于行政处罚种类的有：",
+        "选项A": "警告、通报批评",
+        "选项B": "罚款、没收违法所得",
+        "选项C": "行政拘留",
+        "选项D": "记大过",
+        "答案": "ABC",
+        "解析": "《行政处罚法》第九条列举了处罚种类，记大过属于处分。",
+        "难度": "3",
+        "知识点": "行政处罚",
+        "法条": "行政处罚法第9条",
+    },
+    {
+        "题型": "判断",
+        "题干": "中华人民共和国的一切权力属于人民。",
+        "答案": "对",
+        "解析": "《宪法》第二条第一款。",
+        "难度": "1",
+        "知识点": "宪法",
+        "法条": "宪法第二条",
+    },
 ]
 
 
@@ -46,7 +72,11 @@ def test_good_file_imports_every_question_with_keys_and_citations(law_library):
     assert [o["text"] for o in single.options if o["correct"]] == ["十日"]
     assert [str(a) for a in single.articles.all()] == ["行政许可法第四十四条"]
     multiple = QuestionVersion.objects.get(kind="multiple")
-    assert [o["text"] for o in multiple.options if o["correct"]] == ["警告、通报批评", "罚款、没收违法所得", "行政拘留"]
+    assert [o["text"] for o in multiple.options if o["correct"]] == [
+        "警告、通报批评",
+        "罚款、没收违法所得",
+        "行政拘留",
+    ]
     assert multiple.articles.get().label == "第九条"
     tf = QuestionVersion.objects.get(kind="true_false")
     assert [o["text"] for o in tf.options if o["correct"]] == ["对"]
@@ -121,7 +151,10 @@ def test_round_trip_through_every_export_format(law_library):
     questions_import(data=xlsx_bytes(GOOD_ROWS), filename="bank.xlsx")
     before = _bank()
     for fmt, name in (
-        ("xlsx", "export.xlsx"), ("csv", "export.csv"), ("gift", "export.gift"), ("xml", "export.xml")
+        ("xlsx", "export.xlsx"),
+        ("csv", "export.csv"),
+        ("gift", "export.gift"),
+        ("xml", "export.xml"),
     ):
         exported = question_bank_export(questions=Question.objects.all(), fmt=fmt)
         Question.objects.all().delete()
@@ -132,8 +165,15 @@ def test_round_trip_through_every_export_format(law_library):
 
 def _bank() -> list[tuple]:
     return sorted(
-        (v.kind, v.stem, tuple((o["text"], o["correct"]) for o in v.options), v.explanation,
-         v.difficulty, v.question.topic.name, tuple(str(a) for a in v.articles.all()))
+        (
+            v.kind,
+            v.stem,
+            tuple((o["text"], o["correct"]) for o in v.options),
+            v.explanation,
+            v.difficulty,
+            v.question.topic.name,
+            tuple(str(a) for a in v.articles.all()),
+        )
         for v in QuestionVersion.objects.select_related("question__topic")
     )
 

@@ -1,0 +1,59 @@
+"""The demo loads everything the README promises, and a second run creates nothing."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from cms.courses.models import CoursePage, LessonPage
+from cms.laws.models import Article, LawVersion
+from cms.people.mfa import user_has_mfa, user_requires_mfa
+from cms.people.models import OrgUnit, Role, RoleAssignment, User
+from exams.models import Question, QuestionStatus
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+
+def test_load_demo_twice_creates_everything_once():
+    first = io.StringIO()
+    call_command("load_demo", stdout=first)
+    counts = {
+        "units": OrgUnit.objects.count(),
+        "users": User.objects.count(),
+        "roles": RoleAssignment.objects.count(),
+        "versions": LawVersion.objects.count(),
+        "articles": Article.objects.count(),
+        "courses": CoursePage.objects.count(),
+        "lessons": LessonPage.objects.count(),
+        "questions": Question.objects.count(),
+    }
+    assert OrgUnit.objects.filter(kind=OrgUnit.Kind.DISTRICT).count() >= 3
+    assert OrgUnit.objects.filter(kind=OrgUnit.Kind.DEPARTMENT).count() >= 6
+    assert counts["versions"] == 20
+    assert counts["courses"] >= 3
+    assert counts["questions"] >= 300
+    assert Question.objects.filter(status=QuestionStatus.NEEDS_REVIEW).exists()
+    for role in Role:
+        if role != Role.LEARNER:
+            assert RoleAssignment.objects.filter(role=role).exists(), role
+    for user in User.objects.all():
+        if user_requires_mfa(user):
+            assert user_has_mfa(user), user
+    output = first.getvalue()
+    assert "Demo@2026" in output and "author01" in output and "hr-xihu" in output
+
+    second = io.StringIO()
+    call_command("load_demo", stdout=second)
+    assert counts == {
+        "units": OrgUnit.objects.count(),
+        "users": User.objects.count(),
+        "roles": RoleAssignment.objects.count(),
+        "versions": LawVersion.objects.count(),
+        "articles": Article.objects.count(),
+        "courses": CoursePage.objects.count(),
+        "lessons": LessonPage.objects.count(),
+        "questions": Question.objects.count(),
+    }
+    summary = second.getvalue().split("演示数据")[1].split("演示账号")[0]
+    created_column = [line.split()[-1] for line in summary.strip().splitlines()[1:]]
+    assert created_column and set(created_column) == {"0"}

@@ -1,0 +1,44 @@
+"""Production settings: deployment values come from the environment; check --deploy is clean."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True,
+        env={**{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}, **env},
+        timeout=120,
+    )
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    result = _manage(
+        "check", "--deploy", "--fail-level", "WARNING",
+        env={
+            "DJANGO_SETTINGS_MODULE": "cms.settings.production",
+            "SECRET_KEY": "k" * 20 + "-Zq8#w!sL2vR9@pXn4$eT7^mB1&cY6*",
+            "ALLOWED_HOSTS": "fazhi.example.gov.cn,www.fazhi.example.gov.cn",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+        },
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_settings_refuse_to_start_without_secret_key(tmp_path):
+    result = _manage(
+        "check",
+        env={
+            "DJANGO_SETTINGS_MODULE": "cms.settings.production",
+            "ALLOWED_HOSTS": "fazhi.example.gov.cn",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+            "SECRET_KEY": "",
+        },
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
