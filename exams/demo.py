@@ -1,19 +1,186 @@
-"""Demo question bank: about 400 questions written from the real law texts (exams/demo_data/)."""
+"""Demo question bank and exams.
 
+About 400 questions written from the real law texts (exams/demo_data/), four sessions open now
+(the annual law exam for every civil servant, a pre-appointment exam for the leading cadres, a
+rotation exam for enforcement officers and a mock exam) and one closed rotation exam, with
+finished attempts so that results and review pages have data. Idempotent.
+"""
+
+import random
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from .services import questions_import
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from cms.people.models import OrgUnit
+
+from .models import (
+    Attempt,
+    AttemptStatus,
+    Blueprint,
+    BlueprintSection,
+    Candidate,
+    ExamKind,
+    ExamSession,
+    Question,
+    QuestionStatus,
+    ResultRelease,
+    ReviewPolicy,
+    ScoringRule,
+)
+from .services import answer_save, attempt_start, attempt_submit, questions_import, topic_by_path
+from .tokens import token_for, token_read
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo_data"
 DEMO_FILES = ["questions_part1.csv", "questions_part2.csv"]
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+DEMO_COUNTS = [
+    ("试题", lambda: Question.objects.count()),
+    (
+        "试题：待复核（修法）",
+        lambda: Question.objects.filter(status=QuestionStatus.NEEDS_REVIEW).count(),
+    ),
+    ("考试场次", lambda: ExamSession.objects.count()),
+    ("已交答卷", lambda: Attempt.objects.exclude(status=AttemptStatus.IN_PROGRESS).count()),
+]
 
 
 class DemoBankError(RuntimeError):
     pass
 
 
+@dataclass(frozen=True)
+class SectionSpec:
+    title: str
+    topics: tuple[str, ...]
+    kind: str
+    count: int
+    points: int
+
+
+ALL = ("宪法", "行政法", "公务员法", "依法行政与法治政府", "专门法律知识")
+BLUEPRINTS: dict[str, list[SectionSpec]] = {
+    "年度学法考试标准卷": [
+        SectionSpec("单项选择题", ALL, "single", 20, 2),
+        SectionSpec("多项选择题", ALL, "multiple", 10, 3),
+        SectionSpec("判断题", ALL, "true_false", 15, 2),
+    ],
+    "任前法律知识考试卷": [
+        SectionSpec("单项选择题", ("宪法", "行政法", "公务员法"), "single", 15, 3),
+        SectionSpec("多项选择题", ("宪法", "行政法", "公务员法"), "multiple", 5, 5),
+        SectionSpec("判断题", ("宪法", "行政法", "公务员法"), "true_false", 15, 2),
+    ],
+    "行政执法人员轮训考试卷": [
+        SectionSpec("单项选择题", ("行政法", "专门法律知识"), "single", 20, 2),
+        SectionSpec("多项选择题", ("行政法", "专门法律知识"), "multiple", 10, 3),
+        SectionSpec("判断题", ("行政法", "专门法律知识"), "true_false", 15, 2),
+    ],
+    "模拟练习卷": [
+        SectionSpec("单项选择题", ALL, "single", 6, 10),
+        SectionSpec("多项选择题", ALL, "multiple", 2, 10),
+        SectionSpec("判断题", ALL, "true_false", 2, 10),
+    ],
+}
+
+
+def _sessions(now: datetime) -> list[dict]:
+    """Windows relative to today, so that the demo shows open exams whenever it is loaded."""
+    today = now.astimezone(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
+    year = today.year
+
+    def day(offset: int, hour: int = 0) -> datetime:
+        return today + timedelta(days=offset, hours=hour)
+
+    return [
+        dict(
+            title=f"{year}年度全市公务员学法考试",
+            kind=ExamKind.ANNUAL_LAW,
+            blueprint="年度学法考试标准卷",
+            opens_at=day(-26),
+            closes_at=day(34, 23),
+            duration_minutes=60,
+            attempts_allowed=2,
+            review_policy=ReviewPolicy.FULL_AFTER_CLOSE,
+            result_release=ResultRelease.IMMEDIATELY,
+            instructions="本次考试共45题，满分100分，60分合格。考试时间60分钟，计时以服务器为准，"
+            "作答自动保存；网络中断时答案暂存在本机，恢复后自动提交。",
+        ),
+        dict(
+            title=f"{year}年领导干部任前法律知识考试（第四批）",
+            kind=ExamKind.PRE_APPOINTMENT,
+            blueprint="任前法律知识考试卷",
+            opens_at=day(-7),
+            closes_at=day(23, 23),
+            duration_minutes=90,
+            only_leading_cadres=True,
+            review_policy=ReviewPolicy.SCORE_ONLY,
+            instructions="拟任职领导干部须参加任前法律知识考试。一次考试不合格的可补考一次，"
+            "补考仍不合格的，记录为不得任用。",
+        ),
+        dict(
+            title=f"{year}年行政执法人员轮训考试（本期）",
+            kind=ExamKind.ANNUAL_ROTATION,
+            blueprint="行政执法人员轮训考试卷",
+            opens_at=day(-12),
+            closes_at=day(28, 23),
+            duration_minutes=60,
+            only_enforcement_officers=True,
+            scoring=ScoringRule.PARTIAL,
+            instructions="多项选择题少选得一半分，错选不得分。",
+        ),
+        dict(
+            title="依法行政知识模拟考试",
+            kind=ExamKind.MOCK,
+            blueprint="模拟练习卷",
+            opens_at=day(-60),
+            closes_at=day(365, 23),
+            duration_minutes=20,
+            attempts_allowed=10,
+            instructions="模拟考试不计入成绩，可反复练习。",
+        ),
+        dict(
+            title=f"{year}年行政执法人员轮训考试（上期）",
+            kind=ExamKind.ANNUAL_ROTATION,
+            blueprint="行政执法人员轮训考试卷",
+            opens_at=day(-180),
+            closes_at=day(-150, 23),
+            duration_minutes=60,
+            only_enforcement_officers=True,
+            review_policy=ReviewPolicy.FULL_AFTER_CLOSE,
+            scoring=ScoringRule.PARTIAL,
+        ),
+    ]
+
+
+# (employee number, session index, days after opening, share of answers right)
+FINISHED = [
+    ("E1001", 0, 2, 0.92),
+    ("E1002", 0, 3, 0.55),
+    ("E2001", 0, 5, 0.81),
+    ("E3001", 0, 6, 0.74),
+    ("E4002", 0, 4, 0.66),
+    ("E4003", 0, 8, 0.97),
+    ("E1003", 4, 3, 0.88),
+    ("E1004", 4, 4, 0.45),
+    ("E2002", 4, 2, 0.72),
+    ("E3002", 4, 6, 0.64),
+    ("E3003", 4, 9, 0.50),
+    ("E4001", 4, 5, 0.83),
+    ("E1003", 2, 1, 0.86),
+    ("E2002", 2, 2, 0.70),
+    ("E2004", 1, 1, 0.48),
+]
+
+
 def demo_load(*, stdout) -> None:
-    """Import the demo bank; questions already present are skipped, so a re-run adds nothing."""
     for name in DEMO_FILES:
         path = DEMO_DIR / name
         report = questions_import(data=path.read_bytes(), filename=name, skip_duplicates=True)
@@ -21,3 +188,76 @@ def demo_load(*, stdout) -> None:
             details = "; ".join(f"{e.position}: {e.message}" for e in report.errors[:5])
             raise DemoBankError(f"{name}: {report.summary}: {details}")
         stdout.write(f"{name}: {report.summary}\n")
+    sessions = _demo_sessions_load()
+    created = _demo_attempts_load(sessions)
+    stdout.write(f"exam sessions: {len(sessions)}, finished demo attempts created: {created}\n")
+
+
+@transaction.atomic
+def _demo_sessions_load() -> list[ExamSession]:
+    blueprints = {}
+    for name, specs in BLUEPRINTS.items():
+        blueprint, created = Blueprint.objects.get_or_create(name=name)
+        if created:
+            for order, spec in enumerate(specs):
+                section = BlueprintSection.objects.create(
+                    blueprint=blueprint,
+                    sort_order=order,
+                    title=spec.title,
+                    kind=spec.kind,
+                    count=spec.count,
+                    points=Decimal(spec.points),
+                )
+                section.topics.set([topic_by_path(t) for t in spec.topics])
+        blueprints[name] = blueprint
+    city = OrgUnit.objects.get(code="330100")
+    sessions = []
+    for spec in _sessions(timezone.now()):
+        fields = {**spec, "blueprint": blueprints[spec["blueprint"]], "eligible_unit": city}
+        session, _ = ExamSession.objects.get_or_create(title=spec["title"], defaults=fields)
+        sessions.append(session)
+    cadre = get_user_model().objects.get(employee_number="E1006")
+    Candidate.objects.get_or_create(
+        session=sessions[1],
+        user=cadre,
+        defaults={"extra_minutes": 15, "note": "视力障碍，延时15分钟"},
+    )
+    return sessions
+
+
+def _demo_attempts_load(sessions: list[ExamSession]) -> int:
+    users = {
+        u.employee_number: u
+        for u in get_user_model().objects.filter(employee_number__in={f[0] for f in FINISHED})
+    }
+    created = 0
+    for employee_number, index, days, skill in FINISHED:
+        session, user = sessions[index], users[employee_number]
+        if Attempt.objects.filter(session=session, user=user).exists():
+            continue
+        started = min(
+            session.opens_at + timedelta(days=days, hours=10), timezone.now() - timedelta(hours=1)
+        )
+        _finished_attempt(session, user, started, skill)
+        created += 1
+    return created
+
+
+def _finished_attempt(session: ExamSession, user, started: datetime, skill: float) -> Attempt:
+    """Sit the exam as a candidate would: start, save answers through the autosave service,
+    submit before the deadline."""
+    rng = random.Random(f"{user.employee_number}:{session.pk}")
+    attempt = attempt_start(session=session, user=user, now=started)
+    raw = token_for(attempt_id=attempt.pk, user_id=user.pk, deadline=attempt.deadline)
+    moment = started.timestamp() + 60
+    token = token_read(raw, now=min(moment, time.time()))
+    for slot in attempt.slots.select_related("question_version"):
+        right = slot.question_version.correct_ids
+        if rng.random() < skill:
+            chosen = right
+        else:
+            wrong = [i for i in slot.option_order if i not in right]
+            chosen = [rng.choice(wrong)] if wrong else []
+        answer_save(token=token, position=slot.position, selected=chosen, seq=1, now=moment)
+    finished = started + timedelta(minutes=rng.randint(20, session.duration_minutes - 5))
+    return attempt_submit(attempt_id=attempt.pk, user=user, now=finished)
