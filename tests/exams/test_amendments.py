@@ -39,6 +39,7 @@ def only_2015_imported(tmp_path):
     return tmp_path
 
 
+@pytest.mark.postgres
 def test_importing_the_new_version_flags_changed_moved_but_not_unchanged(only_2015_imported):
     unchanged = _question(_article("legislation-law", 2015, 1), "立法法的立法目的是什么")
     moved = _question(_article("legislation-law", 2015, 37), "法律草案公布征求意见的期限")

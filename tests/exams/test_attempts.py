@@ -138,6 +138,7 @@ def test_saves_after_deadline_and_grace_are_refused_and_the_attempt_is_finalised
     assert attempts_close_overdue() == 0
 
 
+@pytest.mark.postgres
 def test_out_of_order_saves_keep_the_newest(open_session, candidate):
     attempt = attempt_start(session=open_session, user=candidate)
     token = _token(attempt)
@@ -147,6 +148,7 @@ def test_out_of_order_saves_keep_the_newest(open_session, candidate):
     assert attempt.slots.get(position=1).selected == [3]
 
 
+@pytest.mark.postgres
 def test_double_submit_returns_one_result(open_session, candidate):
     attempt = attempt_start(session=open_session, user=candidate)
     first = attempt_submit(attempt_id=attempt.pk, user=candidate)
@@ -158,6 +160,7 @@ def test_double_submit_returns_one_result(open_session, candidate):
     assert str(error.value) == ERR_FINISHED
 
 
+@pytest.mark.postgres
 def test_options_must_belong_to_the_slot(open_session, candidate):
     attempt = attempt_start(session=open_session, user=candidate)
     single = attempt.slots.filter(multiple=False, option_count=4).first()
@@ -252,6 +255,7 @@ def test_forged_expired_or_other_attempt_tokens_are_refused(client, open_session
     assert response.status_code == 200 and response.json()["ok"] is True
 
 
+@pytest.mark.postgres
 def test_a_save_costs_at_most_two_queries(
     client, open_session, candidate, django_assert_max_num_queries
 ):

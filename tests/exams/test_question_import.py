@@ -64,6 +64,7 @@ def xlsx_bytes(rows: list[dict], columns: list[str] = COLUMNS) -> bytes:
     return buffer.getvalue()
 
 
+@pytest.mark.postgres
 def test_good_file_imports_every_question_with_keys_and_citations(law_library):
     report = questions_import(data=xlsx_bytes(GOOD_ROWS), filename="bank.xlsx")
     assert report.errors == [], report.errors
@@ -84,6 +85,7 @@ def test_good_file_imports_every_question_with_keys_and_citations(law_library):
     assert single.question.topic == topic_by_path("行政许可")
 
 
+@pytest.mark.postgres
 def test_a_bad_row_writes_nothing_and_names_the_row(law_library):
     rows = [*GOOD_ROWS, {**GOOD_ROWS[0], "题干": "另一道题", "答案": "E"}]
     report = questions_import(data=xlsx_bytes(rows), filename="bank.xlsx")
@@ -123,6 +125,7 @@ def test_file_over_the_size_limit_is_refused(law_library, settings):
     assert Question.objects.count() == 0
 
 
+@pytest.mark.postgres
 def test_same_stem_in_topic_is_a_duplicate(law_library):
     questions_import(data=xlsx_bytes(GOOD_ROWS[:1]), filename="bank.xlsx")
     again = {**GOOD_ROWS[0], "题干": GOOD_ROWS[0]["题干"].rstrip("？") + " ？"}

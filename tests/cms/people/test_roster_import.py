@@ -64,6 +64,7 @@ def test_valid_xlsx_creates_people_with_unusable_passwords(tree, tmp_path):
     assert entries.first().data["created"] == 2
 
 
+@pytest.mark.postgres
 def test_bad_row_writes_nothing_and_names_row_and_column(tree, tmp_path):
     path = write_roster(
         tmp_path / "r.xlsx",
@@ -181,6 +182,7 @@ def test_blank_lines_keep_spreadsheet_row_numbers(tree, tmp_path):
     assert [(e.row, e.column) for e in result.errors] == [(4, "姓名")]
 
 
+@pytest.mark.postgres
 def test_reimport_updates_instead_of_duplicating(tree, tmp_path):
     first = write_roster(
         tmp_path / "a.xlsx",
@@ -212,6 +214,7 @@ def test_reimport_updates_instead_of_duplicating(tree, tmp_path):
     assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
 
 
+@pytest.mark.postgres
 def test_email_may_move_between_people_in_one_file(tree, tmp_path):
     UserFactory(employee_number="XH001", email="a@example.gov.cn", org_unit=tree.city)
     UserFactory(employee_number="XH002", email="b@example.gov.cn", org_unit=tree.city)
@@ -228,6 +231,7 @@ def test_email_may_move_between_people_in_one_file(tree, tmp_path):
     assert User.objects.get(employee_number="XH002").email == "a@example.gov.cn"
 
 
+@pytest.mark.postgres
 def test_inactive_column_and_deactivate_missing(tree, tmp_path):
     sfj = tree.departments_of(tree.districts[0])[0]
     other = tree.departments_of(tree.districts[1])[0]
