@@ -27,7 +27,8 @@ def _joined(block: str, keyword: str) -> str | None:
     match = re.search(rf"^{keyword} (\"(?:[^\"\\]|\\.)*\"(?:\n\"(?:[^\"\\]|\\.)*\")*)", block, re.M)
     if not match:
         return None
-    return "".join(re.findall(r"\"((?:[^\"\\]|\\.)*)\"", match.group(1)))
+    raw = "".join(re.findall(r"\"((?:[^\"\\]|\\.)*)\"", match.group(1)))
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), raw)
 
 
 def test_every_message_has_an_english_translation():
@@ -40,8 +41,6 @@ def test_every_message_has_an_english_translation():
 def test_compiled_catalogue_matches_the_po_file():
     catalogue = gettext.GNUTranslations(MO.open("rb"))
     for msgid, msgstr, _fuzzy in _po_entries(PO.read_text(encoding="utf-8"))[:400]:
-        if "\\" in msgid:
-            continue
         assert catalogue.gettext(msgid) == msgstr, msgid
 
 
@@ -54,3 +53,12 @@ def test_chinese_by_default_and_english_on_request(client):
     page = client.get("/laws/")
     assert '<html lang="en">' in page.content.decode()
     assert "Law library" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_english_browser_still_gets_chinese_until_the_switch_is_used(client):
+    page = client.get("/laws/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="zh-CN">' in page.content.decode()
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/laws/"})
+    assert response.status_code == 302
+    assert '<html lang="en">' in client.get("/laws/").content.decode()
