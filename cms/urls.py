@@ -17,6 +17,7 @@ urlpatterns = [
     path("laws/", include("cms.laws.urls")),
     path("me/", include("cms.people.urls")),
     path("exams/", include("exams.urls")),
+    path("learning/", include("learning.urls")),
 ]
 
 if settings.DEBUG:

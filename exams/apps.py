@@ -16,3 +16,4 @@ class ExamsConfig(AppConfig):
             signal_handlers.flag_questions_on_amendment, dispatch_uid="exams_flag_amended"
         )
         post_migrate.connect(signal_handlers.ensure_default_topics, sender=self)
+        post_migrate.connect(signal_handlers.grant_exam_admin_permissions, sender=self)

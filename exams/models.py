@@ -12,6 +12,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
 from treebeard.mp_tree import MP_Node
 from wagtail.models import PreviewableMixin
 
@@ -236,8 +238,11 @@ class AmendmentFlag(models.Model):
         return f"#{self.question_id} {self.get_change_display()}"
 
 
-class Blueprint(models.Model):
-    """What a paper consists of: sections of so many questions of a type from some topics."""
+class Blueprint(ClusterableModel):
+    """What a paper consists of: sections of so many questions of a type from some topics.
+
+    A cluster, so that the admin edits a blueprint together with its sections (InlinePanel).
+    """
 
     name = models.CharField(_("名称"), max_length=200)
     description = models.TextField(_("说明"), blank=True)
@@ -253,7 +258,7 @@ class Blueprint(models.Model):
 
 
 class BlueprintSection(models.Model):
-    blueprint = models.ForeignKey(Blueprint, on_delete=models.CASCADE, related_name="sections")
+    blueprint = ParentalKey(Blueprint, on_delete=models.CASCADE, related_name="sections")
     sort_order = models.PositiveSmallIntegerField(_("顺序"), default=0)
     title = models.CharField(_("部分名称"), max_length=100)
     topics = models.ManyToManyField(Topic, verbose_name=_("知识点"), help_text=_("含下级知识点。"))
@@ -274,6 +279,9 @@ class BlueprintSection(models.Model):
         blank=True,
         help_text=_("如执法资格考试的公共法律知识与专业法律知识须分别达到的分数。"),
     )
+
+    # The admin's InlinePanel numbers the sections in the order they are arranged.
+    sort_order_field = "sort_order"
 
     class Meta:
         verbose_name = _("组卷部分")

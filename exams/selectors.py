@@ -1,13 +1,43 @@
 """Reads of the exam app: the question bank as lists, exports and review material."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.conf import settings
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cms.laws.citations import citation_format
+from cms.people.models import Role
+from cms.people.selectors import people_visible_to
 
 from .formats.base import ExportQuestion, ParsedOption
-from .models import AmendmentFlag, Citation, Question, QuestionKind, QuestionStatus, Topic
+from .models import (
+    AmendmentFlag,
+    Attempt,
+    AttemptStatus,
+    BlueprintSection,
+    Candidate,
+    Citation,
+    ExamSession,
+    Question,
+    QuestionKind,
+    QuestionStatus,
+    ResultRelease,
+    ReviewPolicy,
+    Topic,
+)
+from .services.attempts import (
+    attempt_finalize,
+    attempt_refusal,
+    attempts_allowed,
+    candidate_for,
+    refusal_for,
+)
 
 
 def topic_paths() -> dict[int, str]:
@@ -43,7 +73,10 @@ def questions_as_export(questions: Iterable[Question]) -> list[ExportQuestion]:
                 stem=version.stem,
                 options=[]
                 if true_false
-                else [ParsedOption(o["text"], o["correct"], 1.0 if o["correct"] else 0.0) for o in version.options],
+                else [
+                    ParsedOption(o["text"], o["correct"], 1.0 if o["correct"] else 0.0)
+                    for o in version.options
+                ],
                 answer_true=version.options[0]["correct"] if true_false else None,
                 explanation=version.explanation,
                 difficulty=version.difficulty,
@@ -98,3 +131,407 @@ def topics_with_counts() -> QuerySet[Topic]:
         active=Count("questions", filter=Q(questions__status=QuestionStatus.ACTIVE)),
         total=Count("questions"),
     ).order_by("path")
+
+
+# --- Candidate pages: my exams, the paper, results and review -------------------------------
+#
+# These reads decide what a candidate may see of an attempt: the paper without keys while it
+# is being sat, the score according to the session's release rule, and answers, keys and
+# explanations only under the review policy.
+
+
+@dataclass(frozen=True)
+class PaperOption:
+    id: int
+    letter: str
+    text: str
+    chosen: bool
+    key: bool | None = None  # None on the candidate's paper: keys never leave before the end
+
+
+@dataclass(frozen=True)
+class PaperQuestion:
+    position: int
+    section: int
+    section_title: str
+    kind: str
+    kind_label: str
+    multiple: bool
+    points: Decimal
+    stem: str
+    options: list[PaperOption]
+    selected: list[int]
+    seq: int
+    flagged: bool
+    earned: Decimal | None = None
+    explanation: str = ""
+    articles: list = field(default_factory=list)
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.selected)
+
+    @property
+    def correct(self) -> bool | None:
+        if self.earned is None:
+            return None
+        return self.earned >= self.points
+
+
+def _network_grace() -> timedelta:
+    return timedelta(seconds=settings.EXAM_NETWORK_GRACE_SECONDS)
+
+
+def attempt_for_candidate(attempt_id: int, user, *, now: datetime | None = None) -> Attempt:
+    """The user's own attempt (Http404 for anybody else's), finalised first if overdue.
+
+    The lazy finalisation is the one write a read does here: an attempt whose time ran out is
+    graded with what was saved the first time anyone looks at it (DESIGN §4).
+    """
+    now = now or timezone.now()
+    attempt = get_object_or_404(
+        Attempt.objects.select_related("session"), pk=attempt_id, user_id=user.pk
+    )
+    if attempt.status == AttemptStatus.IN_PROGRESS and now > attempt.deadline + _network_grace():
+        attempt = attempt_finalize(attempt=attempt, now=now)
+    return attempt
+
+
+def attempt_for_staff(attempt_id: int, user) -> Attempt:
+    """Any attempt of a person within the exam admin's scope (superusers: everyone)."""
+    people = people_visible_to(user, role=Role.EXAM_ADMIN)
+    return get_object_or_404(
+        Attempt.objects.select_related("session", "user", "user__org_unit").filter(user__in=people),
+        pk=attempt_id,
+    )
+
+
+def attempt_remaining_seconds(attempt: Attempt, *, now: datetime | None = None) -> int:
+    """Seconds until the deadline, the server's clock being the only one that counts."""
+    now = now or timezone.now()
+    return max(0, int((attempt.deadline - now).total_seconds()))
+
+
+def attempt_paper(attempt: Attempt, *, with_keys: bool = False) -> list[PaperQuestion]:
+    """The attempt's questions as the candidate saw them: pinned versions, pinned option order.
+
+    Two queries whatever the paper's length (three with keys, for the cited articles).
+    Without ``with_keys`` the result carries no key, no explanation and no citation, so that
+    a template cannot leak them by mistake.
+    """
+    slots = attempt.slots.select_related("question_version").order_by("position")
+    if with_keys:
+        slots = slots.prefetch_related(
+            Prefetch(
+                "question_version__citations",
+                queryset=Citation.objects.select_related("article__version__law"),
+            )
+        )
+    sections = list(
+        BlueprintSection.objects.filter(blueprint_id=attempt.session.blueprint_id)
+        .order_by("sort_order", "pk")
+        .values_list("title", flat=True)
+    )
+    kinds = dict(QuestionKind.choices)
+    paper = []
+    for slot in slots:
+        version = slot.question_version
+        by_id = {o["id"]: o for o in version.options}
+        chosen = set(slot.selected)
+        options = []
+        for index, option_id in enumerate(slot.option_order):
+            option = by_id[option_id]
+            options.append(
+                PaperOption(
+                    id=option_id,
+                    letter="ABCDEFGH"[index] if index < 8 else str(index + 1),
+                    text=option["text"],
+                    chosen=option_id in chosen,
+                    key=bool(option["correct"]) if with_keys else None,
+                )
+            )
+        paper.append(
+            PaperQuestion(
+                position=slot.position,
+                section=slot.section,
+                section_title=sections[slot.section] if slot.section < len(sections) else "",
+                kind=version.kind,
+                kind_label=str(kinds.get(version.kind, version.kind)),
+                multiple=slot.multiple,
+                points=slot.points,
+                stem=version.stem,
+                options=options,
+                selected=list(slot.selected),
+                seq=slot.seq,
+                flagged=slot.flagged,
+                earned=slot.earned if with_keys else None,
+                explanation=version.explanation if with_keys else "",
+                articles=[c.article for c in version.citations.all()] if with_keys else [],
+            )
+        )
+    return paper
+
+
+def attempt_unanswered(attempt: Attempt) -> list[int]:
+    """Positions of the questions without a saved answer, in one query."""
+    return [
+        position
+        for position, selected in attempt.slots.order_by("position").values_list(
+            "position", "selected"
+        )
+        if not selected
+    ]
+
+
+def result_visible(attempt: Attempt, *, now: datetime | None = None) -> bool:
+    """Whether the candidate may see the score, following the session's release rule."""
+    if not attempt.is_finished or attempt.status == AttemptStatus.VOIDED:
+        return False
+    session = attempt.session
+    now = now or timezone.now()
+    if session.result_release == ResultRelease.IMMEDIATELY:
+        return True
+    if session.result_release == ResultRelease.AT_CLOSE:
+        return now >= session.closes_at
+    return session.results_released_at is not None and session.results_released_at <= now
+
+
+def review_visible(attempt: Attempt, *, now: datetime | None = None) -> bool:
+    """Answers, keys and explanations: only under "full after close", once the session has
+    closed and the results are out (the keys would otherwise give the score away)."""
+    now = now or timezone.now()
+    return (
+        attempt.session.review_policy == ReviewPolicy.FULL_AFTER_CLOSE
+        and now >= attempt.session.closes_at
+        and result_visible(attempt, now=now)
+    )
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    title: str
+    earned: Decimal
+    possible: Decimal
+    min_score: Decimal | None = None
+
+    @property
+    def percent(self) -> int:
+        return int(self.earned * 100 / self.possible) if self.possible else 0
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    attempt: Attempt
+    visible: bool
+    review: bool
+    score: Decimal | None
+    passed: bool | None
+    earned: Decimal | None
+    possible: Decimal | None
+    topics: list[ResultRow]
+    sections: list[ResultRow]
+
+
+def attempt_result(attempt: Attempt, *, now: datetime | None = None) -> AttemptResult:
+    """The result page's figures from the stored breakdown (no query), if released."""
+    visible = result_visible(attempt, now=now)
+    if not visible:
+        return AttemptResult(attempt, False, False, None, None, None, None, [], [])
+    data = attempt.breakdown or {}
+    topics = [
+        ResultRow(name, Decimal(t["earned"]), Decimal(t["possible"]))
+        for name, t in sorted(data.get("topics", {}).items())
+    ]
+    sections = [
+        ResultRow(
+            s["title"],
+            Decimal(s["earned"]),
+            Decimal(s["possible"]),
+            Decimal(s["min_score"]) if s.get("min_score") else None,
+        )
+        for s in data.get("sections", [])
+    ]
+    return AttemptResult(
+        attempt=attempt,
+        visible=True,
+        review=review_visible(attempt, now=now),
+        score=attempt.score,
+        passed=attempt.passed,
+        earned=Decimal(data["earned"]) if "earned" in data else None,
+        possible=Decimal(data["possible"]) if "possible" in data else None,
+        topics=topics,
+        sections=sections,
+    )
+
+
+@dataclass
+class MyExam:
+    session: ExamSession
+    allowed: int
+    used: int
+    in_progress: Attempt | None
+    latest: Attempt | None
+    can_start: bool
+    score_visible: bool
+
+    @property
+    def status(self) -> str:
+        if self.in_progress is not None:
+            return _("作答中")
+        if self.latest is None:
+            return _("未参加")
+        if self.latest.status == AttemptStatus.VOIDED:
+            return _("成绩作废")
+        return _("已交卷")
+
+
+@dataclass
+class MyExams:
+    upcoming: list[MyExam]
+    open: list[MyExam]
+    finished: list[MyExam]
+
+
+def _eligible_sessions_q(user) -> Q:
+    """Sessions whose candidate list holds the user, or whose rule covers the user's unit."""
+    q = Q(candidates__user=user, candidates__listed=True) | Q(attempts__user=user)
+    unit = user.org_unit
+    if unit is not None:
+        steplen = type(unit).steplen
+        prefixes = [unit.path[: steplen * d] for d in range(1, unit.depth + 1)]
+        rule = Q(eligible_unit__path__in=prefixes)
+        if not user.is_leading_cadre:
+            rule &= Q(only_leading_cadres=False)
+        if not user.is_enforcement_officer:
+            rule &= Q(only_enforcement_officers=False)
+        q |= rule
+    return q
+
+
+def my_exams(user, *, now: datetime | None = None) -> MyExams:
+    """The sessions a person may sit (or has sat), as upcoming / open / finished.
+
+    Three queries whatever the number of sessions. "Open" holds the sessions where the
+    person still has something to do (an attempt in progress, or may start one); an open
+    session whose attempts are used up moves to "finished".
+    """
+    now = now or timezone.now()
+    if not user.is_active:
+        return MyExams([], [], [])
+    sessions = list(
+        ExamSession.objects.filter(_eligible_sessions_q(user))
+        .select_related("eligible_unit")
+        .distinct()
+        .order_by("opens_at", "pk")
+    )
+    ids = [s.pk for s in sessions]
+    candidates = {c.session_id: c for c in Candidate.objects.filter(session_id__in=ids, user=user)}
+    attempts: dict[int, list[Attempt]] = {}
+    for attempt in Attempt.objects.filter(session_id__in=ids, user=user).order_by("number"):
+        attempts.setdefault(attempt.session_id, []).append(attempt)
+    result = MyExams([], [], [])
+    for session in sessions:
+        mine = attempts.get(session.pk, [])
+        for attempt in mine:
+            attempt.session = session
+        current = next((a for a in mine if a.status == AttemptStatus.IN_PROGRESS), None)
+        if current is not None and now > current.deadline + _network_grace():
+            current = None  # overdue: finalised on next access, no longer resumable
+        finished = [a for a in mine if a.is_finished]
+        allowed = attempts_allowed(session, candidates.get(session.pk))
+        refusal = refusal_for(
+            session, user, candidate=candidates.get(session.pk), finished=finished, now=now
+        )
+        latest = finished[-1] if finished else None
+        row = MyExam(
+            session=session,
+            allowed=allowed,
+            used=len(finished),
+            in_progress=current,
+            latest=latest,
+            can_start=refusal is None,
+            score_visible=latest is not None and result_visible(latest, now=now),
+        )
+        if now < session.opens_at:
+            result.upcoming.append(row)
+        elif now < session.closes_at and (current is not None or row.can_start):
+            result.open.append(row)
+        else:
+            result.finished.append(row)
+    result.finished.sort(key=lambda r: r.session.closes_at, reverse=True)
+    return result
+
+
+@dataclass(frozen=True)
+class SessionOverview:
+    session: ExamSession
+    question_count: int
+    total_points: Decimal
+    allowed: int
+    used: int
+    in_progress: Attempt | None
+    refusal: str | None
+    finished: list[Attempt]
+
+
+def session_overview(session_id: int, user, *, now: datetime | None = None) -> SessionOverview:
+    """What the start page shows: the session's rules and where this person stands."""
+    now = now or timezone.now()
+    session = get_object_or_404(ExamSession, pk=session_id)
+    totals = session.blueprint.sections.aggregate(
+        questions=Sum("count"), points=Sum(F("count") * F("points"))
+    )
+    mine = list(Attempt.objects.filter(session=session, user=user).order_by("number"))
+    current = next((a for a in mine if a.status == AttemptStatus.IN_PROGRESS), None)
+    if current is not None and now > current.deadline + _network_grace():
+        current = None
+    finished = [a for a in mine if a.is_finished]
+    for attempt in finished:
+        attempt.session = session
+    return SessionOverview(
+        session=session,
+        question_count=totals["questions"] or 0,
+        total_points=totals["points"] or Decimal(0),
+        allowed=attempts_allowed(session, candidate_for(session, user)),
+        used=len(finished),
+        in_progress=current,
+        refusal=None if current is not None else attempt_refusal(session, user, now=now),
+        finished=finished,
+    )
+
+
+# --- Read by certification: exam results for credentials, certificates and transcripts -----
+
+
+def finished_attempts(
+    *,
+    user_ids: Iterable[int],
+    kinds: Iterable[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    passed: bool | None = None,
+) -> QuerySet[Attempt]:
+    """Graded attempts of these people (voided ones left out), oldest first, in one query.
+
+    ``since``/``until`` bound ``finished_at`` (``until`` exclusive); the session comes along.
+    """
+    attempts = (
+        Attempt.objects.filter(user_id__in=list(user_ids))
+        .exclude(status__in=[AttemptStatus.IN_PROGRESS, AttemptStatus.VOIDED])
+        .select_related("session")
+        .order_by("finished_at", "pk")
+    )
+    if kinds is not None:
+        attempts = attempts.filter(session__kind__in=list(kinds))
+    if since is not None:
+        attempts = attempts.filter(finished_at__gte=since)
+    if until is not None:
+        attempts = attempts.filter(finished_at__lt=until)
+    if passed is not None:
+        attempts = attempts.filter(passed=passed)
+    return attempts
+
+
+def passed_attempts(user, kinds: Iterable[str], since: datetime | None = None) -> list[Attempt]:
+    """The person's passed attempts of these kinds finished at or after ``since``."""
+    return list(finished_attempts(user_ids=[user.pk], kinds=kinds, since=since, passed=True))

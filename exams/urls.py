@@ -1,9 +1,17 @@
 from django.urls import path
 
-from . import views_api
+from . import views, views_api
 
 app_name = "exams"
 
 urlpatterns = [
+    path("", views.my_exams, name="my_exams"),
+    path("session/<int:session_id>/", views.session_detail, name="session"),
+    path("attempt/<int:attempt_id>/", views.attempt_detail, name="attempt"),
     path("attempt/<int:attempt_id>/save", views_api.answer_save_view, name="answer_save"),
+    path("attempt/<int:attempt_id>/flag/", views.attempt_flag, name="flag"),
+    path("attempt/<int:attempt_id>/submit/", views.attempt_submit_confirm, name="submit"),
+    path("attempt/<int:attempt_id>/result/", views.attempt_result, name="result"),
+    path("attempt/<int:attempt_id>/review/", views.attempt_review, name="review"),
+    path("staff/attempt/<int:attempt_id>/", views.staff_attempt_detail, name="staff_attempt"),
 ]

@@ -314,7 +314,7 @@ class TopicViewSet(ModelViewSet):
     menu_name = "topics"
     menu_order = 200
     add_to_admin_menu = False
-    base_url_path = "exams/topics"
+    url_prefix = "exams/topics"
     index_view_class = TopicIndexView
     add_view_class = TopicCreateView
     copy_view_enabled = False

@@ -83,3 +83,20 @@ def register_question_log_actions(actions):
     actions.register_action("exams.attempt.start", _("开始答卷"), _("开始了答卷"))
     actions.register_action("exams.attempt.submit", _("交卷"), _("交卷并评分"))
     actions.register_action("exams.attempt.expire", _("超时自动交卷"), _("答题时间已到，按已保存的作答交卷"))
+
+
+# --- The "考试" menu: blueprints and sessions (exams/session_admin.py) -------------------------
+
+
+@hooks.register("register_admin_viewset")
+def register_exam_viewsets():
+    from .session_admin import ExamViewSetGroup
+
+    return ExamViewSetGroup()
+
+
+@hooks.register("register_log_actions")
+def register_session_log_actions(actions):
+    actions.register_action("exams.candidates.import", _("导入考生名单"), _("导入了考生名单"))
+    actions.register_action("exams.candidate.update", _("修改考生安排"), _("修改了考生的特殊安排"))
+    actions.register_action("exams.session.release_results", _("公布成绩"), _("公布了考试成绩"))

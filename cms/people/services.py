@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 
@@ -93,6 +95,22 @@ def _group_for_role(role: Role) -> Group:
             )
         group.permissions.add(*perms)
     return group
+
+
+def role_group_grant(*, role: Role, permissions: Iterable[str]) -> int:
+    """Give a role's group the permissions a domain app's back office needs ("app.codename").
+
+    Domain apps call this after migrating, so that a freshly assigned exam administrator (say)
+    can use the exam pages; only adds, never removes what an administrator set up by hand.
+    Returns how many permissions were found and granted."""
+    group = _group_for_role(role)
+    query = Q(pk__in=[])
+    for dotted in permissions:
+        app_label, codename = dotted.split(".")
+        query |= Q(content_type__app_label=app_label, codename=codename)
+    found = list(Permission.objects.filter(query))
+    group.permissions.add(*found)
+    return len(found)
 
 
 def role_assign(

@@ -201,3 +201,32 @@ PRE_APPOINTMENT_VALIDITY_YEARS = 3
 CREDENTIAL_VALIDITY_YEARS = 5
 # Saves that arrive this long after an attempt's deadline are still accepted (network delay).
 EXAM_NETWORK_GRACE_SECONDS = 30
+
+# --- Learning: active study time and the study-hour ledger (learning app, DESIGN §3) -----
+# A lesson page sends a heartbeat this often while it is visible; each heartbeat credits at
+# most this interval plus the tolerance (network jitter), measured on the server's clock
+# against the person's previous heartbeat, so two tabs or devices never count twice.
+STUDY_HEARTBEAT_SECONDS = 30
+STUDY_HEARTBEAT_TOLERANCE_SECONDS = 5
+# Which ledger kinds count toward a category's yearly requirement (STUDY_HOURS_REQUIRED above
+# holds the hours); a requirement row in the admin overrides both for its year.
+STUDY_HOURS_COUNTED_KINDS = {
+    "default": ["online", "offline"],
+    "enforcement_officer": ["online", "offline", "rotation"],
+}
+
+# --- Certification: credentials, certificates, public verification (certification app) -----
+# Credential numbers: the issuing unit's 6-digit area code (inherited from the nearest
+# ancestor unit that has one), the year of issue and a sequence per area code and year.
+CREDENTIAL_NUMBER_PATTERN = "{area_code}{year}{seq:05d}"
+# Certificate numbers: a prefix per kind, the year and a sequence per kind and year.
+CERTIFICATE_NUMBER_PATTERN = "{prefix}{year}{seq:06d}"
+CERTIFICATE_NUMBER_PREFIXES = {"pre_appointment": "RQ", "annual_learning": "XF"}
+# Credentials whose validity ends within this many days are listed for renewal (换证).
+CREDENTIAL_RENEWAL_WINDOW_DAYS = 60
+# Legal basis recorded on suspensions and revocations made by the annual review.
+CREDENTIAL_REVIEW_LEGAL_BASIS = "行政执法证件管理办法（年度审验）"
+# Public verification (/verify/): at most this many look-ups per client IP per window, a
+# fixed-window counter in the default cache (shared by all app processes in production).
+VERIFY_RATE_LIMIT = 30
+VERIFY_RATE_WINDOW_SECONDS = 600

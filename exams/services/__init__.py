@@ -24,3 +24,11 @@ from .questions import (  # noqa: F401
     questions_retire,
     topic_by_path,
 )
+from .sessions import (  # noqa: F401
+    CandidateImportError,
+    CandidatesImportResult,
+    SessionError,
+    candidate_update,
+    candidates_import,
+    session_release_results,
+)

@@ -1,0 +1,464 @@
+/*
+ * The exam page's side of autosave (DESIGN §4). Plain script, no build step.
+ *
+ * Every answer change gets a sequence number that only grows (the counter is kept per attempt
+ * in localStorage and never starts below the highest number the server has saved), is put in
+ * a queue kept in localStorage, and is sent at once. The server keeps the newest number per
+ * question, so a late or repeated request never overwrites a newer answer. Unsent answers
+ * survive a reload and are retried with exponential backoff and on the `online` event.
+ * Time is the server's: the countdown starts from the seconds rendered into the page and is
+ * corrected by every save response. Submitting (by hand or when time runs out) flushes first.
+ */
+(function () {
+  "use strict";
+
+  var root = document.getElementById("exam");
+  if (!root || !window.fetch) {
+    return;
+  }
+  var data = root.dataset;
+  var storageKey = "exam-attempt:" + data.attempt;
+  var statusEl = root.querySelector("[data-save-status]");
+  var alertEl = root.querySelector("[data-time-alert]");
+  var timerEl = root.querySelector("[data-timer]");
+  var answeredEl = root.querySelector("[data-answered]");
+  var questions = Array.prototype.slice.call(root.querySelectorAll(".exam-q[data-position]"));
+
+  var MIN_BACKOFF = 1000;
+  var MAX_BACKOFF = 30000;
+
+  var state = load();
+  var flushing = false;
+  var offline = navigator.onLine === false;
+  var halted = "";
+  var notice = "";
+  var backoff = MIN_BACKOFF;
+  var retryTimer = null;
+  var submitting = false;
+
+  function text(name, n) {
+    var value = data["t" + name.charAt(0).toUpperCase() + name.slice(1)] || "";
+    return value.replace("{n}", String(n));
+  }
+
+  // --- storage ------------------------------------------------------------------------------
+
+  function load() {
+    var stored = null;
+    try {
+      stored = JSON.parse(window.localStorage.getItem(storageKey));
+    } catch (err) {
+      stored = null;
+    }
+    if (!stored || typeof stored !== "object") {
+      stored = {};
+    }
+    return { counter: Number(stored.counter) || 0, pending: stored.pending || {} };
+  }
+
+  function persist() {
+    try {
+      window.localStorage.setItem(storageKey, JSON.stringify(state));
+    } catch (err) {
+      // Storage full or disabled: the queue still lives in memory for this page.
+    }
+  }
+
+  function forget() {
+    try {
+      window.localStorage.removeItem(storageKey);
+    } catch (err) {
+      // nothing to forget
+    }
+  }
+
+  function pendingCount() {
+    return Object.keys(state.pending).length;
+  }
+
+  function nextSeq() {
+    state.counter += 1;
+    persist();
+    return state.counter;
+  }
+
+  // --- the page -----------------------------------------------------------------------------
+
+  function render() {
+    if (!statusEl) {
+      return;
+    }
+    var n = pendingCount();
+    var message;
+    var kind;
+    if (halted) {
+      message = halted;
+      kind = "error";
+    } else if (offline) {
+      message = text("offline", n);
+      kind = "offline";
+    } else if (n > 0 || flushing) {
+      message = text("saving");
+      kind = "saving";
+    } else {
+      message = notice || text("saved");
+      kind = "saved";
+    }
+    if (submitting && !halted && kind !== "offline") {
+      message = text("submitting");
+    }
+    statusEl.textContent = message;
+    statusEl.setAttribute("data-state", kind);
+  }
+
+  function questionFor(position) {
+    return document.getElementById("q-" + position);
+  }
+
+  function inputsOf(section) {
+    return Array.prototype.slice.call(section.querySelectorAll("input[type=radio], input[type=checkbox]"));
+  }
+
+  function selectedOf(section) {
+    return inputsOf(section)
+      .filter(function (input) { return input.checked; })
+      .map(function (input) { return Number(input.value); });
+  }
+
+  function refreshQuestion(section) {
+    var position = section.getAttribute("data-position");
+    var answered = selectedOf(section).length > 0;
+    var flagged = section.classList.contains("is-flagged");
+    var item = root.querySelector('[data-palette="' + position + '"]');
+    if (item) {
+      item.classList.toggle("is-answered", answered);
+      item.classList.toggle("is-flagged", flagged);
+      var label = item.querySelector("[data-palette-label]");
+      if (label) {
+        label.textContent = (answered ? text("answered") : text("unanswered")) +
+          (flagged ? "，" + text("flagged") : "");
+      }
+    }
+  }
+
+  function refreshProgress() {
+    if (!answeredEl) {
+      return;
+    }
+    answeredEl.textContent = String(
+      questions.filter(function (section) { return selectedOf(section).length > 0; }).length
+    );
+  }
+
+  // --- sending ------------------------------------------------------------------------------
+
+  function goOffline() {
+    offline = true;
+    render();
+    window.clearTimeout(retryTimer);
+    retryTimer = window.setTimeout(flush, backoff);
+    backoff = Math.min(backoff * 2, MAX_BACKOFF);
+  }
+
+  function send(position, entry) {
+    return window.fetch(data.saveUrl, {
+      method: "POST",
+      credentials: "omit",
+      cache: "no-store",
+      headers: { "Content-Type": "application/json", "X-Attempt-Token": data.token },
+      body: JSON.stringify({ position: Number(position), selected: entry.selected, seq: entry.seq })
+    });
+  }
+
+  async function flush() {
+    if (flushing || halted) {
+      return;
+    }
+    window.clearTimeout(retryTimer);
+    if (navigator.onLine === false) {
+      goOffline();
+      return;
+    }
+    flushing = true;
+    render();
+    try {
+      while (pendingCount() > 0) {
+        var position = Object.keys(state.pending)[0];
+        var entry = state.pending[position];
+        var response;
+        try {
+          response = await send(position, entry);
+        } catch (err) {
+          goOffline();
+          return;
+        }
+        if (response.status >= 500) {
+          goOffline();
+          return;
+        }
+        var body = {};
+        try {
+          body = await response.json();
+        } catch (err) {
+          body = {};
+        }
+        offline = false;
+        backoff = MIN_BACKOFF;
+        var current = state.pending[position];
+        if (response.ok && body.ok) {
+          if (current && current.seq <= body.seq) {
+            delete state.pending[position];
+          }
+          state.counter = Math.max(state.counter, Number(body.seq) || 0);
+          if (body.stale) {
+            notice = text("stale", position);
+          }
+          if (typeof body.remaining === "number") {
+            setRemaining(body.remaining);
+          }
+        } else if (response.status === 403) {
+          // The token expired or is not valid: nothing more can be saved from this page.
+          halted = body.error || response.statusText;
+          return;
+        } else {
+          // Refused (finished, or not a valid answer): keep the message, drop the answer.
+          if (current && current.seq <= entry.seq) {
+            delete state.pending[position];
+          }
+          notice = body.error || response.statusText;
+        }
+        persist();
+        render();
+      }
+    } finally {
+      flushing = false;
+      persist();
+      render();
+    }
+  }
+
+  function flushWithin(ms) {
+    var until = Date.now() + ms;
+    backoff = MIN_BACKOFF;
+    return new Promise(function (resolve) {
+      (async function attempt() {
+        await flush();
+        if (pendingCount() === 0 && !flushing) {
+          resolve(true);
+        } else if (Date.now() > until || halted) {
+          resolve(false);
+        } else {
+          window.setTimeout(attempt, 500);
+        }
+      })();
+    });
+  }
+
+  function record(section) {
+    var position = section.getAttribute("data-position");
+    state.pending[position] = { selected: selectedOf(section), seq: nextSeq() };
+    persist();
+    notice = "";
+    refreshQuestion(section);
+    refreshProgress();
+    flush();
+  }
+
+  // --- restoring after a reload --------------------------------------------------------------
+
+  function restore() {
+    var highest = 0;
+    questions.forEach(function (section) {
+      highest = Math.max(highest, Number(section.getAttribute("data-seq")) || 0);
+    });
+    state.counter = Math.max(state.counter, highest);
+    if (!questions.length) {
+      return; // the confirmation page: no paper, just send what is waiting
+    }
+    Object.keys(state.pending).forEach(function (position) {
+      var section = questionFor(position);
+      var entry = state.pending[position];
+      if (!section || entry.seq <= (Number(section.getAttribute("data-seq")) || 0)) {
+        delete state.pending[position]; // the server already has this or something newer
+        return;
+      }
+      var chosen = entry.selected.map(String);
+      inputsOf(section).forEach(function (input) {
+        input.checked = chosen.indexOf(input.value) !== -1;
+      });
+    });
+    questions.forEach(refreshQuestion);
+    refreshProgress();
+    persist();
+  }
+
+  // --- countdown ----------------------------------------------------------------------------
+
+  var deadlineAt = performance.now() + (Number(data.remaining) || 0) * 1000;
+  var announced = {};
+
+  function setRemaining(seconds) {
+    deadlineAt = performance.now() + seconds * 1000;
+  }
+
+  function pad(n) {
+    return (n < 10 ? "0" : "") + n;
+  }
+
+  function tick() {
+    var left = Math.max(0, Math.ceil((deadlineAt - performance.now()) / 1000));
+    if (timerEl) {
+      var h = Math.floor(left / 3600);
+      var m = Math.floor((left % 3600) / 60);
+      var s = left % 60;
+      timerEl.textContent = (h ? h + ":" : "") + pad(m) + ":" + pad(s);
+      timerEl.classList.toggle("is-urgent", left <= 300);
+    }
+    [[300, "five"], [60, "one"]].forEach(function (mark) {
+      if (left <= mark[0] && left > mark[0] - 5 && !announced[mark[1]] && alertEl) {
+        announced[mark[1]] = true;
+        alertEl.textContent = text(mark[1]);
+      }
+    });
+    if (left === 0 && !submitting && root.querySelector("[data-exam-autosubmit]")) {
+      timeUp();
+    }
+  }
+
+  // --- submitting ---------------------------------------------------------------------------
+
+  function whenOnline() {
+    if (navigator.onLine !== false) {
+      return Promise.resolve();
+    }
+    return new Promise(function (resolve) {
+      window.addEventListener("online", function () { resolve(); }, { once: true });
+    });
+  }
+
+  async function timeUp() {
+    submitting = true;
+    if (alertEl) {
+      alertEl.textContent = text("timeup");
+    }
+    render();
+    var form = root.querySelector("[data-exam-autosubmit]");
+    // The server still takes saves for a short grace after the deadline.
+    var flushed = await flushWithin(20000);
+    await whenOnline();
+    if (flushed) {
+      forget();
+    }
+    form.submit();
+  }
+
+  async function submitAfterFlush(event, form) {
+    event.preventDefault();
+    if (submitting) {
+      return;
+    }
+    submitting = true;
+    render();
+    var flushed = await flushWithin(10000);
+    submitting = false;
+    if (!flushed) {
+      notice = "";
+      render();
+      if (statusEl) {
+        statusEl.textContent = text("unsent", pendingCount());
+        statusEl.setAttribute("data-state", "error");
+      }
+      return;
+    }
+    if (form.tagName === "A") {
+      window.location.href = form.href; // to the confirmation page
+      return;
+    }
+    forget();
+    form.submit();
+  }
+
+  // --- flags --------------------------------------------------------------------------------
+
+  async function toggleFlag(event) {
+    var form = event.target;
+    event.preventDefault();
+    var section = form.closest(".exam-q");
+    var button = form.querySelector("button");
+    var flaggedInput = form.querySelector("input[name=flagged]");
+    try {
+      var response = await window.fetch(form.action, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: {
+          Accept: "application/json",
+          "X-CSRFToken": form.querySelector("input[name=csrfmiddlewaretoken]").value
+        },
+        body: new FormData(form)
+      });
+      var body = await response.json();
+      if (!response.ok || !body.ok) {
+        throw new Error("refused");
+      }
+      section.classList.toggle("is-flagged", body.flagged);
+      button.setAttribute("aria-pressed", body.flagged ? "true" : "false");
+      flaggedInput.value = body.flagged ? "0" : "1";
+      refreshQuestion(section);
+    } catch (err) {
+      if (alertEl) {
+        alertEl.textContent = text("flagFailed");
+      }
+      notice = text("flagFailed");
+      render();
+    }
+  }
+
+  // --- wiring -------------------------------------------------------------------------------
+
+  root.addEventListener("change", function (event) {
+    var section = event.target.closest(".exam-q[data-position]");
+    if (section) {
+      record(section);
+    }
+  });
+  root.addEventListener("submit", function (event) {
+    if (event.target.hasAttribute("data-flag-form")) {
+      toggleFlag(event);
+    } else if (event.target.hasAttribute("data-exam-confirm")) {
+      submitAfterFlush(event, event.target);
+    }
+  });
+  root.addEventListener("click", function (event) {
+    var submitLink = event.target.closest("a[data-exam-submit]");
+    if (submitLink) {
+      submitAfterFlush(event, submitLink);
+      return;
+    }
+    var link = event.target.closest("[data-palette]");
+    if (!link) {
+      return;
+    }
+    var section = questionFor(link.getAttribute("data-palette"));
+    if (section) {
+      event.preventDefault();
+      section.scrollIntoView({ block: "start" });
+      section.focus({ preventScroll: true });
+      history.replaceState(null, "", "#q-" + link.getAttribute("data-palette"));
+    }
+  });
+  window.addEventListener("online", function () {
+    offline = false;
+    backoff = MIN_BACKOFF;
+    flush();
+  });
+  window.addEventListener("offline", function () {
+    offline = true;
+    render();
+  });
+
+  restore();
+  render();
+  tick();
+  window.setInterval(tick, 250);
+  flush();
+})();

@@ -1,0 +1,17 @@
+"""Background work of the exam app (django-tasks, database backend in production)."""
+
+from django_tasks import task
+
+from .services import attempts_close_overdue
+
+
+@task()
+def close_overdue_attempts_task() -> int:
+    """Finalise every attempt whose time ran out, with the answers that were saved.
+
+    Attempts are also finalised lazily when the candidate comes back; this catches those who
+    never do, so that results and unit summaries are complete. Enqueue it periodically from a
+    scheduler (or run ``manage.py close_overdue_attempts`` from cron instead); running it twice
+    at once is harmless, each attempt is finalised under a row lock exactly once.
+    """
+    return attempts_close_overdue()
