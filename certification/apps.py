@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class CertificationConfig(AppConfig):
     name = "certification"
     verbose_name = _("证件与考核")
+
+    def ready(self) -> None:
+        from exams.signals import attempt_graded
+
+        from . import signal_handlers
+
+        attempt_graded.connect(
+            signal_handlers.on_attempt_graded, dispatch_uid="certification_attempt_graded"
+        )

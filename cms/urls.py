@@ -18,6 +18,8 @@ urlpatterns = [
     path("me/", include("cms.people.urls")),
     path("exams/", include("exams.urls")),
     path("learning/", include("learning.urls")),
+    path("certificates/", include("certification.urls")),
+    path("verify/", include("certification.verify_urls")),
 ]
 
 if settings.DEBUG:

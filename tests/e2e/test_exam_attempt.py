@@ -8,7 +8,9 @@ from playwright.sync_api import expect
 from exams.models import Attempt, AttemptStatus
 from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the flush after a transactional test would otherwise remove the data
+# that migrations create (the Wagtail root page, the default site) for the tests that follow.
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 PASSWORD = "Correct-Horse-42"
 

@@ -25,7 +25,7 @@ from tests.learning.conftest import (  # noqa: F401  (fixtures)
     self_check,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 HEARTBEAT = re.compile(r"/learning/lessons/\d+/heartbeat/$")
 

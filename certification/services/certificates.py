@@ -1,0 +1,170 @@
+"""Certificates: the pre-appointment exam certificate and the annual learning certificate.
+
+Both are issued idempotently: a pre-appointment certificate once per passed attempt (the
+one-to-one ``attempt`` field), a learning certificate once per person and year (a partial
+unique constraint); asking again returns the certificate already issued.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.log_actions import log
+
+from cms.people.models import OrgUnit, User
+from exams.models import ExamKind
+from exams.selectors import finished_attempts
+from learning.selectors import year_summary
+
+from ..exceptions import CertificationError
+from ..models import Certificate, CertificateKind
+from .credentials import next_in_sequence, validity_end
+from .reviews import year_bounds
+
+ERR_NOT_PASSED = _("该答卷不是合格的任前法律知识考试答卷。")
+ERR_HOURS = _("%(year)s年度学时未达到要求：已修 %(earned)s 学时，应修 %(required)s 学时。")
+ERR_NO_LAW_EXAM = _("尚未通过%(year)s年度学法考试。")
+ERR_LEARNING_REFUSED = _("暂不能颁发%(year)s年度学法合格证书。")
+
+LEARNING_TITLE = _("%(year)s年度学法考法合格")
+
+
+def certificate_number_next(*, kind: str, year: int) -> str:
+    """``CERTIFICATE_NUMBER_PATTERN``: a prefix per kind, the year and a 6-digit sequence."""
+    seq = next_in_sequence(f"certificate:{kind}:{year}")
+    return settings.CERTIFICATE_NUMBER_PATTERN.format(
+        prefix=settings.CERTIFICATE_NUMBER_PREFIXES[kind], year=year, seq=seq
+    )
+
+
+def _root_unit(user: User) -> OrgUnit | None:
+    unit = user.org_unit
+    return unit.get_root() if unit is not None else None
+
+
+def pre_appointment_certificate_issue(*, attempt, now: datetime.datetime | None = None):
+    """The certificate for a passed pre-appointment attempt, valid
+    PRE_APPOINTMENT_VALIDITY_YEARS from the day of the exam."""
+    existing = Certificate.objects.filter(attempt_id=attempt.pk).first()
+    if existing is not None:
+        return existing
+    session = attempt.session
+    if session.kind != ExamKind.PRE_APPOINTMENT or not attempt.passed or not attempt.finished_at:
+        raise CertificationError(ERR_NOT_PASSED)
+    issued_on = timezone.localdate(attempt.finished_at)
+    with transaction.atomic():
+        certificate = Certificate(
+            kind=CertificateKind.PRE_APPOINTMENT,
+            number=certificate_number_next(
+                kind=CertificateKind.PRE_APPOINTMENT, year=issued_on.year
+            ),
+            holder=attempt.user,
+            authority=session.eligible_unit or _root_unit(attempt.user),
+            year=issued_on.year,
+            title=session.title,
+            score=attempt.score,
+            attempt=attempt,
+            issued_on=issued_on,
+            valid_until=validity_end(issued_on, settings.PRE_APPOINTMENT_VALIDITY_YEARS),
+        )
+        certificate.full_clean()
+        certificate.save()
+        log(
+            instance=certificate,
+            action="certification.certificate.issue",
+            user=None,
+            data={"number": certificate.number, "attempt_id": attempt.pk},
+        )
+    return certificate
+
+
+def learning_certificate_refusals(*, user: User, year: int) -> list[str]:
+    """Why the person may not (yet) have the year's learning certificate ([] if they may)."""
+    reasons = []
+    summary = year_summary(user=user, year=year)
+    if not summary.is_met:
+        reasons.append(
+            str(ERR_HOURS % {"year": year, "earned": summary.counted, "required": summary.required})
+        )
+    since, until = year_bounds(year)
+    passed = finished_attempts(
+        user_ids=[user.pk], kinds=[ExamKind.ANNUAL_LAW], since=since, until=until, passed=True
+    )
+    if not passed.exists():
+        reasons.append(str(ERR_NO_LAW_EXAM % {"year": year}))
+    return reasons
+
+
+def learning_certificate_issue(
+    *, user: User, year: int, now: datetime.datetime | None = None
+) -> Certificate:
+    """The year's learning certificate once the study requirement is met and the year's
+    annual law exam passed; raises ``CertificationError`` with every missing condition."""
+    existing = Certificate.objects.filter(
+        holder=user, kind=CertificateKind.ANNUAL_LEARNING, year=year
+    ).first()
+    if existing is not None:
+        return existing
+    reasons = learning_certificate_refusals(user=user, year=year)
+    if reasons:
+        raise CertificationError(ERR_LEARNING_REFUSED % {"year": year}, reasons)
+    now = now or timezone.now()
+    summary = year_summary(user=user, year=year)
+    best = (
+        finished_attempts(
+            user_ids=[user.pk],
+            kinds=[ExamKind.ANNUAL_LAW],
+            since=year_bounds(year)[0],
+            until=year_bounds(year)[1],
+            passed=True,
+        )
+        .order_by("-score")
+        .first()
+    )
+    with transaction.atomic():
+        certificate = Certificate(
+            kind=CertificateKind.ANNUAL_LEARNING,
+            number=certificate_number_next(kind=CertificateKind.ANNUAL_LEARNING, year=year),
+            holder=user,
+            authority=_root_unit(user),
+            year=year,
+            title=str(LEARNING_TITLE % {"year": year}),
+            score=best.score if best else None,
+            hours=summary.counted,
+            issued_on=timezone.localdate(now),
+            valid_until=None,
+        )
+        certificate.full_clean()
+        certificate.save()
+        log(
+            instance=certificate,
+            action="certification.certificate.issue",
+            user=None,
+            data={"number": certificate.number, "year": year},
+        )
+    return certificate
+
+
+def certificates_on_attempt_graded(*, attempt) -> None:
+    """What a graded attempt means for certificates (called by the signal receiver)."""
+    kind = attempt.session.kind
+    if kind == ExamKind.PRE_APPOINTMENT:
+        if attempt.passed:
+            pre_appointment_certificate_issue(attempt=attempt)
+        elif attempt.blocking:
+            # The exam engine has recorded the block on the attempt; keep it in the person's
+            # record as well, where the appointment check and HR read it.
+            log(
+                instance=attempt.user,
+                action="certification.appointment.blocked",
+                user=None,
+                data={"attempt_id": attempt.pk, "session": attempt.session.title},
+            )
+    elif kind == ExamKind.ANNUAL_LAW and attempt.passed and attempt.finished_at:
+        year = timezone.localdate(attempt.finished_at).year
+        if not learning_certificate_refusals(user=attempt.user, year=year):
+            learning_certificate_issue(user=attempt.user, year=year)
