@@ -73,21 +73,31 @@ def user_can_see_person(user, person: User, *, role: Role | None = None) -> bool
     return unit_path is not None and any(unit_path.startswith(p) for p in _scope_paths(user, role))
 
 
+ROLE_CACHE_ATTRIBUTE = "_held_roles"
+
+
 def user_roles(user) -> set[Role]:
-    """The roles the user holds anywhere (learner included if assigned)."""
+    """The roles the user holds anywhere (learner included if assigned).
+
+    Remembered on the user object: menus and permission checks of several apps ask this many
+    times per request (role_assign / role_revoke forget it)."""
     if not getattr(user, "is_authenticated", False):
         return set()
-    values = RoleAssignment.objects.filter(user=user).values_list("role", flat=True).distinct()
-    return {Role(v) for v in values}
+    held = getattr(user, ROLE_CACHE_ATTRIBUTE, None)
+    if held is None:
+        values = RoleAssignment.objects.filter(user=user).values_list("role", flat=True)
+        held = {Role(v) for v in values.distinct()}
+        setattr(user, ROLE_CACHE_ATTRIBUTE, held)
+    return held
 
 
 def user_has_role(user, role: Role, *, unit: OrgUnit | None = None) -> bool:
     """Whether the user holds ``role`` (over ``unit``, i.e. at that unit or an ancestor)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    assignments = RoleAssignment.objects.filter(user=user, role=role)
     if unit is None:
-        return assignments.exists()
+        return role in user_roles(user)
+    assignments = RoleAssignment.objects.filter(user=user, role=role)
     # The scope must be the unit itself or one of its ancestors: a prefix of its path.
     prefixes = [unit.path[:i] for i in range(OrgUnit.steplen, len(unit.path) + 1, OrgUnit.steplen)]
     return assignments.filter(scope__path__in=prefixes).exists()

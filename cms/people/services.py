@@ -16,7 +16,7 @@ from wagtail.log_actions import log
 from . import roster
 from .models import ROLE_GROUPS, OrgUnit, Role, RoleAssignment, User
 from .roster import RosterError
-from .selectors import roles_assignable_by, units_visible_to
+from .selectors import ROLE_CACHE_ATTRIBUTE, roles_assignable_by, units_visible_to
 
 ROLE_NOT_ASSIGNABLE = _("您不能授予该角色：只能授予您本人持有的角色。")
 SCOPE_OUTSIDE_YOURS = _("授权范围超出了您的管辖范围。")
@@ -113,6 +113,10 @@ def role_group_grant(*, role: Role, permissions: Iterable[str]) -> int:
     return len(found)
 
 
+def _forget_roles(user: User) -> None:
+    user.__dict__.pop(ROLE_CACHE_ATTRIBUTE, None)
+
+
 def role_assign(
     *, user: User, role: Role | str, scope: OrgUnit, actor: User | None = None
 ) -> RoleAssignment:
@@ -134,6 +138,7 @@ def role_assign(
         assignment = RoleAssignment(user=user, role=role, scope=scope)
         assignment.full_clean()
         assignment.save()
+        _forget_roles(user)
         if role in ROLE_GROUPS:
             user.groups.add(_group_for_role(role))
             if not user.is_staff:
@@ -166,6 +171,7 @@ def role_revoke(*, assignment: RoleAssignment, actor: User | None = None) -> Non
             data={"user": user.employee_number, "role": role.value, "scope": assignment.scope.code},
         )
         assignment.delete()
+        _forget_roles(user)
         remaining = RoleAssignment.objects.filter(user=user, role=role).exists()
         if role in ROLE_GROUPS and not remaining:
             user.groups.remove(*Group.objects.filter(name=ROLE_GROUPS[role]))

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.db import connection
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -282,10 +282,12 @@ def test_a_save_costs_at_most_two_queries(
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    "postgresql" not in settings.DATABASES["default"]["ENGINE"],
+    reason="concurrent transactions need PostgreSQL (CI runs this there)",
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_simultaneous_starts_create_one_attempt(open_session, candidate):
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent transactions need PostgreSQL (CI runs this there)")
     results, barrier = [], threading.Barrier(2)
 
     def start():
