@@ -34,6 +34,7 @@ worker:
 	$(PY) manage.py db_worker
 
 test: setup
+	@scripts/ensure-system-deps --test
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The tests that depend on PostgreSQL's locking and constraints, against TEST_DATABASE_URL.
