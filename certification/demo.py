@@ -20,7 +20,14 @@ from exams.models import ExamKind
 from exams.selectors import finished_attempts
 
 from .exceptions import CertificationError
-from .models import Certificate, Credential, CredentialEvent, CredentialStatus, EnforcementDomain
+from .models import (
+    AppraisalRecord,
+    Certificate,
+    Credential,
+    CredentialEvent,
+    CredentialStatus,
+    EnforcementDomain,
+)
 from .services import (
     annual_review_run,
     credential_number_next,
@@ -35,6 +42,7 @@ DEMO_COUNTS = [
     ("执法证：暂扣", lambda: Credential.objects.filter(status=CredentialStatus.SUSPENDED).count()),
     ("执法证：吊销", lambda: Credential.objects.filter(status=CredentialStatus.REVOKED).count()),
     ("证书", lambda: Certificate.objects.count()),
+    ("年度学法考核记录", lambda: AppraisalRecord.objects.count()),
 ]
 
 # employee number, domain, issuing unit code, days ago issued (None: years ago, see below)
@@ -155,3 +163,11 @@ def demo_load(*, stdout) -> None:
         except CertificationError:
             continue
     stdout.write(f"证书：任前考试合格证书新建 {issued} 份；共 {Certificate.objects.count()} 份\n")
+    # The demo HR users' appraisal pages start populated: this year's and last year's records
+    # of everybody (the HR dashboard itself reads the live figures).
+    from .services.appraisal import appraisal_compute
+
+    people = User.objects.filter(is_active=True, org_unit__isnull=False)
+    for y in (year - 1, year):
+        counts = appraisal_compute(year=y, people=people)
+        stdout.write(f"年度学法考核 {y}：新建 {counts['created']}，更新 {counts['updated']}\n")

@@ -278,6 +278,8 @@ class BatchJob(models.Model):
     class Kind(models.TextChoices):
         ANNUAL_REVIEW = "annual_review", _("执法证年审")
         CERTIFICATE_PDFS = "certificate_pdfs", _("批量生成证书")
+        APPRAISAL = "appraisal", _("年度考核计算")
+        EXPORT = "export", _("数据导出")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("排队中")
@@ -316,3 +318,112 @@ class BatchJob(models.Model):
             if not self.total and self.status == self.Status.DONE
             else (int(self.done * 100 / self.total) if self.total else 0)
         )
+
+
+class AppraisalRating(models.TextChoices):
+    PASSED = "passed", _("合格")
+    FAILED = "failed", _("不合格")
+
+
+class PreAppointmentState(models.TextChoices):
+    NONE = "none", _("未参加")
+    PASSED = "passed", _("合格（有效期内）")
+    EXPIRED = "expired", _("合格已过期")
+    FAILED_ONCE = "failed_once", _("不合格，可补考")
+    BLOCKED = "blocked", _("补考不合格，不得任用")
+
+
+class CredentialReviewState(models.TextChoices):
+    NONE = "none", _("无执法证年审")
+    PASSED = "passed", _("年审合格")
+    MADE_UP = "made_up", _("年审不合格，已补考合格")
+    FAILED = "failed", _("年审不合格")
+
+
+class AppraisalRecord(models.Model):
+    """A person's law-study appraisal (年度学法考核) of one year, computed from the study-hour
+    ledger, the exams and the credential review; HR reviews, annotates and locks it.
+
+    A locked record is never recomputed or edited; only ``appraisal_unlock`` (with a reason,
+    in the audit log) opens it again. The figures are a snapshot, so a locked year keeps
+    saying what HR signed off even if the ledger changes later.
+    """
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("人员"),
+        on_delete=models.PROTECT,
+        related_name="appraisal_records",
+    )
+    year = models.PositiveIntegerField(_("年度"))
+    unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("所在单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    hours_required = models.DecimalField(_("应修学时"), max_digits=6, decimal_places=1)
+    hours_counted = models.DecimalField(_("已修学时"), max_digits=6, decimal_places=1)
+    hours_met = models.BooleanField(_("学时达标"))
+    exam_attempts = models.PositiveSmallIntegerField(_("年度学法考试次数"), default=0)
+    exam_score = models.DecimalField(
+        _("年度学法考试成绩"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    exam_passed = models.BooleanField(_("年度学法考试合格"), null=True)
+    exam_band = models.CharField(_("成绩等次"), max_length=16, blank=True)
+    pre_appointment = models.CharField(
+        _("任前考试"),
+        max_length=16,
+        choices=PreAppointmentState.choices,
+        default=PreAppointmentState.NONE,
+    )
+    pre_appointment_passed_on = models.DateField(_("任前考试合格日期"), null=True, blank=True)
+    credential_review = models.CharField(
+        _("执法证年审"),
+        max_length=16,
+        choices=CredentialReviewState.choices,
+        default=CredentialReviewState.NONE,
+    )
+    rating = models.CharField(_("学法考核结果"), max_length=8, choices=AppraisalRating.choices)
+    reasons = models.JSONField(_("不合格原因"), default=list, blank=True)
+    notes = models.TextField(_("人事备注"), blank=True)
+    computed_at = models.DateTimeField(_("计算时间"))
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    locked = models.BooleanField(_("已锁定"), default=False, db_index=True)
+    locked_at = models.DateTimeField(_("锁定时间"), null=True, blank=True)
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("锁定人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("年度学法考核")
+        verbose_name_plural = _("年度学法考核")
+        ordering = ["-year", "person"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "year"], name="certification_one_appraisal_per_year"
+            ),
+            models.CheckConstraint(
+                condition=Q(locked=False) | Q(locked_at__isnull=False),
+                name="certification_appraisal_lock_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["year", "unit"], name="certification_appraisal_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.year} {self.get_rating_display()}"

@@ -168,3 +168,12 @@ def transcript_download(request: HttpRequest, user_id: int | None = None) -> Htt
     return _pdf(
         transcript_pdf(holder), safe_filename(str(TRANSCRIPT_LABEL), holder.employee_number)
     )
+
+
+@login_required
+def my_appraisal(request: HttpRequest) -> HttpResponse:
+    """The person's own yearly appraisal records, read-only, and the transcript download."""
+    from .selectors_hr import my_appraisal_records
+
+    records = my_appraisal_records(request.user)
+    return render(request, "certification/my_appraisal.html", {"records": records})

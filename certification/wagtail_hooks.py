@@ -117,5 +117,11 @@ def register_certification_log_actions(actions):
     actions.register_action("certification.review.failed", _("年审不合格"), _("执法证年审不合格"))
     actions.register_action("certification.certificate.issue", _("颁发证书"), _("颁发了证书"))
     actions.register_action(
+        "certification.appraisal.review", _("审核年度学法考核"), _("审核了年度学法考核记录")
+    )
+    actions.register_action(
+        "certification.appraisal.unlock", _("解锁年度学法考核"), _("解锁了年度学法考核记录")
+    )
+    actions.register_action(
         "certification.appointment.blocked", _("任前考试阻断任用"), _("任前考试补考仍不合格")
     )

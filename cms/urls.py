@@ -20,6 +20,7 @@ urlpatterns = [
     path("learning/", include("learning.urls")),
     path("certificates/", include("certification.urls")),
     path("verify/", include("certification.verify_urls")),
+    path("hr/", include("certification.urls_hr")),
 ]
 
 if settings.DEBUG:

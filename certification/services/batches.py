@@ -130,6 +130,21 @@ def batch_job_run(job_id: int) -> dict:
                 ],
             }
             job.refresh_from_db()
+        elif job.kind == BatchJob.Kind.APPRAISAL:
+            from .appraisal import appraisal_job_work
+
+            summary = appraisal_job_work(
+                job, progress=lambda done, total: _progress(job_id, done, total)
+            )
+            job.refresh_from_db()
+        elif job.kind == BatchJob.Kind.EXPORT:
+            from ..exports import export_job_work
+
+            summary, filename, data = export_job_work(
+                job, progress=lambda done, total: _progress(job_id, done, total)
+            )
+            job.refresh_from_db()
+            job.file.save(filename, ContentFile(data), save=False)
         else:
             certificates, credentials = batch_documents(actor=actor, **job.params)
             total = len(certificates) + len(credentials)

@@ -1,0 +1,302 @@
+"""Yearly law-study appraisal (年度学法考核): compute, review, lock, audited unlock.
+
+The rating of year Y is 合格 when all of these hold, else 不合格 with every failed rule as a
+reason:
+- the study hours counted toward the person's requirement meet it (``learning``);
+- the person passed an annual law exam (年度学法考试) finished in Y (``exams``);
+- if the person's credential was reviewed for Y, the review passed or was made up.
+The pre-appointment exam status is recorded for the appointment check but does not decide the
+rating: it concerns a nomination, not the year's study.
+
+Computing writes in bulk (``bulk_create``/``bulk_update`` by chunks, inside one transaction
+per chunk) rather than ``full_clean`` per row: 50,000 people per city. Locked records are
+skipped and therefore never change; ``appraisal_unlock`` is the only way back, with a reason
+written to Wagtail's audit log.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.log_actions import log
+
+from cms.people.models import Role, User
+from cms.people.selectors import people_visible_to, user_can_see_person
+from exams.models import ExamKind
+from exams.selectors import finished_attempts
+from learning.selectors import year_summaries
+
+from ..exceptions import CertificationError, OutOfScope
+from ..models import (
+    AppraisalRating,
+    AppraisalRecord,
+    BatchJob,
+    CredentialReview,
+    CredentialReviewState,
+)
+
+MSG_HOURS_SHORT = _("学时未达标：已修 %(counted)s 学时，应修 %(required)s 学时。")
+MSG_NO_EXAM = _("未参加%(year)s年度学法考试。")
+MSG_EXAM_FAILED = _("%(year)s年度学法考试不合格（最高 %(score)s 分）。")
+MSG_REVIEW_FAILED = _("%(year)s年度执法证年审不合格。")
+MSG_LOCKED = _("该考核记录已锁定，不能修改；如确需修改，请填写理由解锁。")
+MSG_NOT_LOCKED = _("该考核记录未锁定。")
+MSG_UNLOCK_REASON = _("解锁须填写理由。")
+MSG_OUT_OF_SCOPE = _("该人员不在您的管辖范围内。")
+
+CHUNK = 1000
+RECORD_FIELDS = [
+    "unit",
+    "hours_required",
+    "hours_counted",
+    "hours_met",
+    "exam_attempts",
+    "exam_score",
+    "exam_passed",
+    "exam_band",
+    "pre_appointment",
+    "pre_appointment_passed_on",
+    "credential_review",
+    "rating",
+    "reasons",
+    "computed_at",
+]
+
+
+def appraisal_rating(
+    *,
+    year: int,
+    hours_counted: Decimal,
+    hours_required: Decimal,
+    exam_attempts: int,
+    exam_passed: bool | None,
+    exam_score: Decimal | None,
+    credential_review: str,
+) -> tuple[str, list[str]]:
+    """The rating and the reasons of a 不合格 (see the module docstring)."""
+    reasons = []
+    if hours_counted < hours_required:
+        reasons.append(
+            str(MSG_HOURS_SHORT % {"counted": hours_counted, "required": hours_required})
+        )
+    if not exam_attempts:
+        reasons.append(str(MSG_NO_EXAM % {"year": year}))
+    elif not exam_passed:
+        reasons.append(str(MSG_EXAM_FAILED % {"year": year, "score": exam_score}))
+    if credential_review == CredentialReviewState.FAILED:
+        reasons.append(str(MSG_REVIEW_FAILED % {"year": year}))
+    return (AppraisalRating.FAILED if reasons else AppraisalRating.PASSED), reasons
+
+
+def _review_states(people: QuerySet[User], year: int) -> dict[int, str]:
+    states: dict[int, str] = {}
+    rows = CredentialReview.objects.filter(
+        year=year, credential__holder__in=people.values("pk")
+    ).values_list("credential__holder_id", "outcome", "made_up_at")
+    rank = {
+        CredentialReviewState.PASSED: 0,
+        CredentialReviewState.MADE_UP: 1,
+        CredentialReviewState.FAILED: 2,
+    }
+    for holder_id, outcome, made_up_at in rows:
+        if outcome == CredentialReview.Outcome.PASSED:
+            state = CredentialReviewState.PASSED
+        elif made_up_at is not None:
+            state = CredentialReviewState.MADE_UP
+        else:
+            state = CredentialReviewState.FAILED
+        if rank[state] >= rank.get(states.get(holder_id), -1):
+            states[holder_id] = state
+    return states
+
+
+def appraisal_compute(
+    *,
+    year: int,
+    people: QuerySet[User],
+    now: datetime.datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, int]:
+    """(Re)compute the year's records of ``people``; locked records are left as they are.
+
+    Returns counts: created, updated, locked (skipped).
+    """
+    from ..selectors_hr import exam_results, grade_band, pre_appointment_status, year_bounds
+
+    now = now or timezone.now()
+    start, end = year_bounds(year)
+    on = min(timezone.localdate(now), (end - datetime.timedelta(days=1)).date())
+    persons = list(people.values_list("pk", "org_unit_id").order_by("pk"))
+    total = len(persons)
+    if progress:
+        progress(0, total)
+    summaries = year_summaries(people=people, year=year)
+    exams = exam_results(people, year=year)
+    pre_attempts: dict[int, list] = defaultdict(list)
+    for attempt in finished_attempts(
+        user_ids=people.values_list("pk", flat=True), kinds=[ExamKind.PRE_APPOINTMENT], until=end
+    ):
+        pre_attempts[attempt.user_id].append(attempt)
+    reviews = _review_states(people, year)
+    counts = {"created": 0, "updated": 0, "locked": 0}
+    for offset in range(0, total, CHUNK):
+        chunk = persons[offset : offset + CHUNK]
+        existing = {
+            r.person_id: r
+            for r in AppraisalRecord.objects.filter(
+                year=year, person_id__in=[pk for pk, _unit in chunk]
+            )
+        }
+        new, changed = [], []
+        for pk, unit_id in chunk:
+            record = existing.get(pk)
+            if record is not None and record.locked:
+                counts["locked"] += 1
+                continue
+            summary = summaries[pk]
+            attempts, score, passed = exams.get(pk, (0, None, None))
+            pre = pre_appointment_status(pre_attempts.get(pk, []), on=on)
+            review = reviews.get(pk, CredentialReviewState.NONE)
+            rating, reasons = appraisal_rating(
+                year=year,
+                hours_counted=summary.counted,
+                hours_required=summary.required,
+                exam_attempts=attempts,
+                exam_passed=passed,
+                exam_score=score,
+                credential_review=review,
+            )
+            values = {
+                "unit_id": unit_id,
+                "hours_required": summary.required,
+                "hours_counted": summary.counted,
+                "hours_met": summary.is_met,
+                "exam_attempts": attempts,
+                "exam_score": score,
+                "exam_passed": passed if attempts else None,
+                "exam_band": grade_band(score),
+                "pre_appointment": pre.state,
+                "pre_appointment_passed_on": pre.passed_on,
+                "credential_review": review,
+                "rating": rating,
+                "reasons": reasons,
+                "computed_at": now,
+            }
+            if record is None:
+                new.append(AppraisalRecord(person_id=pk, year=year, **values))
+            else:
+                for name, value in values.items():
+                    setattr(record, name, value)
+                changed.append(record)
+        with transaction.atomic():
+            AppraisalRecord.objects.bulk_create(new, batch_size=500)
+            AppraisalRecord.objects.bulk_update(changed, RECORD_FIELDS, batch_size=500)
+        counts["created"] += len(new)
+        counts["updated"] += len(changed)
+        if progress:
+            progress(min(offset + CHUNK, total), total)
+    return counts
+
+
+def _scoped_record(record_id: int, actor: User | None, *, lock: bool = True) -> AppraisalRecord:
+    records = AppraisalRecord.objects.select_related("person")
+    if lock:
+        records = records.select_for_update()
+    record = records.get(pk=record_id)
+    if actor is not None and not user_can_see_person(actor, record.person, role=Role.HR):
+        raise OutOfScope(MSG_OUT_OF_SCOPE)
+    return record
+
+
+def appraisal_review(
+    *, record_id: int, actor: User, notes: str, now: datetime.datetime | None = None
+) -> AppraisalRecord:
+    """HR marks a record reviewed and sets its notes; refused once the record is locked."""
+    with transaction.atomic():
+        record = _scoped_record(record_id, actor)
+        if record.locked:
+            raise CertificationError(MSG_LOCKED)
+        record.notes = notes.strip()
+        record.reviewed_by = actor
+        record.reviewed_at = now or timezone.now()
+        record.full_clean()
+        record.save(update_fields=["notes", "reviewed_by", "reviewed_at"])
+        log(
+            instance=record,
+            action="certification.appraisal.review",
+            user=actor,
+            data={"year": record.year, "person": record.person.employee_number},
+        )
+    return record
+
+
+def appraisal_lock_year(
+    *, year: int, actor: User | None, now: datetime.datetime | None = None
+) -> int:
+    """Lock every unlocked record of the year in the actor's HR subtree; returns how many.
+
+    Who locked and when is kept on each record (``locked_by``/``locked_at``).
+    """
+    now = now or timezone.now()
+    records = AppraisalRecord.objects.filter(year=year, locked=False)
+    if actor is not None:
+        records = records.filter(person__in=people_visible_to(actor, role=Role.HR).values("pk"))
+    with transaction.atomic():
+        return records.update(locked=True, locked_at=now, locked_by=actor)
+
+
+def appraisal_unlock(
+    *, record_id: int, actor: User, reason: str, now: datetime.datetime | None = None
+) -> AppraisalRecord:
+    """Open a locked record again: a reason is required and goes to the audit log."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise CertificationError(MSG_UNLOCK_REASON)
+    with transaction.atomic():
+        record = _scoped_record(record_id, actor)
+        if not record.locked:
+            raise CertificationError(MSG_NOT_LOCKED)
+        before = {
+            "locked_at": record.locked_at.isoformat() if record.locked_at else None,
+            "locked_by": record.locked_by_id,
+        }
+        record.locked, record.locked_at, record.locked_by = False, None, None
+        record.save(update_fields=["locked", "locked_at", "locked_by"])
+        log(
+            instance=record,
+            action="certification.appraisal.unlock",
+            user=actor,
+            data={
+                "year": record.year,
+                "person": record.person.employee_number,
+                "reason": reason,
+                "before": before,
+                "at": (now or timezone.now()).isoformat(),
+            },
+        )
+    return record
+
+
+def appraisal_job_start(*, year: int, actor: User | None) -> BatchJob:
+    """Compute the year's records of the actor's HR subtree in the background."""
+    from .batches import _enqueue
+
+    job = BatchJob.objects.create(
+        kind=BatchJob.Kind.APPRAISAL, params={"year": year}, created_by=actor
+    )
+    return _enqueue(job)
+
+
+def appraisal_job_work(job: BatchJob, progress: Callable[[int, int], None]) -> dict:
+    from ..selectors_hr import hr_people
+
+    actor = job.created_by
+    people = User.objects.filter(is_active=True) if actor is None else hr_people(actor)
+    return appraisal_compute(year=job.params["year"], people=people, progress=progress)

@@ -1,0 +1,14 @@
+"""Template tags that other apps' templates (the site header) use to ask certification."""
+
+from django import template
+
+from cms.people.mfa import user_has_staff_role
+from cms.people.models import Role
+
+register = template.Library()
+
+
+@register.simple_tag
+def is_hr(user) -> bool:
+    """Whether the header shows the HR link: the user holds the HR role somewhere."""
+    return user_has_staff_role(user, roles=[Role.HR])
