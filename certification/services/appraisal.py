@@ -126,7 +126,7 @@ def appraisal_compute(
 ) -> dict[str, int]:
     """(Re)compute the year's records of ``people``; locked records are left as they are.
 
-    Returns counts: created, updated, locked (skipped).
+    Returns counts: created, updated, unchanged, locked (skipped).
     """
     from ..selectors_hr import exam_results, grade_band, pre_appointment_status, year_bounds
 
@@ -145,7 +145,7 @@ def appraisal_compute(
     ):
         pre_attempts[attempt.user_id].append(attempt)
     reviews = _review_states(people, year)
-    counts = {"created": 0, "updated": 0, "locked": 0}
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "locked": 0}
     for offset in range(0, total, CHUNK):
         chunk = persons[offset : offset + CHUNK]
         existing = {
@@ -191,10 +191,12 @@ def appraisal_compute(
             }
             if record is None:
                 new.append(AppraisalRecord(person_id=pk, year=year, **values))
-            else:
+            elif _differs(record, values):
                 for name, value in values.items():
                     setattr(record, name, value)
                 changed.append(record)
+            else:
+                counts["unchanged"] += 1
         with transaction.atomic():
             AppraisalRecord.objects.bulk_create(new, batch_size=500)
             AppraisalRecord.objects.bulk_update(changed, RECORD_FIELDS, batch_size=500)
@@ -203,6 +205,13 @@ def appraisal_compute(
         if progress:
             progress(min(offset + CHUNK, total), total)
     return counts
+
+
+def _differs(record: AppraisalRecord, values: dict) -> bool:
+    """Whether recomputing changed anything but the time stamp (a re-run then writes nothing)."""
+    return any(
+        getattr(record, name) != value for name, value in values.items() if name != "computed_at"
+    )
 
 
 def _scoped_record(record_id: int, actor: User | None, *, lock: bool = True) -> AppraisalRecord:

@@ -39,7 +39,7 @@ def test_compute_job_rates_each_person_of_the_subtree(client, city):
     job = _compute(client, city)
     job.refresh_from_db()
     assert job.status == BatchJob.Status.DONE and (job.done, job.total) == (4, 4)
-    assert job.summary == {"created": 4, "updated": 0, "locked": 0}
+    assert job.summary == {"created": 4, "updated": 0, "unchanged": 0, "locked": 0}
     page = client.get(reverse("hr:job", args=[job.pk]))
     assert 'data-job-status="done"' in page.content.decode()
     records = {r.person.name: r for r in AppraisalRecord.objects.select_related("person")}
@@ -52,6 +52,12 @@ def test_compute_job_rates_each_person_of_the_subtree(client, city):
     ]
     assert records["人员丙"].reasons == ["未参加2025年度学法考试。"]
     assert records["人员丁"].rating == "passed" and records["人员丁"].hours_counted == 60
+
+
+def test_recomputing_without_new_data_writes_nothing(client, city):
+    _compute(client, city)
+    counts = appraisal_compute(year=YEAR, people=hr_people(city.hr_a))
+    assert counts == {"created": 0, "updated": 0, "unchanged": 4, "locked": 0}
 
 
 def test_lock_keeps_records_unchanged_until_an_audited_unlock(client, city):
