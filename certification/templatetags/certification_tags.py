@@ -10,5 +10,10 @@ register = template.Library()
 
 @register.simple_tag
 def is_hr(user) -> bool:
-    """Whether the header shows the HR link: the user holds the HR role somewhere."""
+    """Whether the header shows the HR link: the user holds the HR role somewhere.
+
+    Every staff role makes its holder ``is_staff``, so the header of a learner's page (most
+    pages) costs no query for this."""
+    if not getattr(user, "is_staff", False):
+        return False
     return user_has_staff_role(user, roles=[Role.HR])

@@ -25,6 +25,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from .models import Role
+from .selectors import user_roles
 
 STAFF_ROLES = frozenset(r for r in Role if r != Role.LEARNER)
 
@@ -65,7 +66,7 @@ def user_has_staff_role(user, *, roles: Iterable[Role] | None = None) -> bool:
     if user.is_superuser:
         return True
     allowed = STAFF_ROLES if roles is None else STAFF_ROLES & frozenset(roles)
-    return user.role_assignments.filter(role__in=allowed).exists()
+    return bool(user_roles(user) & allowed)
 
 
 def user_mfa_types(user) -> set[str]:
