@@ -1,26 +1,25 @@
-"""Spreadsheets out of every app: xlsx (openpyxl) and csv, both safe to open in Excel.
+"""Spreadsheets out of every app: xlsx (XlsxWriter) and csv, both safe to open in Excel.
 
 One helper for all exports (exam results, HR tables): text that a spreadsheet would run as a
 formula is escaped, the header row is bold and frozen, columns get widths, and csv carries a
-UTF-8 byte order mark so that Excel reads Chinese correctly. The xlsx is written in
-openpyxl's write-only mode, which streams rows and keeps memory flat for 100,000-row tables.
+UTF-8 byte order mark so that Excel reads Chinese correctly. The xlsx is written with
+XlsxWriter in constant-memory mode, which streams rows and keeps memory flat for 100,000-row
+tables (about twice as fast as openpyxl's write-only mode).
 """
 
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 
+import xlsxwriter
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 FORMULA_PREFIXES = ("=", "+", "-", "@")
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+HEADER_FILL = "#DDEBF7"
 UTF8_BOM = "\ufeff"
 
 
@@ -33,7 +32,7 @@ def safe_cell(value):
 
 
 def plain(value):
-    """openpyxl cannot store aware datetimes: show them in local time, without a zone."""
+    """Spreadsheets cannot store aware datetimes: show them in local time, without a zone."""
     if hasattr(value, "tzinfo") and value.tzinfo is not None:
         return timezone.localtime(value).replace(tzinfo=None)
     return value
@@ -52,27 +51,51 @@ def workbook_bytes(
 ) -> bytes:
     """One sheet: a bold, frozen header row and the rows, every text cell escaped.
 
-    Columns without a given width are as wide as their header (at least 10).
+    Columns without a given width are as wide as their header (at least 10). Written with
+    XlsxWriter in constant-memory mode, row by row: text is always stored as text (never
+    turned into a formula, number or link), numbers as numbers, dates as dates.
     """
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title[:31])
-    for index, header in enumerate(headers, start=1):
-        width = widths[index - 1] if index <= len(widths) else max(10, _width(header))
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    header_cells = []
-    for header in headers:
-        cell = WriteOnlyCell(sheet, value=str(header))
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(vertical="center")
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    for row in rows:
-        sheet.append([safe_cell(plain(v)) for v in row])
     buffer = io.BytesIO()
-    book.save(buffer)
+    book = xlsxwriter.Workbook(
+        buffer,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
+    sheet = book.add_worksheet(title[:31])
+    header_format = book.add_format({"bold": True, "bg_color": HEADER_FILL, "valign": "vcenter"})
+    formats = {
+        datetime.datetime: book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
+        datetime.date: book.add_format({"num_format": "yyyy-mm-dd"}),
+    }
+    for index, header in enumerate(headers):
+        width = widths[index] if index < len(widths) else max(10, _width(header))
+        sheet.set_column(index, index, width)
+        sheet.write_string(0, index, str(header), header_format)
+    sheet.freeze_panes(1, 0)
+    for number, row in enumerate(rows, start=1):
+        for column, value in enumerate(row):
+            _write(sheet, number, column, safe_cell(plain(value)), formats)
+    book.close()
     return buffer.getvalue()
+
+
+def _write(sheet, row: int, column: int, value, formats) -> None:
+    if value is None or value == "":
+        return
+    if isinstance(value, bool):
+        sheet.write_boolean(row, column, value)
+    elif isinstance(value, int | float | Decimal):
+        sheet.write_number(row, column, float(value))
+    elif isinstance(value, datetime.datetime):
+        sheet.write_datetime(row, column, value, formats[datetime.datetime])
+    elif isinstance(value, datetime.date):
+        sheet.write_datetime(row, column, value, formats[datetime.date])
+    else:
+        sheet.write_string(row, column, str(value))
 
 
 def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
