@@ -13,14 +13,32 @@ import csv
 import datetime
 import io
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 import xlsxwriter
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 HEADER_FILL = "#DDEBF7"
 UTF8_BOM = "\ufeff"
+
+
+@dataclass(frozen=True)
+class SheetError:
+    """One problem in an imported spreadsheet, located as the user sees it: the row number
+    in the sheet (None: the file or its header) and the column. Every import uses it."""
+
+    row: int | None
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = _("第 %(row)s 行") % {"row": self.row} if self.row else _("表头")
+        if self.column:
+            return f"{where}，{self.column}：{self.message}"
+        return f"{where}：{self.message}"
 
 
 def safe_cell(value):

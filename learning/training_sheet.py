@@ -19,6 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 from cms.people.roster import RosterFileError, read_table, read_upload
+from cms.spreadsheets import SheetError
 
 from .models import StudyKind
 
@@ -56,17 +57,7 @@ DUPLICATE_ROW = _("与第 %(row)s 行重复（同一人、同一培训、同一�
 DATE_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]00:00:00)?$")
 
 
-@dataclass(frozen=True)
-class TrainingError:
-    row: int | None
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = _("第 %(row)s 行") % {"row": self.row} if self.row else _("表头")
-        return (
-            f"{where}，{self.column}：{self.message}" if self.column else f"{where}：{self.message}"
-        )
+TrainingError = SheetError  # the one row-located import error type (cms.spreadsheets)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,8 @@ from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from cms.spreadsheets import SheetError
+
 from .models import OrgUnit, User
 
 # --- the template ------------------------------------------------------------------------
@@ -120,19 +122,7 @@ class RosterFileError(Exception):
     """The file as a whole cannot be read (too big, wrong type, corrupt)."""
 
 
-@dataclass(frozen=True)
-class RosterError:
-    """One problem, located as the user sees it: row (None for the header/file) and column."""
-
-    row: int | None
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = _("第 %(row)s 行") % {"row": self.row} if self.row else _("表头")
-        return (
-            f"{where}，{self.column}：{self.message}" if self.column else f"{where}：{self.message}"
-        )
+RosterError = SheetError  # the one row-located import error type (cms.spreadsheets)
 
 
 @dataclass

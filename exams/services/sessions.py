@@ -19,6 +19,7 @@ from wagtail.log_actions import log
 
 from cms.people.models import User
 from cms.people.roster import RosterFileError, read_table
+from cms.spreadsheets import SheetError
 
 from ..models import Candidate, ExamSession, ResultRelease
 from ..session_selectors import people_in_scope
@@ -53,19 +54,7 @@ ERR_RELEASE_NOT_CLOSED = _("考试尚未结束，不能公布成绩。")
 _INTEGER_RE = re.compile(r"^\d+$")
 
 
-@dataclass(frozen=True)
-class CandidateImportError:
-    """One problem, located as the user sees it: row (None: the file or header) and column."""
-
-    row: int | None
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = _("第 %(row)s 行") % {"row": self.row} if self.row else _("表头")
-        if self.column:
-            return f"{where}，{self.column}：{self.message}"
-        return f"{where}：{self.message}"
+CandidateImportError = SheetError  # the one row-located import error type (cms.spreadsheets)
 
 
 @dataclass(frozen=True)
