@@ -188,7 +188,7 @@ class QuestionBulkAction(SnippetBulkAction):
 
 
 class RetireBulkAction(QuestionBulkAction):
-    display_name = _("停用")
+    display_name = _("停用试题")
     action_type = "retire"
     aria_label = _("停用所选试题")
     template_name = "exams/admin/bulk_retire.html"
