@@ -5,11 +5,14 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from cms.people import account as people_account
 from cms.people.views import admin_login_redirect
 
 urlpatterns = [
     # Before the admin include: Wagtail's own login form would bypass allauth's MFA step.
     path("admin/login/", admin_login_redirect, name="admin_login_redirect"),
+    # Wagtail's account page with a name panel that fits the single-name user model.
+    path("admin/account/", people_account.account),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),
