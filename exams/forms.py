@@ -20,6 +20,7 @@ from .formats.html import html_to_text, sanitize_html
 from .formats.spreadsheet import FALSE_WORDS, OPTION_LETTERS, TRUE_WORDS
 from .models import Question, QuestionKind, QuestionStatus, QuestionVersion, Topic
 from .selectors import topic_paths
+from .services.questions import ERR_OPEN_FLAGS
 
 OPTION_FIELDS = [f"option_{letter.lower()}" for letter in OPTION_LETTERS]
 
@@ -30,7 +31,6 @@ ERR_TF_ANSWER = _("判断题的答案应为“对”或“错”。")
 ERR_ANSWER_LETTERS = _("答案应由已填写选项的字母组成，如“B”或“ACD”。")
 ERR_SINGLE_ANSWER = _("单选题只能有一个正确答案。")
 ERR_MULTI_ANSWER = _("多选题至少需要两个正确答案。")
-ERR_OPEN_FLAGS = _("该试题所引法条已修改，须先完成修法复核才能启用。")
 
 
 def _topic_choices(field: forms.ModelChoiceField) -> None:

@@ -28,7 +28,7 @@ from cms.laws.models import Law
 from .forms import OPTION_FIELDS, QuestionForm, TopicForm
 from .models import Question, QuestionKind, QuestionStatus, QuestionVersion, Topic
 from .selectors import questions_with_versions, topics_with_counts
-from .services import question_create, question_update, questions_retire
+from .services import question_create, question_set_status, question_update
 
 MENU_HOOK = "register_question_bank_menu_item"
 
@@ -179,27 +179,9 @@ class QuestionEditView(snippet_views.EditView):
             **self.form.service_kwargs(),
         )
         question.refresh_from_db()
-        status = data["status"]
-        if status != previous_status:
-            self._status_change(question, previous_status, status)
+        if data["status"] != previous_status:
+            question_set_status(question=question, status=data["status"], actor=self.request.user)
         return question
-
-    def _status_change(self, question: Question, before: str, after: str) -> None:
-        if after == QuestionStatus.RETIRED:
-            questions_retire(questions=[question], actor=self.request.user)
-            return
-        # Draft <-> active and un-retiring: no service exists for these yet (see report).
-        question.status = after
-        question.save(update_fields=["status", "updated_at"])
-        action = (
-            "exams.question.reactivate" if after == QuestionStatus.ACTIVE else "exams.question.edit"
-        )
-        log(
-            instance=question,
-            action=action,
-            user=self.request.user,
-            data={"before": before, "after": after},
-        )
 
     @cached_property
     def header_buttons(self):

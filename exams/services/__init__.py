@@ -17,6 +17,7 @@ from .questions import (  # noqa: F401
     question_check_citations,
     question_create,
     question_resolve_amendment,
+    question_set_status,
     question_update,
     questions_flag_amended,
     questions_import,

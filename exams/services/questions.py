@@ -4,8 +4,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 
 from cms.laws.alignment import article_counterpart, versions_align
@@ -60,7 +62,9 @@ def topic_by_path(path: str, *, create: bool = False) -> Topic | None:
     return node
 
 
-def _options_json(kind: str, options: Sequence[ParsedOption], answer_true: bool | None) -> list[dict]:
+def _options_json(
+    kind: str, options: Sequence[ParsedOption], answer_true: bool | None
+) -> list[dict]:
     if kind == QuestionKind.TRUE_FALSE:
         return [
             {"id": 1, "text": "对", "correct": bool(answer_true)},
@@ -73,14 +77,28 @@ def _options_json(kind: str, options: Sequence[ParsedOption], answer_true: bool 
 
 
 def _version_create(
-    *, question: Question, number: int, kind: str, stem: str, options: list[dict],
-    explanation: str, difficulty: int, articles: Sequence[Article], actor=None,
+    *,
+    question: Question,
+    number: int,
+    kind: str,
+    stem: str,
+    options: list[dict],
+    explanation: str,
+    difficulty: int,
+    articles: Sequence[Article],
+    actor=None,
 ) -> QuestionVersion:
     stem = sanitize_html(stem)
     version = QuestionVersion(
-        question=question, number=number, kind=kind, stem=stem, stem_text=html_to_text(stem),
+        question=question,
+        number=number,
+        kind=kind,
+        stem=stem,
+        stem_text=html_to_text(stem),
         stem_key=normalize_stem(stem),
-        options=options, explanation=sanitize_html(explanation), difficulty=difficulty,
+        options=options,
+        explanation=sanitize_html(explanation),
+        difficulty=difficulty,
         created_by=actor,
     )
     version.full_clean(exclude=["question"])
@@ -93,15 +111,29 @@ def _version_create(
 
 @transaction.atomic
 def question_create(
-    *, topic: Topic, kind: str, stem: str, options: Sequence[ParsedOption] = (),
-    answer_true: bool | None = None, explanation: str = "", difficulty: int = 3,
-    articles: Sequence[Article], actor=None, status: str = QuestionStatus.ACTIVE,
+    *,
+    topic: Topic,
+    kind: str,
+    stem: str,
+    options: Sequence[ParsedOption] = (),
+    answer_true: bool | None = None,
+    explanation: str = "",
+    difficulty: int = 3,
+    articles: Sequence[Article],
+    actor=None,
+    status: str = QuestionStatus.ACTIVE,
 ) -> Question:
     question = Question.objects.create(topic=topic, status=status, created_by=actor)
     version = _version_create(
-        question=question, number=1, kind=kind, stem=stem,
-        options=_options_json(kind, options, answer_true), explanation=explanation,
-        difficulty=difficulty, articles=articles, actor=actor,
+        question=question,
+        number=1,
+        kind=kind,
+        stem=stem,
+        options=_options_json(kind, options, answer_true),
+        explanation=explanation,
+        difficulty=difficulty,
+        articles=articles,
+        actor=actor,
     )
     question.current_version = version
     question.save(update_fields=["current_version"])
@@ -112,17 +144,30 @@ def question_create(
 
 @transaction.atomic
 def question_update(
-    *, question: Question, kind: str, stem: str, options: Sequence[ParsedOption] = (),
-    answer_true: bool | None = None, explanation: str = "", difficulty: int = 3,
-    articles: Sequence[Article], topic: Topic | None = None, actor=None,
+    *,
+    question: Question,
+    kind: str,
+    stem: str,
+    options: Sequence[ParsedOption] = (),
+    answer_true: bool | None = None,
+    explanation: str = "",
+    difficulty: int = 3,
+    articles: Sequence[Article],
+    topic: Topic | None = None,
+    actor=None,
 ) -> QuestionVersion:
     """Edit a question. A version an attempt has used is never changed: a new one is made."""
     question = Question.objects.select_for_update().get(pk=question.pk)
     current = question.current_version
     before = _snapshot(current)
     fields = dict(
-        kind=kind, stem=stem, options=_options_json(kind, options, answer_true),
-        explanation=explanation, difficulty=difficulty, articles=articles, actor=actor,
+        kind=kind,
+        stem=stem,
+        options=_options_json(kind, options, answer_true),
+        explanation=explanation,
+        difficulty=difficulty,
+        articles=articles,
+        actor=actor,
     )
     if current is None or current.locked:
         number = (current.number + 1) if current else 1
@@ -146,8 +191,12 @@ def question_update(
     if topic is not None:
         question.topic = topic
     question.save()
-    log(instance=question, action="exams.question.edit", user=actor,
-        data={"before": before, "after": _snapshot(version)})
+    log(
+        instance=question,
+        action="exams.question.edit",
+        user=actor,
+        data={"before": before, "after": _snapshot(version)},
+    )
     return version
 
 
@@ -155,10 +204,15 @@ def _snapshot(version: QuestionVersion | None) -> dict:
     if version is None:
         return {}
     return {
-        "version": version.number, "kind": version.kind, "stem": version.stem_text,
-        "options": version.options, "explanation": version.explanation,
+        "version": version.number,
+        "kind": version.kind,
+        "stem": version.stem_text,
+        "options": version.options,
+        "explanation": version.explanation,
         "difficulty": version.difficulty,
-        "citations": [str(c.article) for c in version.citations.select_related("article__version__law")],
+        "citations": [
+            str(c.article) for c in version.citations.select_related("article__version__law")
+        ],
     }
 
 
@@ -171,10 +225,46 @@ def questions_retire(*, questions: Iterable[Question], actor=None) -> int:
         before = question.status
         question.status = QuestionStatus.RETIRED
         question.save(update_fields=["status", "updated_at"])
-        log(instance=question, action="exams.question.retire", user=actor,
-            data={"before": before, "after": question.status})
+        log(
+            instance=question,
+            action="exams.question.retire",
+            user=actor,
+            data={"before": before, "after": question.status},
+        )
         count += 1
     return count
+
+
+ERR_STATUS_BY_HAND = _("“待复核”由修法检查自动标记，不能手工设置。")
+ERR_OPEN_FLAGS = _("该试题所引法条已修改，须先完成修法复核才能启用。")
+
+
+@transaction.atomic
+def question_set_status(*, question: Question, status: str, actor=None) -> Question:
+    """Change a question's status by hand: draft, active or retired.
+
+    "Needs review" is set only by the amendment check, and a question with open amendment
+    flags becomes active only through question_resolve_amendment.
+    """
+    question = Question.objects.select_for_update().get(pk=question.pk)
+    before = question.status
+    if status == before:
+        return question
+    if status == QuestionStatus.NEEDS_REVIEW:
+        raise ValidationError(ERR_STATUS_BY_HAND)
+    if (
+        status == QuestionStatus.ACTIVE
+        and question.amendment_flags.filter(resolved_at__isnull=True).exists()
+    ):
+        raise ValidationError(ERR_OPEN_FLAGS)
+    question.status = status
+    question.save(update_fields=["status", "updated_at"])
+    action = {
+        QuestionStatus.RETIRED: "exams.question.retire",
+        QuestionStatus.ACTIVE: "exams.question.reactivate",
+    }.get(status, "exams.question.edit")
+    log(instance=question, action=action, user=actor, data={"before": before, "after": status})
+    return question
 
 
 @transaction.atomic
@@ -186,8 +276,12 @@ def questions_move(*, questions: Iterable[Question], topic: Topic, actor=None) -
         before = question.topic.name
         question.topic = topic
         question.save(update_fields=["topic", "updated_at"])
-        log(instance=question, action="exams.question.move", user=actor,
-            data={"before": before, "after": topic.name})
+        log(
+            instance=question,
+            action="exams.question.move",
+            user=actor,
+            data={"before": before, "after": topic.name},
+        )
         count += 1
     return count
 
@@ -221,27 +315,36 @@ def question_check_citations(
             citation.save(update_fields=["article"])
             continue
         flag_change = {
-            "moved": AmendmentFlag.Change.MOVED, "removed": AmendmentFlag.Change.REMOVED,
+            "moved": AmendmentFlag.Change.MOVED,
+            "removed": AmendmentFlag.Change.REMOVED,
         }.get(change.status, AmendmentFlag.Change.CHANGED)
         _, created = AmendmentFlag.objects.get_or_create(
-            question=question, old_article=article, resolved_at=None,
+            question=question,
+            old_article=article,
+            resolved_at=None,
             defaults={"suggested_article": change.new, "change": flag_change},
         )
         made += created
     if made and question.status == QuestionStatus.ACTIVE:
         question.status = QuestionStatus.NEEDS_REVIEW
         question.save(update_fields=["status", "updated_at"])
-        log(instance=question, action="exams.question.needs_review", user=None,
-            data={"before": QuestionStatus.ACTIVE, "after": QuestionStatus.NEEDS_REVIEW})
+        log(
+            instance=question,
+            action="exams.question.needs_review",
+            user=None,
+            data={"before": QuestionStatus.ACTIVE, "after": QuestionStatus.NEEDS_REVIEW},
+        )
     return made
 
 
 @transaction.atomic
 def questions_flag_amended(*, previous: LawVersion, version: LawVersion) -> int:
     """After a new version of a law is imported: check every question citing the old one."""
-    questions = Question.objects.filter(
-        current_version__citations__article__version=previous
-    ).distinct().select_related("current_version")
+    questions = (
+        Question.objects.filter(current_version__citations__article__version=previous)
+        .distinct()
+        .select_related("current_version")
+    )
     flagged = 0
     alignments: dict[tuple[int, int], list] = {}
     for question in questions:
@@ -252,7 +355,10 @@ def questions_flag_amended(*, previous: LawVersion, version: LawVersion) -> int:
 
 @transaction.atomic
 def question_resolve_amendment(
-    *, question: Question, replacements: dict[int, Article | None], actor=None,
+    *,
+    question: Question,
+    replacements: dict[int, Article | None],
+    actor=None,
     reactivate: bool = True,
 ) -> QuestionVersion:
     """Re-point the flagged citations (old article id -> new article, or None to drop it)
@@ -269,19 +375,29 @@ def question_resolve_amendment(
             articles.append(citation.article)
     tf = current.kind == QuestionKind.TRUE_FALSE
     version = question_update(
-        question=question, kind=current.kind, stem=current.stem,
+        question=question,
+        kind=current.kind,
+        stem=current.stem,
         options=[ParsedOption(o["text"], o["correct"]) for o in current.options] if not tf else (),
         answer_true=current.options[0]["correct"] if tf else None,
-        explanation=current.explanation, difficulty=current.difficulty, articles=articles,
+        explanation=current.explanation,
+        difficulty=current.difficulty,
+        articles=articles,
         actor=actor,
     )
     now = timezone.now()
-    question.amendment_flags.filter(resolved_at__isnull=True).update(resolved_at=now, resolved_by=actor)
+    question.amendment_flags.filter(resolved_at__isnull=True).update(
+        resolved_at=now, resolved_by=actor
+    )
     if reactivate and question.status == QuestionStatus.NEEDS_REVIEW:
         question.status = QuestionStatus.ACTIVE
         question.save(update_fields=["status", "updated_at"])
-        log(instance=question, action="exams.question.reactivate", user=actor,
-            data={"before": QuestionStatus.NEEDS_REVIEW, "after": QuestionStatus.ACTIVE})
+        log(
+            instance=question,
+            action="exams.question.reactivate",
+            user=actor,
+            data={"before": QuestionStatus.NEEDS_REVIEW, "after": QuestionStatus.ACTIVE},
+        )
     return version
 
 
@@ -309,7 +425,12 @@ class QuestionImportReport:
 
 
 def questions_import(
-    *, data: bytes, filename: str, topic: Topic | None = None, actor=None, dry_run: bool = False,
+    *,
+    data: bytes,
+    filename: str,
+    topic: Topic | None = None,
+    actor=None,
+    dry_run: bool = False,
     skip_duplicates: bool = False,
 ) -> QuestionImportReport:
     """Validate the whole file; write all of it in one transaction, or nothing.
@@ -358,8 +479,13 @@ def questions_import(
         if not errors:
             valid.append((q, q_topic, articles))
     report.preview = [
-        {"position": q.position, "kind": q.kind, "stem": html_to_text(q.stem)[:80],
-         "topic": t.name, "citations": "；".join(str(a) for a in arts)}
+        {
+            "position": q.position,
+            "kind": q.kind,
+            "stem": html_to_text(q.stem)[:80],
+            "topic": t.name,
+            "citations": "；".join(str(a) for a in arts),
+        }
         for q, t, arts in valid[:50]
     ]
     if report.errors or dry_run:
@@ -367,9 +493,17 @@ def questions_import(
         return report
     if valid:
         report.imported = _questions_bulk_create(valid, actor=actor)
-        log(instance=valid[0][1], action="exams.questions.import", user=actor,
-            data={"file": filename, "format": fmt, "imported": report.imported,
-                  "skipped": len(report.skipped)})
+        log(
+            instance=valid[0][1],
+            action="exams.questions.import",
+            user=actor,
+            data={
+                "file": filename,
+                "format": fmt,
+                "imported": report.imported,
+                "skipped": len(report.skipped),
+            },
+        )
     return report
 
 
@@ -404,12 +538,20 @@ def _questions_bulk_create(
     versions = []
     for question, (q, _t, _a) in zip(questions, valid, strict=True):
         stem = sanitize_html(q.stem)
-        versions.append(QuestionVersion(
-            question=question, number=1, kind=q.kind, stem=stem, stem_text=html_to_text(stem),
-            stem_key=normalize_stem(stem), options=_options_json(q.kind, q.options, q.answer_true),
-            explanation=sanitize_html(q.explanation), difficulty=q.difficulty or 3,
-            created_by=actor,
-        ))
+        versions.append(
+            QuestionVersion(
+                question=question,
+                number=1,
+                kind=q.kind,
+                stem=stem,
+                stem_text=html_to_text(stem),
+                stem_key=normalize_stem(stem),
+                options=_options_json(q.kind, q.options, q.answer_true),
+                explanation=sanitize_html(q.explanation),
+                difficulty=q.difficulty or 3,
+                created_by=actor,
+            )
+        )
     versions = QuestionVersion.objects.bulk_create(versions)
     for question, version in zip(questions, versions, strict=True):
         question.current_version = version

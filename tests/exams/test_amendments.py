@@ -91,3 +91,30 @@ def test_citing_an_old_version_that_changed_flags_at_once(law_library):
     question.refresh_from_db()
     assert question.status == QuestionStatus.NEEDS_REVIEW
     assert LawVersion.objects.get(pk=old.version_id).law.versions.count() == 2
+
+
+def test_status_by_hand_never_skips_the_amendment_review(law_library):
+    from django.core.exceptions import ValidationError
+
+    from exams.services import question_set_status
+    from exams.services.questions import ERR_OPEN_FLAGS, ERR_STATUS_BY_HAND
+
+    old = _article("administrative-reconsideration-law", 2017, 9)
+    flagged = question_create(
+        topic=topic_by_path("行政复议"),
+        kind="true_false",
+        stem="按2017年文本的申请期限",
+        answer_true=True,
+        articles=[old],
+    )
+    with pytest.raises(ValidationError) as refused:
+        question_set_status(question=flagged, status=QuestionStatus.ACTIVE)
+    assert refused.value.messages == [str(ERR_OPEN_FLAGS)]
+    fine = _question(_article("constitution", 2018, 1), "国家性质")
+    with pytest.raises(ValidationError) as by_hand:
+        question_set_status(question=fine, status=QuestionStatus.NEEDS_REVIEW)
+    assert by_hand.value.messages == [str(ERR_STATUS_BY_HAND)]
+    question_set_status(question=fine, status=QuestionStatus.RETIRED)
+    question_set_status(question=fine, status=QuestionStatus.ACTIVE)
+    fine.refresh_from_db()
+    assert fine.status == QuestionStatus.ACTIVE
