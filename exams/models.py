@@ -34,14 +34,6 @@ class Topic(MP_Node):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def full_path(self) -> str:
-        return (
-            "/".join(a.name for a in self.get_ancestors())
-            + ("/" if self.depth > 1 else "")
-            + self.name
-        )
-
 
 class QuestionKind(models.TextChoices):
     SINGLE = "single", _("单选题")

@@ -289,8 +289,27 @@ def questions_move(*, questions: Iterable[Question], topic: Topic, actor=None) -
 # --- Amendments ------------------------------------------------------------------------------
 
 
+class LawComparisons:
+    """What became of old articles in the current version of their law, worked out once per
+    pair of versions (aligning two versions is the costly part) and reused across questions."""
+
+    def __init__(self) -> None:
+        self._currents: dict[int, LawVersion] = {}
+        self._changes: dict[tuple[int, int], list] = {}
+
+    def counterpart(self, article: Article):
+        law_id = article.version.law_id
+        if law_id not in self._currents:
+            self._currents[law_id] = LawVersion.objects.get(law_id=law_id, is_current=True)
+        current = self._currents[law_id]
+        key = (article.version_id, current.pk)
+        if key not in self._changes:
+            self._changes[key] = versions_align(article.version, current)
+        return article_counterpart(article, current, changes=self._changes[key])
+
+
 def question_check_citations(
-    *, question: Question, alignments: dict[tuple[int, int], list] | None = None
+    *, question: Question, comparisons: LawComparisons | None = None
 ) -> int:
     """Flag a question whose cited article is no longer the law as it stands now.
 
@@ -299,17 +318,13 @@ def question_check_citations(
     moved to another number, or was removed, the question needs review. Returns the flags made.
     """
     version = question.current_version
-    alignments = {} if alignments is None else alignments
+    comparisons = comparisons or LawComparisons()
     made = 0
     for citation in version.citations.select_related("article__version__law"):
         article = citation.article
         if article.version.is_current:
             continue
-        current = LawVersion.objects.get(law=article.version.law, is_current=True)
-        key = (article.version_id, current.pk)
-        if key not in alignments:  # aligning two versions is the costly part: once per pair
-            alignments[key] = versions_align(article.version, current)
-        change = article_counterpart(article, current, changes=alignments[key])
+        change = comparisons.counterpart(article)
         if change.status == "unchanged":
             citation.article = change.new
             citation.save(update_fields=["article"])
@@ -346,9 +361,9 @@ def questions_flag_amended(*, previous: LawVersion, version: LawVersion) -> int:
         .select_related("current_version")
     )
     flagged = 0
-    alignments: dict[tuple[int, int], list] = {}
+    comparisons = LawComparisons()
     for question in questions:
-        if question_check_citations(question=question, alignments=alignments):
+        if question_check_citations(question=question, comparisons=comparisons):
             flagged += 1
     return flagged
 
@@ -566,7 +581,7 @@ def _questions_bulk_create(
         for question, (_q, _t, articles) in zip(questions, valid, strict=True)
         if any(not a.version.is_current for a in articles)
     }
-    alignments: dict[tuple[int, int], list] = {}
+    comparisons = LawComparisons()
     for question in Question.objects.filter(pk__in=outdated).select_related("current_version"):
-        question_check_citations(question=question, alignments=alignments)
+        question_check_citations(question=question, comparisons=comparisons)
     return len(questions)
