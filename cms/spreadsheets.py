@@ -15,8 +15,12 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
+from typing import BinaryIO
 
+import pandas as pd
 import xlsxwriter
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -39,6 +43,54 @@ class SheetError:
         if self.column:
             return f"{where}，{self.column}：{self.message}"
         return f"{where}：{self.message}"
+
+
+FILE_TOO_LARGE = _("文件过大：不能超过 %(limit)s MB。")
+FILE_UNSUPPORTED = _("不支持的文件类型：请上传 .xlsx 或 .csv 文件。")
+FILE_CORRUPT = _("无法读取该文件：文件已损坏或不完整，请重新保存后再上传。")
+FILE_NOT_UTF8 = _("CSV 文件不是 UTF-8 编码：请在保存时选择“CSV UTF-8”。")
+
+
+class SpreadsheetFileError(Exception):
+    """The file as a whole cannot be read (too big, wrong type, corrupt, not UTF-8)."""
+
+
+def read_upload(file: BinaryIO, filename: str) -> bytes:
+    """Read at most the size limit (plus one byte to notice a larger file)."""
+    limit = settings.UPLOAD_MAX_BYTES
+    data = file.read(limit + 1)
+    if len(data) > limit:
+        raise SpreadsheetFileError(FILE_TOO_LARGE % {"limit": f"{limit / 1024 / 1024:g}"})
+    return data
+
+
+def read_table(data: bytes, filename: str) -> pd.DataFrame:
+    """Load the first sheet (or the csv) as strings, keeping blank rows so numbering holds."""
+    suffix = Path(filename).suffix.lower()
+    try:
+        if suffix == ".csv":
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                raise SpreadsheetFileError(FILE_NOT_UTF8) from exc
+            frame = pd.read_csv(
+                io.StringIO(text),
+                dtype=str,
+                na_filter=False,
+                skip_blank_lines=False,
+                quoting=csv.QUOTE_MINIMAL,
+            )
+        elif suffix == ".xlsx":
+            frame = pd.read_excel(
+                io.BytesIO(data), sheet_name=0, dtype=str, na_filter=False, engine="openpyxl"
+            )
+        else:
+            raise SpreadsheetFileError(FILE_UNSUPPORTED)
+    except SpreadsheetFileError:
+        raise
+    except Exception as exc:  # zipfile, openpyxl and pandas raise many kinds on broken files
+        raise SpreadsheetFileError(FILE_CORRUPT) from exc
+    return frame.fillna("")
 
 
 def safe_cell(value):

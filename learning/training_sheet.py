@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
-from cms.people.roster import RosterFileError, read_table, read_upload
-from cms.spreadsheets import SheetError
+from cms.spreadsheets import SheetError, read_table, read_upload
+from cms.spreadsheets import SpreadsheetFileError as RosterFileError
 
 from .models import StudyKind
 

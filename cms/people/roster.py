@@ -6,16 +6,12 @@ row has passed. Row numbers are those the user sees in the spreadsheet (header =
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import BinaryIO
 
 import pandas as pd
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models.functions import Lower
@@ -23,7 +19,16 @@ from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from cms.spreadsheets import SheetError
+from cms.spreadsheets import (  # noqa: F401 (the roster's names for the shared reader)
+    FILE_CORRUPT,
+    FILE_NOT_UTF8,
+    FILE_TOO_LARGE,
+    FILE_UNSUPPORTED,
+    SheetError,
+    read_table,
+    read_upload,
+)
+from cms.spreadsheets import SpreadsheetFileError as RosterFileError  # noqa: F401
 
 from .models import OrgUnit, User
 
@@ -87,10 +92,6 @@ COLUMN_DOCS = [
 ]
 
 # --- messages (module constants so that tests can assert them word for word) -------------
-FILE_TOO_LARGE = _("文件过大：不能超过 %(limit)s MB。")
-FILE_UNSUPPORTED = _("不支持的文件类型：请上传 .xlsx 或 .csv 文件。")
-FILE_CORRUPT = _("无法读取该文件：文件已损坏或不完整，请重新保存后再上传。")
-FILE_NOT_UTF8 = _("CSV 文件不是 UTF-8 编码：请在保存时选择“CSV UTF-8”。")
 FILE_EMPTY = _("文件中没有人员数据。")
 COLUMN_MISSING = _("缺少必需的列。")
 COLUMN_DUPLICATED = _("该列出现了不止一次。")
@@ -116,10 +117,6 @@ PHONE_RE = re.compile(r"^1\d{10}$")
 NATIONAL_ID_RE = re.compile(r"^\d{17}[\dX]$")
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
-
-
-class RosterFileError(Exception):
-    """The file as a whole cannot be read (too big, wrong type, corrupt)."""
 
 
 RosterError = SheetError  # the one row-located import error type (cms.spreadsheets)
@@ -163,44 +160,6 @@ def national_id_error(value: str):
 
 
 # --- reading ------------------------------------------------------------------------------
-def read_upload(file: BinaryIO, filename: str) -> bytes:
-    """Read at most the size limit (plus one byte to notice a larger file)."""
-    limit = settings.UPLOAD_MAX_BYTES
-    data = file.read(limit + 1)
-    if len(data) > limit:
-        raise RosterFileError(FILE_TOO_LARGE % {"limit": f"{limit / 1024 / 1024:g}"})
-    return data
-
-
-def read_table(data: bytes, filename: str) -> pd.DataFrame:
-    """Load the first sheet (or the csv) as strings, keeping blank rows so numbering holds."""
-    suffix = Path(filename).suffix.lower()
-    try:
-        if suffix == ".csv":
-            try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError as exc:
-                raise RosterFileError(FILE_NOT_UTF8) from exc
-            frame = pd.read_csv(
-                io.StringIO(text),
-                dtype=str,
-                na_filter=False,
-                skip_blank_lines=False,
-                quoting=csv.QUOTE_MINIMAL,
-            )
-        elif suffix == ".xlsx":
-            frame = pd.read_excel(
-                io.BytesIO(data), sheet_name=0, dtype=str, na_filter=False, engine="openpyxl"
-            )
-        else:
-            raise RosterFileError(FILE_UNSUPPORTED)
-    except RosterFileError:
-        raise
-    except Exception as exc:  # zipfile, openpyxl and pandas raise many kinds on broken files
-        raise RosterFileError(FILE_CORRUPT) from exc
-    return frame.fillna("")
-
-
 def _clean(value) -> str:
     return str(value).strip() if value is not None else ""
 

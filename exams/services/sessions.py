@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 
 from cms.people.models import User
-from cms.people.roster import RosterFileError, read_table
-from cms.spreadsheets import SheetError
+from cms.spreadsheets import SheetError, read_table
+from cms.spreadsheets import SpreadsheetFileError as RosterFileError
 
 from ..models import Candidate, ExamSession, ResultRelease
 from ..session_selectors import people_in_scope
