@@ -145,9 +145,10 @@ class PdfShortcut:
         self.shortcut = 0
 
     def install(self, monkeypatch) -> None:
+        from django.template.loader import render_to_string
+
         import certification.pdf
         import certification.pdf_hr
-        from django.template.loader import render_to_string
 
         original = certification.pdf.render_pdf
 
