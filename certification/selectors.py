@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cms.people.mfa import user_has_mfa
+from cms.people.mfa import user_passed_mfa
 from cms.people.models import Role, User
 from cms.people.selectors import people_visible_to, user_can_see_person
 from exams.models import ExamKind
@@ -61,7 +61,7 @@ def may_download_documents(user, holder: User) -> bool:
         return False
     if user.pk == holder.pk:
         return True
-    if not (user.is_superuser or user_has_mfa(user)):
+    if not user_passed_mfa(user):
         return False
     return any(user_can_see_person(user, holder, role=role) for role in STAFF_DOCUMENT_ROLES)
 

@@ -6,6 +6,7 @@ Optional: ``CSRF_TRUSTED_ORIGINS`` (comma-separated origins), ``EMAIL_URL``-styl
 ``EMAIL_HOST``/``EMAIL_PORT``/``EMAIL_HOST_USER``/``EMAIL_HOST_PASSWORD``/``EMAIL_USE_TLS``,
 ``DEFAULT_FROM_EMAIL``, ``WAGTAILADMIN_BASE_URL`` (the public base URL, also printed in QR
 codes), ``SECURE_SSL_REDIRECT`` (default on; turn off only behind a proxy that redirects),
+``TRUSTED_PROXY_COUNT`` (reverse proxies in front of the app, default 1),
 ``CACHE_URL``-less deployments use the database cache table ``django_cache``.
 """
 
@@ -44,6 +45,11 @@ CACHES = {
         "LOCATION": "django_cache",
     }
 }
+
+# How many reverse proxies (nginx, a load balancer) stand in front of the app servers: the
+# client IP used by login and verification rate limits is read from X-Forwarded-For that
+# many hops from the right. Leave 0 only when clients connect to gunicorn directly.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1"))
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = _flag("SECURE_SSL_REDIRECT", True)
