@@ -12,3 +12,11 @@ CONTENT_DIR: Path = settings.SHARED_DIR / "content"
 @pytest.fixture
 def laws_dir() -> Path:
     return LAWS_DIR
+
+
+@pytest.fixture
+def mfa_login():
+    """``mfa_login(client, user)``: a staff login whose session passed password and TOTP."""
+    from tests.factories import login_with_mfa
+
+    return login_with_mfa

@@ -6,9 +6,11 @@ Org units are treebeard nodes, so they must be inserted through ``add_root``/``a
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import factory
+from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
 from allauth.mfa.models import Authenticator
 
 from cms.people.models import OrgUnit, Role, RoleAssignment, User
@@ -81,6 +83,27 @@ def give_totp(user: User) -> Authenticator:
     return Authenticator.objects.create(
         user=user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
     )
+
+
+def login_with_mfa(client, user: User) -> None:
+    """Log ``user`` in as allauth leaves a session after the password and the TOTP step.
+
+    ``force_login`` plus allauth's record of the methods used in this session (password,
+    then mfa/totp with the user's authenticator, made if missing), so that a guard checking
+    that *this session* passed MFA lets the user in, as it would after a real login.
+    """
+    authenticator = Authenticator.objects.filter(
+        user=user, type=Authenticator.Type.TOTP
+    ).first() or give_totp(user)
+    client.force_login(user)
+    session = client.session
+    now = time.time()
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "password", "at": now, "username": user.employee_number},
+        {"method": "mfa", "at": now, "type": "totp", "id": authenticator.pk},
+    ]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
 
 
 @dataclass
