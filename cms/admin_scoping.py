@@ -11,8 +11,8 @@ Each app says, once, which objects of a model a user may see: it registers a fun
   URL answer 404 unless the object is in scope, before the view class even loads it; the
   listing and its spreadsheet export are intersected with the scope; object look-ups go
   through the scoped queryset too (belt and braces).
-- ``cms.people.admin_views.ScopedLogEntriesView``: the site history report shows only entries
-  about objects in scope (see its docstring).
+- ``ScopedSiteHistoryView`` and ``ScopedPageHistoryView``: the site history report and a
+  page's history show only entries about objects in scope (``log_entries_visible_to``).
 
 ``cms`` imports no domain app: learning, exams and certification register their own models.
 """
@@ -29,8 +29,10 @@ from django.http import Http404
 from wagtail import hooks
 from wagtail.admin.auth import require_admin_access
 from wagtail.admin.views import generic
+from wagtail.admin.views.pages.history import PageHistoryView
 from wagtail.admin.views.reports import audit_logging
 from wagtail.log_actions import registry as log_action_registry
+from wagtail.models import PageLogEntry
 
 SCOPE_HOOK = "register_admin_scope"
 
@@ -226,3 +228,18 @@ class ScopedSiteHistoryView(audit_logging.LogEntriesView):
 
 site_history_view = require_admin_access(ScopedSiteHistoryView.as_view())
 site_history_results_view = require_admin_access(ScopedSiteHistoryView.as_view(results_only=True))
+
+
+class ScopedPageHistoryView(PageHistoryView):
+    """A page's history, by ``log_entries_visible_to``'s rule for pages: only entries whose
+    actor is within the viewer's scope (or the system). Lesson completions are logged on the
+    lesson page by the learner, so without this every author would read the city's learners.
+    The filter's user choices come from the same entries."""
+
+    def get_base_queryset(self):
+        visible = log_entries_visible_to(PageLogEntry, self.request.user)
+        return super().get_base_queryset().filter(pk__in=visible.values("pk"))
+
+
+page_history_view = require_admin_access(ScopedPageHistoryView.as_view())
+page_history_results_view = require_admin_access(ScopedPageHistoryView.as_view(results_only=True))

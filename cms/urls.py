@@ -17,6 +17,8 @@ urlpatterns = [
     # Wagtail's site history report, limited to the viewer's scope (cms.admin_scoping).
     path("admin/reports/site-history/", admin_scoping.site_history_view),
     path("admin/reports/site-history/results/", admin_scoping.site_history_results_view),
+    path("admin/pages/<int:page_id>/history/", admin_scoping.page_history_view),
+    path("admin/pages/<int:page_id>/history/results/", admin_scoping.page_history_results_view),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),

@@ -22,6 +22,7 @@ from .models import ROLE_GROUPS, OrgUnit, Role, RoleAssignment, User
 from .roster import RosterError
 from .selectors import (
     ROLE_CACHE_ATTRIBUTE,
+    people_manageable_by,
     roles_assignable_by,
     units_visible_to,
     user_may_manage_person,
@@ -286,6 +287,29 @@ def _changed_fields(person: User, values: dict) -> list[str]:
     return changed
 
 
+def _roster_protected_rows(
+    rows: list[roster.RosterRow], existing: dict[str, User], actor: User | None
+) -> list[RosterError]:
+    """Rows that would change someone the actor may not manage (a superuser, a staff
+    colleague): a roster must not be a way round ``user_may_manage_person``."""
+    if actor is None or actor.is_superuser:
+        return []
+    manageable = set(
+        people_manageable_by(actor)
+        .filter(pk__in=[p.pk for p in existing.values()])
+        .values_list("pk", flat=True)
+    )
+    errors = []
+    for row in rows:
+        person = existing.get(row.employee_number)
+        if person is not None and person.pk not in manageable:
+            if _changed_fields(person, _roster_values(row)):
+                errors.append(
+                    RosterError(row.row, roster.COL_EMPLOYEE_NUMBER, str(PERSON_NOT_MANAGEABLE))
+                )
+    return errors
+
+
 def roster_import(
     *,
     file: BinaryIO,
@@ -313,6 +337,8 @@ def roster_import(
     if actor is not None and not actor.is_superuser:
         allowed = units_visible_to(actor, role=Role.HR)
     existing, db_errors = roster.check_against_database(rows, allowed_units=allowed)
+    if not row_errors and not db_errors:
+        db_errors = _roster_protected_rows(rows, existing, actor)
     # Report every problem at once, in the order the user reads the sheet.
     result.errors = sorted(row_errors + db_errors, key=lambda e: (e.row or 0, e.column))
     if result.errors:
@@ -349,6 +375,8 @@ def roster_import(
         )
         if actor is not None:
             missing = missing.exclude(pk=actor.pk)
+            if not actor.is_superuser:  # never deactivate someone one may not manage
+                missing = missing.filter(pk__in=people_manageable_by(actor).values("pk"))
         missing = list(missing)
         for person in missing:
             result.to_deactivate.append(

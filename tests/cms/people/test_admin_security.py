@@ -494,3 +494,75 @@ def test_every_project_viewset_is_scoped_or_says_why_not():
             type(viewset).__name__
         )
     assert {"PersonViewSet", "StudyHourEntryViewSet", "ExamSessionViewSet"} <= set(seen)
+
+
+# --- the roster is no way round the rule ------------------------------------------------------
+
+
+def _import(tmp_path, rows, actor, **kwargs):
+    from cms.people.services import roster_import
+    from tests.cms.people.roster_files import write_roster
+
+    path = write_roster(tmp_path / "roster.xlsx", rows)
+    with open(path, "rb") as fh:
+        return roster_import(file=fh, filename=path.name, actor=actor, **kwargs)
+
+
+def test_roster_cannot_change_a_superuser_or_a_staff_colleague(
+    tmp_path, tree, hr_xihu, superuser, colleague_hr, learner
+):
+    from tests.cms.people.roster_files import roster_row
+
+    unit = tree.departments_of(tree.districts[0])[1].code
+    rows = [
+        roster_row(superuser.employee_number, "超级管理员", unit, 电子邮箱="attacker@example.com"),
+        roster_row(colleague_hr.employee_number, colleague_hr.name, unit, 在职="否"),
+        roster_row(learner.employee_number, "改名学员", unit),
+    ]
+    result = _import(tmp_path, rows, hr_xihu)
+    assert [e.row for e in result.errors] == [2, 3]
+    assert {str(e.message) for e in result.errors} == {str(PERSON_NOT_MANAGEABLE)}
+    superuser.refresh_from_db()
+    colleague_hr.refresh_from_db()
+    assert superuser.email != "attacker@example.com" and colleague_hr.is_active
+    assert User.objects.get(pk=learner.pk).name == learner.name  # nothing written at all
+
+    # "Deactivate those missing from the file" leaves them alone too.
+    result = _import(
+        tmp_path,
+        [roster_row(learner.employee_number, "改名学员", unit)],
+        hr_xihu,
+        deactivate_missing=True,
+    )
+    assert result.ok, result.errors
+    assert User.objects.get(pk=superuser.pk).is_active
+    assert User.objects.get(pk=colleague_hr.pk).is_active
+    assert User.objects.get(pk=learner.pk).name == "改名学员"
+
+
+def test_page_history_names_only_learners_in_scope(client, tree, learner, outsider, xihu):
+    from django.contrib.auth.models import Permission
+    from wagtail.models import GroupPagePermission, Page
+
+    page = Page.get_first_root_node().add_child(instance=Page(title="宪法课节", slug="lesson-x"))
+    for person in (learner, outsider):
+        log(instance=page, action="wagtail.edit", user=person)
+    author = UserFactory(name="西湖课程作者", org_unit=tree.departments_of(xihu)[0])
+    role_assign(user=author, role=Role.COURSE_AUTHOR, scope=xihu)
+    GroupPagePermission.objects.create(
+        group=author.groups.get(),
+        page=page,
+        permission=Permission.objects.get(
+            content_type__app_label="wagtailcore", codename="change_page"
+        ),
+    )
+    login_with_mfa(client, author)
+    for name in ("wagtailadmin_pages:history", "wagtailadmin_pages:history_results"):
+        response = client.get(reverse(name, args=[page.pk]))
+        assert response.status_code == 200, name
+        content = response.content.decode()
+        assert outsider.name not in content
+    assert (
+        learner.name
+        in client.get(reverse("wagtailadmin_pages:history", args=[page.pk])).content.decode()
+    )
