@@ -1,17 +1,12 @@
 """Shared fixtures. Factories live in ``tests/factories.py``."""
 
-import time
 from pathlib import Path
 
 import pytest
-from allauth.account.internal.flows.login import (
-    _AUTHENTICATION_METHODS_USER_SESSION_KEY as AUTHENTICATION_METHODS_USER_SESSION_KEY,
-)
-from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
-from allauth.account.internal.userkit import user_id_to_str
-from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.test import Client
+
+from tests.factories import login_with_mfa, record_login_methods
 
 LAWS_DIR: Path = settings.SHARED_DIR / "laws"
 CONTENT_DIR: Path = settings.SHARED_DIR / "content"
@@ -33,24 +28,20 @@ class SignedInClient(Client):
     """
 
     def force_login(self, user, backend=None):
-        self._login_with_records(user, backend, mfa=True)
+        super().force_login(user, backend)
+        record_login_methods(self, user, mfa=True)
 
     def force_login_without_mfa(self, user, backend=None):
-        self._login_with_records(user, backend, mfa=False)
-
-    def _login_with_records(self, user, backend, *, mfa: bool) -> None:
         super().force_login(user, backend)
-        now = time.time()
-        records = [{"method": "password", "at": now, "username": user.employee_number}]
-        totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
-        if mfa and totp is not None:
-            records.append({"method": "mfa", "at": now, "id": totp.pk, "type": "totp"})
-        session = self.session
-        session[AUTHENTICATION_METHODS_SESSION_KEY] = records
-        session[AUTHENTICATION_METHODS_USER_SESSION_KEY] = user_id_to_str(user)
-        session.save()
+        record_login_methods(self, user, mfa=False)
 
 
 @pytest.fixture
 def client() -> SignedInClient:
     return SignedInClient()
+
+
+@pytest.fixture
+def mfa_login():
+    """``mfa_login(client, user)``: a staff login whose session passed password and TOTP."""
+    return login_with_mfa

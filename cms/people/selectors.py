@@ -156,3 +156,59 @@ def roles_assignable_by(user) -> list[Role]:
         return list(Role)
     held = user_roles(user)
     return [r for r in Role if r in held and r in STAFF_ROLES]
+
+
+# --- who may manage whom --------------------------------------------------------------------
+# The one ordering of roles for acting on a person's account (edit, deactivate, delete, set a
+# password). A person may be managed only by someone who outranks every role the person holds
+# (anywhere, not only within the manager's scope). Staff roles rank equal on purpose: a
+# district HR officer who could reset an exam administrator's or a legal-affairs officer's
+# password could act as them. So HR manages learners; staff accounts and superusers are
+# managed by superusers. A deployment that wants a hierarchy changes this table only.
+ROLE_RANK: dict[Role, int] = {
+    Role.LEARNER: 0,
+    Role.COURSE_AUTHOR: 1,
+    Role.COURSE_REVIEWER: 1,
+    Role.EXAM_ADMIN: 1,
+    Role.HR: 1,
+    Role.LEGAL_AFFAIRS: 1,
+}
+# Admin access (``is_staff``) without a role ranks as a staff role.
+STAFF_FLAG_RANK = 1
+
+
+def _user_rank(user) -> int:
+    ranks = [ROLE_RANK[role] for role in user_roles(user)]
+    if user.is_staff:
+        ranks.append(STAFF_FLAG_RANK)
+    return max(ranks, default=0)
+
+
+def people_manageable_by(actor) -> QuerySet[User]:
+    """People whose account ``actor`` may edit, deactivate, delete or set the password of.
+
+    Superusers: everyone. Others: people within their scope who are not superusers and
+    hold no role (nor admin access) ranking equal to or above the actor's own highest role.
+    """
+    if not _acts_with_full_rights(actor):
+        return User.objects.none()
+    if _is_superuser(actor):
+        return User.objects.all()
+    rank = _user_rank(actor)
+    if rank == 0:
+        return User.objects.none()
+    outranking = [role for role, r in ROLE_RANK.items() if r >= rank]
+    people = people_visible_to(actor).filter(is_superuser=False)
+    people = people.exclude(
+        pk__in=RoleAssignment.objects.filter(role__in=outranking).values("user_id")
+    )
+    if STAFF_FLAG_RANK >= rank:
+        people = people.filter(is_staff=False)
+    return people
+
+
+def user_may_manage_person(actor, person: User) -> bool:
+    """Whether ``actor`` may edit, deactivate, delete or set the password of ``person``."""
+    if _is_superuser(actor):
+        return True
+    return people_manageable_by(actor).filter(pk=person.pk).exists()
