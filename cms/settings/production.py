@@ -7,9 +7,13 @@ Optional: ``CSRF_TRUSTED_ORIGINS`` (comma-separated origins), ``EMAIL_URL``-styl
 ``DEFAULT_FROM_EMAIL``, ``WAGTAILADMIN_BASE_URL`` (the public base URL, also printed in QR
 codes), ``SECURE_SSL_REDIRECT`` (default on; turn off only behind a proxy that redirects),
 ``CACHE_URL``-less deployments use the database cache table ``django_cache``.
+``PRIVATE_STORAGE_ROOT`` (default ``var/private`` beside the code): the directory of private
+files (exports, batch zips), outside MEDIA_ROOT and STATIC_ROOT, writable by the app and the
+worker; ``PRIVATE_FILE_RETENTION_DAYS`` (default 7): how long they are kept.
 """
 
 import os
+from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -44,6 +48,20 @@ CACHES = {
         "LOCATION": "django_cache",
     }
 }
+
+# Private files on local or shared disk; to keep them in S3 instead, set STORAGES["private"]
+# to a private bucket in a settings module that imports this one (never the media bucket).
+PRIVATE_STORAGE_ROOT = Path(os.environ.get("PRIVATE_STORAGE_ROOT") or PRIVATE_STORAGE_ROOT)  # noqa: F405
+STORAGES = {  # noqa: F405
+    **STORAGES,  # noqa: F405
+    "private": {
+        **STORAGES["private"],  # noqa: F405
+        "OPTIONS": {**STORAGES["private"]["OPTIONS"], "location": PRIVATE_STORAGE_ROOT},  # noqa: F405
+    },
+}
+PRIVATE_FILE_RETENTION_DAYS = int(
+    os.environ.get("PRIVATE_FILE_RETENTION_DAYS", PRIVATE_FILE_RETENTION_DAYS)  # noqa: F405
+)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = _flag("SECURE_SSL_REDIRECT", True)
