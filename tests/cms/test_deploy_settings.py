@@ -17,6 +17,7 @@ def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    (tmp_path / "private").mkdir()
     result = _manage(
         "check", "--deploy", "--fail-level", "WARNING",
         env={
@@ -24,6 +25,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
             "SECRET_KEY": "k" * 20 + "-Zq8#w!sL2vR9@pXn4$eT7^mB1&cY6*",
             "ALLOWED_HOSTS": "fazhi.example.gov.cn,www.fazhi.example.gov.cn",
             "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+            "PRIVATE_STORAGE_ROOT": str(tmp_path / "private"),
         },
     )
     assert result.returncode == 0, result.stdout + result.stderr
