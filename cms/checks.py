@@ -1,4 +1,4 @@
-"""Deployment checks of the site shell (``manage.py check --deploy``)."""
+"""System checks of the site shell (the private storage; ``manage.py check [--deploy]``)."""
 
 from __future__ import annotations
 
@@ -24,10 +24,16 @@ def _inside(path: Path, root) -> bool:
     return path == root or root in path.parents
 
 
-@register(Tags.security, deploy=True)
-def check_private_storage(app_configs=None, **kwargs) -> list[Error]:
-    """The private storage exists, is writable, and cannot be reached through /media/ or
-    /static/ (cms.E110–cms.E113)."""
+def _private_filesystem_storage():
+    storage = storages[PRIVATE_STORAGE_ALIAS]
+    return storage if isinstance(storage, FileSystemStorage) else None
+
+
+@register(Tags.security)
+def check_private_storage_location(app_configs=None, **kwargs) -> list[Error]:
+    """The private storage exists as a setting and cannot be reached through /media/ or
+    /static/ (cms.E110–cms.E112). Run by every ``check``, so ``runserver`` refuses to start
+    with private files inside the media root it serves under DEBUG."""
     config = settings.STORAGES.get(PRIVATE_STORAGE_ALIAS)
     if not config:
         return [
@@ -46,37 +52,43 @@ def check_private_storage(app_configs=None, **kwargs) -> list[Error]:
             )
         ]
     try:
-        storage = storages[PRIVATE_STORAGE_ALIAS]
+        storage = _private_filesystem_storage()
     except InvalidStorageError as error:
         return [Error(f"The private storage cannot be loaded: {error}", id="cms.E110")]
-    if not isinstance(storage, FileSystemStorage):
+    if storage is None:
         return []  # e.g. S3: its bucket policy is the deployment's to check
     location = Path(storage.location).resolve()
-    errors = []
-    for name in ("MEDIA_ROOT", "STATIC_ROOT"):
-        if _inside(location, getattr(settings, name, None)):
-            errors.append(
-                Error(
-                    f"The private storage ({location}) lies inside {name}, which is served "
-                    "to anyone.",
-                    hint=PRIVATE_STORAGE_HINT,
-                    id="cms.E112",
-                )
-            )
+    return [
+        Error(
+            f"The private storage ({location}) lies inside {name}, which is served to anyone.",
+            hint=PRIVATE_STORAGE_HINT,
+            id="cms.E112",
+        )
+        for name in ("MEDIA_ROOT", "STATIC_ROOT")
+        if _inside(location, getattr(settings, name, None))
+    ]
+
+
+@register(Tags.security, deploy=True)
+def check_private_storage(app_configs=None, **kwargs) -> list[Error]:
+    """The private storage directory exists and the app can write to it (cms.E113)."""
+    try:
+        storage = _private_filesystem_storage()
+    except InvalidStorageError:
+        return []  # reported by check_private_storage_location
+    if storage is None:
+        return []
+    location = Path(storage.location).resolve()
     if not location.is_dir():
-        errors.append(
-            Error(
-                f"The private storage directory {location} does not exist.",
-                hint=PRIVATE_STORAGE_HINT,
-                id="cms.E113",
-            )
-        )
+        problem = "does not exist"
     elif not os.access(location, os.W_OK | os.X_OK):
-        errors.append(
-            Error(
-                f"The private storage directory {location} is not writable.",
-                hint=PRIVATE_STORAGE_HINT,
-                id="cms.E113",
-            )
+        problem = "is not writable"
+    else:
+        return []
+    return [
+        Error(
+            f"The private storage directory {location} {problem}.",
+            hint=PRIVATE_STORAGE_HINT,
+            id="cms.E113",
         )
-    return errors
+    ]

@@ -1,4 +1,4 @@
-"""The deployment check of the private storage (``check --deploy``, cms.E110–cms.E113)."""
+"""The system checks of the private storage (``check [--deploy]``, cms.E110–cms.E113)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from cms.checks import check_private_storage
+from django.core.checks import run_checks
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,6 +19,12 @@ def _point_private_at(settings, location) -> None:
         **settings.STORAGES,
         "private": {**private, "OPTIONS": {**private["OPTIONS"], "location": location}},
     }
+
+
+def check_private_storage(*, deploy: bool = True) -> list:
+    """The private-storage errors of ``check`` (``check --deploy`` when ``deploy``)."""
+    errors = run_checks(include_deployment_checks=deploy)
+    return [e for e in errors if e.id in {"cms.E110", "cms.E111", "cms.E112", "cms.E113"}]
 
 
 def _ids(errors) -> list[str]:
@@ -45,6 +50,8 @@ def test_private_root_inside_media_root_is_reported(settings, roots):
     _point_private_at(settings, inside)
     errors = check_private_storage()
     assert _ids(errors) == ["cms.E112"] and "MEDIA_ROOT" in errors[0].msg
+    # Plain ``check`` (and so runserver under DEBUG) refuses it too.
+    assert _ids(check_private_storage(deploy=False)) == ["cms.E112"]
 
 
 def test_private_root_equal_to_static_root_is_reported(settings, roots):
@@ -58,6 +65,7 @@ def test_missing_directory_is_reported(settings, roots):
     _point_private_at(settings, roots / "nowhere")
     errors = check_private_storage()
     assert _ids(errors) == ["cms.E113"] and "does not exist" in errors[0].msg
+    assert check_private_storage(deploy=False) == []  # created on first write in development
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can write to any directory")
@@ -71,6 +79,7 @@ def test_read_only_directory_is_reported(settings, roots):
 
 
 def test_private_storage_that_is_the_media_storage_is_reported(settings, roots):
+    (roots / "media").mkdir()
     settings.STORAGES = {**settings.STORAGES, "private": dict(settings.STORAGES["default"])}
     assert _ids(check_private_storage()) == ["cms.E111"]
 
