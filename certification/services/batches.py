@@ -198,7 +198,7 @@ class JobFilesPurge:
 def job_files_purge(*, cutoff: datetime.datetime, dry_run: bool = False) -> JobFilesPurge:
     """Delete the files of jobs that finished before ``cutoff``; each job row stays and records
     when its file went, so its page says the file has expired. Files in the jobs directory that
-    no job points at (a job deleted, a run that failed after writing) go too once as old."""
+    no job points at (a job deleted, a run that failed after writing) go once they are as old."""
     storage = private_storage()
     report = JobFilesPurge()
     now = timezone.now()
