@@ -45,3 +45,16 @@ def client() -> SignedInClient:
 def mfa_login():
     """``mfa_login(client, user)``: a staff login whose session passed password and TOTP."""
     return login_with_mfa
+
+
+@pytest.fixture(autouse=True)
+def private_root(settings, tmp_path) -> Path:
+    """Each test writes private files (exports, batch zips, pending imports) to its own
+    directory, so none outlive the test or leak from one test into another."""
+    root = tmp_path / "private"
+    private = settings.STORAGES["private"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {**private, "OPTIONS": {**private["OPTIONS"], "location": root}},
+    }
+    return root

@@ -176,10 +176,27 @@ STATIC_ROOT = BASE_DIR / "var" / "static"
 STATIC_URL = "/static/"
 MEDIA_ROOT = BASE_DIR / "var" / "media"
 MEDIA_URL = "/media/"
+# Private files (HR exports, certificate and card zips, question imports awaiting
+# confirmation) live in their own storage, outside MEDIA_ROOT, under random names, and are
+# only ever answered by views that check the requester (cms/private_files.py). Production reads
+# PRIVATE_STORAGE_ROOT from the environment; a deployment may also swap the backend (e.g. S3).
+PRIVATE_STORAGE_ROOT = BASE_DIR / "var" / "private"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "private": {
+        "BACKEND": "cms.private_files.PrivateFileSystemStorage",
+        # Readable by the app's own user and group only (the web server never serves them).
+        "OPTIONS": {
+            "location": PRIVATE_STORAGE_ROOT,
+            "file_permissions_mode": 0o640,
+            "directory_permissions_mode": 0o750,
+        },
+    },
 }
+# Private files are deleted this many days after they were made (manage.py purge_private_files,
+# hourly); the job row stays and its page says the file has expired.
+PRIVATE_FILE_RETENTION_DAYS = 7
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 # Spreadsheet and question-bank uploads are refused above this size, before parsing.

@@ -24,7 +24,12 @@ PRODUCTION_ENV = {
 
 
 def test_check_deploy_is_clean_with_production_settings_once_migrated(tmp_path):
-    env = {**PRODUCTION_ENV, "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}"}
+    (tmp_path / "private").mkdir()
+    env = {
+        **PRODUCTION_ENV,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+        "PRIVATE_STORAGE_ROOT": str(tmp_path / "private"),
+    }
     # Before migrate the database cache has no table: logins would fail, and the check says so.
     missing = _manage("check", "--deploy", env=env)
     assert missing.returncode != 0
