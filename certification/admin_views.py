@@ -12,7 +12,7 @@ from functools import wraps
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -22,12 +22,20 @@ from wagtail.admin import messages
 
 from cms.people.models import Role
 from cms.people.selectors import people_visible_to, units_visible_to, user_has_role
+from cms.private_files import private_file_response
 from exams.models import ExamKind, ExamSession
 
 from .exceptions import CertificationError
 from .forms import BatchForm, IssueForm, ReviewForm, TransitionForm
 from .models import BatchJob, CredentialEvent, CredentialStatus, EnforcementDomain
-from .selectors import credential_history, credential_live_status, credentials_visible_to
+from .selectors import (
+    credential_history,
+    credential_live_status,
+    credentials_visible_to,
+    job_download_name,
+    job_file_expired_note,
+    jobs_visible_to,
+)
 from .services import (
     TRANSITION_SERVICES,
     allowed_actions,
@@ -182,9 +190,7 @@ def annual_review(request: HttpRequest) -> HttpResponse:
             (o, CONSEQUENCE_LABELS[o.consequence])
             for o in annual_review_outcomes(year=year, people=people)
         ]
-    jobs = BatchJob.objects.filter(kind=BatchJob.Kind.ANNUAL_REVIEW)
-    if not request.user.is_superuser:
-        jobs = jobs.filter(created_by=request.user)
+    jobs = jobs_visible_to(request.user).filter(kind=BatchJob.Kind.ANNUAL_REVIEW)
     return TemplateResponse(
         request,
         "certification/admin/annual_review.html",
@@ -193,10 +199,7 @@ def annual_review(request: HttpRequest) -> HttpResponse:
 
 
 def _job_for(request: HttpRequest, pk: int) -> BatchJob:
-    job = get_object_or_404(BatchJob, pk=pk)
-    if not request.user.is_superuser and job.created_by_id != request.user.pk:
-        raise Http404
-    return job
+    return get_object_or_404(jobs_visible_to(request.user), pk=pk)
 
 
 def task_status(job: BatchJob) -> str:
@@ -211,9 +214,7 @@ def task_status(job: BatchJob) -> str:
         return ""
 
 
-@documents_staff_required
-def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    job = _job_for(request, pk)
+def _job_page(request: HttpRequest, job: BatchJob, *, status: int = 200) -> HttpResponse:
     return TemplateResponse(
         request,
         "certification/admin/job.html",
@@ -221,18 +222,30 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "job": job,
             "task_status": task_status(job),
             "running": job.status in (BatchJob.Status.QUEUED, BatchJob.Status.RUNNING),
+            "download_name": job_download_name(job) if job.file else "",
+            "expired_note": job_file_expired_note(job),
         },
+        status=status,
     )
 
 
 @documents_staff_required
-def job_download(request: HttpRequest, pk: int) -> FileResponse:
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _job_page(request, _job_for(request, pk))
+
+
+@documents_staff_required
+def job_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The job's file from the private storage, to the people ``jobs_visible_to`` allows."""
     job = _job_for(request, pk)
+    if job.file_expired:
+        return _job_page(request, job, status=410)
     if not job.file:
         raise Http404
-    return FileResponse(
-        job.file.open("rb"), as_attachment=True, filename=job.file.name.split("/")[-1]
-    )
+    try:
+        return private_file_response(job.file.name, filename=job_download_name(job))
+    except FileNotFoundError:
+        raise Http404 from None
 
 
 @legal_affairs_required

@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cms.people.models import OrgUnit
+from cms.private_files import private_name, private_storage
 
 # 32 symbols without look-alikes (no 0/O, 1/I/L): 16 of them carry 80 random bits.
 CODE_ALPHABET = "".join(c for c in string.ascii_uppercase + string.digits if c not in "0O1IL")
@@ -268,6 +269,14 @@ class NumberSequence(models.Model):
         return f"{self.key}: {self.last}"
 
 
+BATCH_FILE_DIRECTORY = "certification/jobs"
+
+
+def batch_job_file_name(instance, filename: str) -> str:
+    """A job's file is stored under a random token; only the extension is kept."""
+    return private_name(BATCH_FILE_DIRECTORY, filename)
+
+
 class BatchJob(models.Model):
     """A background job's progress row (annual review, batch PDFs), read by the admin page.
 
@@ -295,7 +304,17 @@ class BatchJob(models.Model):
     total = models.PositiveIntegerField(_("总数"), default=0)
     done = models.PositiveIntegerField(_("已处理"), default=0)
     summary = models.JSONField(_("结果"), default=dict, blank=True)
-    file = models.FileField(_("文件"), upload_to="certification/batches/", blank=True)
+    # In the private storage under a random name (never MEDIA_ROOT); the name people see is
+    # ``download_name``, given only when the file is downloaded through a checking view.
+    file = models.FileField(
+        _("文件"),
+        upload_to=batch_job_file_name,
+        storage=private_storage,
+        max_length=255,
+        blank=True,
+    )
+    download_name = models.CharField(_("下载文件名"), max_length=255, blank=True)
+    file_expired_at = models.DateTimeField(_("文件过期删除时间"), null=True, blank=True)
     task_result_id = models.CharField(max_length=64, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -310,6 +329,10 @@ class BatchJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def file_expired(self) -> bool:
+        return self.file_expired_at is not None
 
     @property
     def percent(self) -> int:

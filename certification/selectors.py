@@ -12,9 +12,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cms.people.mfa import user_has_mfa
+from cms.people.mfa import user_passed_mfa
 from cms.people.models import Role, User
-from cms.people.selectors import people_visible_to, user_can_see_person
+from cms.people.selectors import people_visible_to, user_can_see_person, user_roles
 from exams.models import ExamKind
 from exams.selectors import finished_attempts
 from learning.data import YearSummary
@@ -22,6 +22,7 @@ from learning.selectors import earlier_year_summaries, kind_rows, local_year, ye
 
 from .data import AppointmentCheck, Verification
 from .models import (
+    BatchJob,
     Certificate,
     CertificateKind,
     CertificateStatus,
@@ -61,9 +62,57 @@ def may_download_documents(user, holder: User) -> bool:
         return False
     if user.pk == holder.pk:
         return True
-    if not (user.is_superuser or user_has_mfa(user)):
+    if not user_passed_mfa(user):
         return False
     return any(user_can_see_person(user, holder, role=role) for role in STAFF_DOCUMENT_ROLES)
+
+
+# Which role a job's creator must still hold to see it: what an HR export or an appraisal run
+# produced is HR data, an annual review is legal affairs' work, a certificate batch either's.
+JOB_ROLES = {
+    BatchJob.Kind.EXPORT: (Role.HR,),
+    BatchJob.Kind.APPRAISAL: (Role.HR,),
+    BatchJob.Kind.ANNUAL_REVIEW: (Role.LEGAL_AFFAIRS,),
+    BatchJob.Kind.CERTIFICATE_PDFS: (Role.LEGAL_AFFAIRS, Role.HR),
+}
+
+
+def jobs_visible_to(user) -> QuerySet[BatchJob]:
+    """The background jobs (and so their files) a user may see: the one rule for every job
+    page and download, front office and admin alike.
+
+    A job's file holds what its creator's scope held when it ran, so the creator may fetch it
+    for as long as they still hold the role that made it; a superuser may fetch any. Nobody
+    else: a colleague with a wider or the same scope makes their own export instead.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return BatchJob.objects.none()
+    if user.is_superuser:
+        return BatchJob.objects.all()
+    held = user_roles(user)
+    kinds = [kind for kind, roles in JOB_ROLES.items() if held.intersection(roles)]
+    return BatchJob.objects.filter(created_by=user, kind__in=kinds)
+
+
+MSG_JOB_FILE_EXPIRED = _(
+    "该文件已超过 %(days)s 天的保留期限，已于 %(when)s 删除；如仍需要，请重新生成。"
+)
+
+
+def job_file_expired_note(job: BatchJob) -> str:
+    """What a job page says once the job's file has been purged ("" while it is kept)."""
+    if job.file_expired_at is None:
+        return ""
+    when = timezone.localtime(job.file_expired_at).strftime("%Y-%m-%d %H:%M")
+    return str(MSG_JOB_FILE_EXPIRED % {"days": settings.PRIVATE_FILE_RETENTION_DAYS, "when": when})
+
+
+def job_download_name(job: BatchJob) -> str:
+    """The human file name given at download (the stored name is a random token)."""
+    if job.download_name:
+        return job.download_name
+    suffix = job.file.name.rsplit(".", 1)[-1] if "." in job.file.name else "bin"
+    return f"{job.get_kind_display()}-{job.pk}.{suffix}"
 
 
 # --- live status and the public answer --------------------------------------------------------

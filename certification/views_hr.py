@@ -11,7 +11,7 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from cms.people.decorators import staff_required
 from cms.people.models import Role
+from cms.private_files import private_file_response
 
 from .charts import dashboard_charts
 from .exceptions import CertificationError
@@ -33,6 +34,7 @@ from .exports import (
 )
 from .models import AppraisalRecord, BatchJob
 from .pdf_hr import appointment_pdf, unit_report_pdf
+from .selectors import job_download_name, job_file_expired_note, jobs_visible_to
 from .selectors_hr import (
     CATEGORY_CHOICES,
     HrFilters,
@@ -164,9 +166,7 @@ def hr_appraisal(request: HttpRequest, year: int) -> HttpResponse:
     if request.GET.get("rating") in ("passed", "failed"):
         records = records.filter(rating=request.GET["rating"])
     page = Paginator(records, 100).get_page(request.GET.get("page"))
-    jobs = BatchJob.objects.filter(
-        kind=BatchJob.Kind.APPRAISAL, created_by=request.user, params__year=year
-    )[:3]
+    jobs = jobs_visible_to(request.user).filter(kind=BatchJob.Kind.APPRAISAL, params__year=year)[:3]
     context = {"year": year, "page": page, "jobs": jobs, "formats": FORMATS}
     return render(request, "certification/hr/appraisal.html", context)
 
@@ -222,30 +222,40 @@ def hr_record(request: HttpRequest, record_id: int) -> HttpResponse:
 
 # --- background jobs ------------------------------------------------------------------------
 
+HR_JOB_KINDS = (BatchJob.Kind.APPRAISAL, BatchJob.Kind.EXPORT)
 
-def _own_job(request: HttpRequest, job_id: int) -> BatchJob:
-    return get_object_or_404(
-        BatchJob,
-        pk=job_id,
-        created_by=request.user,
-        kind__in=[BatchJob.Kind.APPRAISAL, BatchJob.Kind.EXPORT],
-    )
+
+def _visible_job(request: HttpRequest, job_id: int) -> BatchJob:
+    return get_object_or_404(jobs_visible_to(request.user).filter(kind__in=HR_JOB_KINDS), pk=job_id)
+
+
+def _job_page(request: HttpRequest, job: BatchJob, *, status: int = 200) -> HttpResponse:
+    running = job.status in (BatchJob.Status.QUEUED, BatchJob.Status.RUNNING)
+    download = reverse("hr:job_download", args=[job.pk]) if job.file else ""
+    context = {
+        "job": job,
+        "running": running,
+        "download": download,
+        "download_name": job_download_name(job) if job.file else "",
+        "expired_note": job_file_expired_note(job),
+    }
+    return render(request, "certification/hr/job.html", context, status=status)
 
 
 @hr_required
 def hr_job(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = _own_job(request, job_id)
-    running = job.status in (BatchJob.Status.QUEUED, BatchJob.Status.RUNNING)
-    download = reverse("hr:job_download", args=[job.pk]) if job.file else ""
-    return render(
-        request, "certification/hr/job.html", {"job": job, "running": running, "download": download}
-    )
+    return _job_page(request, _visible_job(request, job_id))
 
 
 @hr_required
-def hr_job_download(request: HttpRequest, job_id: int) -> FileResponse:
-    job = _own_job(request, job_id)
+def hr_job_download(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The job's file from the private storage, to the people ``jobs_visible_to`` allows."""
+    job = _visible_job(request, job_id)
+    if job.file_expired:
+        return _job_page(request, job, status=410)
     if not job.file:
         raise Http404
-    name = job.summary.get("filename") or job.file.name.rsplit("/", 1)[-1]
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=name)
+    try:
+        return private_file_response(job.file.name, filename=job_download_name(job))
+    except FileNotFoundError:
+        raise Http404 from None

@@ -5,10 +5,13 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
+from cms.admin_scoping import SCOPE_HOOK
 from cms.people.models import Role
-from cms.people.selectors import user_has_role
+from cms.people.selectors import people_visible_to, user_has_role
 
 from . import admin_views
+from .models import AppraisalRecord, Certificate, Credential
+from .selectors import credentials_visible_to
 
 MENU_HOOK = "register_certification_menu_item"
 
@@ -45,6 +48,21 @@ class DocumentsMenuItem(MenuItem):
 
 class CredentialsMenu(SubmenuMenuItem):
     """ "执法证件": shown when any of its items is."""
+
+
+@hooks.register(SCOPE_HOOK)
+def register_certification_scopes():
+    def certificates_visible_to(user):
+        return Certificate.objects.filter(holder__in=people_visible_to(user).values("pk"))
+
+    def appraisal_records_visible_to(user):
+        return AppraisalRecord.objects.filter(person__in=people_visible_to(user).values("pk"))
+
+    return [
+        (Credential, credentials_visible_to),
+        (Certificate, certificates_visible_to),
+        (AppraisalRecord, appraisal_records_visible_to),
+    ]
 
 
 @hooks.register("register_admin_urls")

@@ -7,3 +7,12 @@ class CmsConfig(AppConfig):
 
     name = "cms"
     verbose_name = _("站点")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from . import checks  # noqa: F401  (registers the deployment checks)
+        from .signal_handlers import create_cache_tables
+
+        # Not sender=self: Django sends post_migrate only for apps with models, cms has none.
+        post_migrate.connect(create_cache_tables, dispatch_uid="cms_cache_tables")

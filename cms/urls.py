@@ -5,14 +5,23 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from cms import admin_scoping
 from cms.people import account as people_account
-from cms.people.views import admin_login_redirect
+from cms.people.views import login_redirect
 
 urlpatterns = [
-    # Before the admin include: Wagtail's own login form would bypass allauth's MFA step.
-    path("admin/login/", admin_login_redirect, name="admin_login_redirect"),
+    # One way in: Wagtail's own login forms (the admin's and the front end's, mounted by
+    # wagtail_urls) would bypass allauth's MFA step and rate limits, so both hand over to
+    # allauth and authenticate nobody.
+    path("admin/login/", login_redirect, name="admin_login_redirect"),
+    path("_util/login/", login_redirect, name="wagtailcore_login_redirect"),
     # Wagtail's account page with a name panel that fits the single-name user model.
     path("admin/account/", people_account.account),
+    # Wagtail's site history report, limited to the viewer's scope (cms.admin_scoping).
+    path("admin/reports/site-history/", admin_scoping.site_history_view),
+    path("admin/reports/site-history/results/", admin_scoping.site_history_results_view),
+    path("admin/pages/<int:page_id>/history/", admin_scoping.page_history_view),
+    path("admin/pages/<int:page_id>/history/results/", admin_scoping.page_history_results_view),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),

@@ -6,10 +6,6 @@ answers with a page, a download or a redirect with a message.
 
 from __future__ import annotations
 
-import re
-import uuid
-from pathlib import Path
-
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -26,10 +22,14 @@ from .forms import AmendmentReviewForm, QuestionImportForm, QuestionMoveForm
 from .models import Question, QuestionKind, Topic
 from .selectors import EXPORT_FORMATS, open_amendment_flags, question_bank_export
 from .services import question_resolve_amendment, questions_import, questions_move, questions_retire
+from .services.pending_imports import (
+    pending_import_delete,
+    pending_import_read,
+    pending_import_save,
+)
 from .viewsets import questions_filtered
 
 IMPORT_SESSION_KEY = "exams_question_import"
-IMPORT_TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
 
 MSG_IMPORTED = _("已导入 %(imported)s 道试题，跳过 %(skipped)s 道。")
 MSG_IMPORT_EXPIRED = _("待确认的导入已失效，请重新上传文件。")
@@ -44,12 +44,6 @@ MSG_BAD_EXPORT_FORMAT = _("不支持的导出格式。")
 def _require(request: HttpRequest, permission: str) -> None:
     if not request.user.has_perm(f"exams.{permission}_question"):
         raise PermissionDenied
-
-
-def _import_dir() -> Path:
-    directory = Path(settings.MEDIA_ROOT) / "tmp" / "question-imports"
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
 
 
 # --- Import ---------------------------------------------------------------------------------
@@ -85,8 +79,7 @@ def question_import(request: HttpRequest) -> HttpResponse:
 def _import_keep(request: HttpRequest, data: bytes, filename: str, topic: Topic | None) -> str:
     """Keep the checked file until it is confirmed (only its token goes to the browser)."""
     _import_discard(request)
-    token = uuid.uuid4().hex
-    (_import_dir() / token).write_bytes(data)
+    token = pending_import_save(data=data)
     request.session[IMPORT_SESSION_KEY] = {
         "token": token,
         "filename": filename,
@@ -97,20 +90,20 @@ def _import_keep(request: HttpRequest, data: bytes, filename: str, topic: Topic 
 
 def _import_discard(request: HttpRequest) -> None:
     pending = request.session.pop(IMPORT_SESSION_KEY, None)
-    if pending and IMPORT_TOKEN_RE.match(pending.get("token", "")):
-        (_import_dir() / pending["token"]).unlink(missing_ok=True)
+    if pending:
+        pending_import_delete(token=pending.get("token", ""))
 
 
 def _import_commit(request: HttpRequest) -> HttpResponse:
     pending = request.session.get(IMPORT_SESSION_KEY) or {}
     token = request.POST.get("token", "")
-    path = _import_dir() / token
-    if not IMPORT_TOKEN_RE.match(token) or pending.get("token") != token or not path.exists():
+    data = pending_import_read(token=token) if pending.get("token") == token else None
+    if data is None:
         messages.error(request, MSG_IMPORT_EXPIRED)
         return redirect("exams_bank_import")
     topic = Topic.objects.filter(pk=pending.get("topic")).first() if pending.get("topic") else None
     report = questions_import(
-        data=path.read_bytes(), filename=pending["filename"], topic=topic, actor=request.user
+        data=data, filename=pending["filename"], topic=topic, actor=request.user
     )
     _import_discard(request)
     if report.errors:  # the bank changed since the preview (e.g. a duplicate was added)

@@ -28,6 +28,8 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import HeaderButton, ListingButton
 
+from cms.admin_scoping import ScopedViewSetMixin
+
 from . import session_views
 from .models import Blueprint, ExamSession
 from .services import blueprint_supply
@@ -79,6 +81,7 @@ class BlueprintIndexView(generic.IndexView):
 
 
 class BlueprintViewSet(ModelViewSet):
+    unscoped_reason = "shared by every exam administrator; no personal data"
     model = Blueprint
     icon = "list-ol"
     menu_label = _("组卷规则")
@@ -220,7 +223,9 @@ def _help(text):
     return {"help_text": text}
 
 
-class ExamSessionViewSet(ModelViewSet):
+class ExamSessionViewSet(ScopedViewSetMixin, ModelViewSet):
+    """Every view (index, edit, delete, history, usage) scoped by ``sessions_visible_to``."""
+
     model = ExamSession
     icon = "date"
     menu_label = _("考试场次")

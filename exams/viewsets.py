@@ -198,6 +198,7 @@ class QuestionEditView(snippet_views.EditView):
 
 
 class QuestionViewSet(SnippetViewSet):
+    unscoped_reason = "the city-wide question bank; no personal data"
     model = Question
     icon = "help"
     menu_label = _("试题")
@@ -290,6 +291,7 @@ class TopicCreateView(generic.CreateView):
 
 
 class TopicViewSet(ModelViewSet):
+    unscoped_reason = "the city-wide topic tree; no personal data"
     model = Topic
     icon = "folder-open-1"
     menu_label = _("知识点")

@@ -6,10 +6,30 @@ from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.snippets.models import register_snippet
 
+from cms.admin_scoping import SCOPE_HOOK
+from cms.people.selectors import people_visible_to
+
 from . import admin_views
+from .models import Attempt, Candidate, ExamSession
+from .session_selectors import sessions_visible_to
 from .viewsets import MENU_HOOK, QuestionViewSet, TopicViewSet
 
 register_snippet(QuestionViewSet)
+
+
+@hooks.register(SCOPE_HOOK)
+def register_exam_scopes():
+    def candidates_visible_to(user):
+        return Candidate.objects.filter(user__in=people_visible_to(user).values("pk"))
+
+    def attempts_visible_to(user):
+        return Attempt.objects.filter(user__in=people_visible_to(user).values("pk"))
+
+    return [
+        (ExamSession, sessions_visible_to),
+        (Candidate, candidates_visible_to),
+        (Attempt, attempts_visible_to),
+    ]
 
 
 @hooks.register("register_admin_viewset")

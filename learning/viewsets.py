@@ -11,6 +11,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import ModelPermissionPolicy
 
+from cms.admin_scoping import ScopedViewSetMixin
 from cms.people.models import Role
 from cms.people.selectors import user_has_role
 
@@ -42,7 +43,9 @@ class EntryIndexView(generic.IndexView):
         return selectors.entries_visible_to(self.request.user).order_by("-date", "-pk")
 
 
-class StudyHourEntryViewSet(ModelViewSet):
+class StudyHourEntryViewSet(ScopedViewSetMixin, ModelViewSet):
+    """Scoped by ``selectors.entries_visible_to`` in every view (index, export, inspect...)."""
+
     model = StudyHourEntry
     icon = "time"
     menu_label = _("学时记录")
@@ -68,6 +71,7 @@ class StudyRequirementForm(forms.ModelForm):
 
 
 class StudyRequirementViewSet(ModelViewSet):
+    unscoped_reason = "city-wide yearly rules; no personal data"
     model = StudyRequirement
     icon = "tasks"
     menu_label = _("年度学时要求")
@@ -88,7 +92,9 @@ class StudyRequirementViewSet(ModelViewSet):
         return StudyRequirementForm
 
 
-class CourseUnitAssignmentViewSet(ModelViewSet):
+class CourseUnitAssignmentViewSet(ScopedViewSetMixin, ModelViewSet):
+    """Scoped to assignments of units within the user's scope."""
+
     model = CourseUnitAssignment
     icon = "group"
     menu_label = _("单位指定课程")

@@ -6,11 +6,26 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.permissions import register_permission_policy
 
-from . import admin_views
-from .models import StudyHourEntry
+from cms.admin_scoping import SCOPE_HOOK
+from cms.people.selectors import units_visible_to
+
+from . import admin_views, selectors
+from .models import CourseUnitAssignment, StudyHourEntry
 from .viewsets import MENU_HOOK, LearningViewSetGroup, LedgerPermissionPolicy
 
 register_permission_policy(StudyHourEntry, LedgerPermissionPolicy(StudyHourEntry))
+
+
+def course_unit_assignments_visible_to(user):
+    return CourseUnitAssignment.objects.filter(org_unit__in=units_visible_to(user).values("pk"))
+
+
+@hooks.register(SCOPE_HOOK)
+def register_learning_scopes():
+    return [
+        (StudyHourEntry, selectors.entries_visible_to),
+        (CourseUnitAssignment, course_unit_assignments_visible_to),
+    ]
 
 
 @hooks.register("register_admin_viewset")

@@ -6,10 +6,17 @@ Org units are treebeard nodes, so they must be inserted through ``add_root``/``a
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import factory
+from allauth.account.internal.flows.login import (
+    _AUTHENTICATION_METHODS_USER_SESSION_KEY as AUTHENTICATION_METHODS_USER_SESSION_KEY,
+)
+from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
+from allauth.account.internal.userkit import user_id_to_str
 from allauth.mfa.models import Authenticator
+from django.test import Client
 
 from cms.people.models import OrgUnit, Role, RoleAssignment, User
 from cms.people.roster import national_id_check_digit
@@ -81,6 +88,29 @@ def give_totp(user: User) -> Authenticator:
     return Authenticator.objects.create(
         user=user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
     )
+
+
+def record_login_methods(client, user: User, *, mfa: bool) -> None:
+    """Write allauth's record of the methods this session used: the password and, when
+    ``mfa`` and the user has TOTP, the TOTP step (as a completed allauth login leaves it)."""
+    now = time.time()
+    records = [{"method": "password", "at": now, "username": user.employee_number}]
+    totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if mfa and totp is not None:
+        records.append({"method": "mfa", "at": now, "type": "totp", "id": totp.pk})
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = records
+    session[AUTHENTICATION_METHODS_USER_SESSION_KEY] = user_id_to_str(user)
+    session.save()
+
+
+def login_with_mfa(client, user: User) -> None:
+    """Log ``user`` in as allauth leaves a session after the password and the TOTP step
+    (a TOTP authenticator is made if the user has none), with any test client."""
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        give_totp(user)
+    Client.force_login(client, user)
+    record_login_methods(client, user, mfa=True)
 
 
 @dataclass

@@ -7,21 +7,35 @@ task's own status (queued, running, failed, done) and this row.
 
 from __future__ import annotations
 
+import datetime
 import logging
+from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cms.people.models import OrgUnit, Role, User
 from cms.people.selectors import people_visible_to
+from cms.private_files import private_files_older_than, private_storage
 from exams.models import ExamKind, ExamSession
 from exams.selectors import finished_attempts
 
-from ..models import BatchJob, Certificate, CertificateKind, Credential, CredentialStatus
+from ..models import (
+    BATCH_FILE_DIRECTORY,
+    BatchJob,
+    Certificate,
+    CertificateKind,
+    Credential,
+    CredentialStatus,
+)
 from .reviews import annual_review_run
 
 logger = logging.getLogger(__name__)
+
+# The download name of a certificate batch (the stored name is random).
+BATCH_ZIP_NAME = _("批量证书")
 
 
 def documents_people(actor: User | None) -> QuerySet[User]:
@@ -144,6 +158,7 @@ def batch_job_run(job_id: int) -> dict:
                 job, progress=lambda done, total: _progress(job_id, done, total)
             )
             job.refresh_from_db()
+            job.download_name = filename
             job.file.save(filename, ContentFile(data), save=False)
         else:
             certificates, credentials = batch_documents(actor=actor, **job.params)
@@ -156,7 +171,8 @@ def batch_job_run(job_id: int) -> dict:
             )
             job.refresh_from_db()
             stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-            job.file.save(f"certificates-{job.pk}-{stamp}.zip", ContentFile(data), save=False)
+            job.download_name = f"{BATCH_ZIP_NAME}-{job.pk}-{stamp}.zip"
+            job.file.save(job.download_name, ContentFile(data), save=False)
             summary = {"certificates": len(certificates), "cards": len(credentials)}
     except Exception:
         logger.exception("certification batch job %s failed", job_id)
@@ -167,5 +183,51 @@ def batch_job_run(job_id: int) -> dict:
     job.summary = summary
     job.status = BatchJob.Status.DONE
     job.finished_at = timezone.now()
-    job.save(update_fields=["summary", "status", "finished_at", "file"])
+    job.save(update_fields=["summary", "status", "finished_at", "file", "download_name"])
     return summary
+
+
+@dataclass
+class JobFilesPurge:
+    """What ``job_files_purge`` removed (or, on a dry run, would remove)."""
+
+    jobs: list[int] = field(default_factory=list)
+    orphans: list[str] = field(default_factory=list)
+
+
+def job_files_purge(*, cutoff: datetime.datetime, dry_run: bool = False) -> JobFilesPurge:
+    """Delete the files of jobs that finished before ``cutoff``; each job row stays and records
+    when its file went, so its page says the file has expired. Files in the jobs directory that
+    no job points at (a job deleted, a run that failed after writing) go once they are as old."""
+    storage = private_storage()
+    report = JobFilesPurge()
+    now = timezone.now()
+    due = (
+        BatchJob.objects.exclude(file="")
+        .filter(Q(finished_at__lt=cutoff) | Q(finished_at__isnull=True, created_at__lt=cutoff))
+        .only("pk", "file")
+    )
+    for job in due.iterator():
+        report.jobs.append(job.pk)
+        if dry_run:
+            continue
+        try:
+            storage.delete(job.file.name)
+        except OSError:
+            logger.exception("could not delete the file of job %s", job.pk)
+            continue
+        BatchJob.objects.filter(pk=job.pk).update(file="", file_expired_at=now)
+    kept = set(BatchJob.objects.exclude(file="").values_list("file", flat=True))
+    if dry_run:
+        kept -= set(due.values_list("file", flat=True))
+    for name in private_files_older_than(BATCH_FILE_DIRECTORY, cutoff):
+        if name in kept:
+            continue
+        report.orphans.append(name)
+        if not dry_run:
+            storage.delete(name)
+    if not dry_run and (report.jobs or report.orphans):
+        logger.info(
+            "purged private files of %d jobs and %d orphans", len(report.jobs), len(report.orphans)
+        )
+    return report

@@ -100,6 +100,8 @@ class ArticleChooseResultsView(ArticleChooseViewMixin, chooser_views.ChooseResul
 class ArticleChooserViewSet(ChooserViewSet):
     """Lets course pages and questions pick an article of a law version."""
 
+    unscoped_reason = "the public law library; no personal data"
+
     model = Article
     icon = "doc-full"
     choose_one_text = _("选择法条")
@@ -134,6 +136,7 @@ class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
 class LawVersionViewSet(ModelViewSet):
     """Read-only listing of every law version in the library ("法律法规库" menu item)."""
 
+    unscoped_reason = "the public law library; no personal data"
     model = LawVersion
     icon = "doc-full-inverse"
     menu_label = _("法律法规库")

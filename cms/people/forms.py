@@ -20,6 +20,9 @@ from .services import SCOPE_OUTSIDE_YOURS
 
 PARENT_REQUIRED = _("请选择上级单位。")
 PASSWORD_OPTIONAL_HELP = _("可留空：本人可通过电子邮箱重设密码后登录。")
+NATIONAL_ID_KEEP_HELP = _("当前为 %(masked)s。留空则保持不变；输入新的 18 位号码将替换原号码。")
+NATIONAL_ID_NONE_HELP = _("尚未登记。可输入 18 位身份证号。")
+PASSWORD_SET_HELP = _("留空则不修改。修改后将记入操作日志，并以电子邮件通知本人。")
 
 PERSON_FIELDS = [
     "employee_number",
@@ -100,12 +103,41 @@ class PersonCreationForm(PersonFormMixin, UserCreationForm):
 
 
 class PersonEditForm(PersonFormMixin, UserEditForm):
+    """The edit form never shows the stored national ID, nor sets a password by itself.
+
+    The ID field starts empty (the help text shows the masked number); a blank field keeps
+    the stored number, a typed one replaces it. A new password is left in ``cleaned_data``
+    for the view, which sets it through ``services.person_set_password`` (audited, the
+    person is told).
+    """
+
     first_name = None
     last_name = None
 
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self._setup_person_fields(for_user)
+        stored = self.instance.masked_national_id if self.instance.pk else ""
+        self.initial["national_id"] = ""
+        field = self.fields["national_id"]
+        field.required = False
+        field.widget.attrs["autocomplete"] = "off"
+        field.help_text = (
+            NATIONAL_ID_KEEP_HELP % {"masked": stored} if stored else NATIONAL_ID_NONE_HELP
+        )
+        if "password1" in self.fields:
+            self.fields["password1"].help_text = PASSWORD_SET_HELP
+
+    def clean_national_id(self) -> str:
+        value = super().clean_national_id()
+        if not value and self.instance.pk:
+            # Blank keeps what is stored (fields are cleaned before the instance is updated).
+            return self.instance.national_id
+        return value
+
+    def save(self, commit: bool = True) -> User:
+        # Skip UserForm.save, which would set password1 without an audit entry.
+        return forms.ModelForm.save(self, commit=commit)
 
     class Meta(UserEditForm.Meta):
         fields = [*PERSON_FIELDS, "is_active", "is_superuser", "groups"]

@@ -12,20 +12,25 @@ import binascii
 import time
 from collections.abc import Iterable
 
+from allauth.account.internal.flows.login import (
+    get_authentication_records,
+    record_authentication,
+)
 from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from allauth.mfa.utils import decrypt, encrypt
 from django.contrib import messages
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.db import transaction
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
 
 from .models import Role
-from .selectors import user_roles
+from .selectors import SESSION_MFA_ATTRIBUTE, user_roles
 
 STAFF_ROLES = frozenset(r for r in Role if r != Role.LEARNER)
 
@@ -36,6 +41,7 @@ MFA_SETUP_NEXT_SESSION_KEY = "mfa_setup_next"
 MFA_REQUIRED_MESSAGE = _(
     "您的账号具有管理权限，须先启用身份验证器应用（两步验证）才能继续。启用后请妥善保存恢复码。"
 )
+MFA_STEP_REQUIRED_MESSAGE = _("此页面需要两步验证：请输入身份验证器应用中的动态验证码。")
 INVALID_TOTP_SECRET_MESSAGE = _("动态验证码密钥必须是有效的 Base32 字符串。")
 
 
@@ -53,6 +59,47 @@ def user_has_mfa(user) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def session_passed_mfa(request: HttpRequest) -> bool:
+    """Whether the signed-in user completed a second factor in this session.
+
+    Read from allauth's record of the authentication methods used in the session (the
+    TOTP or recovery-code step at login, a re-authentication, or activating TOTP): having a
+    TOTP device is not enough, a session opened by any other way has no such record.
+    """
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    records = get_authentication_records(request, user)
+    return any(record.get("method") == "mfa" for record in records)
+
+
+def user_passed_mfa(user) -> bool:
+    """Whether a staff user's access may count as second-factor checked.
+
+    For a request's user this is the session's record (set by the middleware). A user loaded
+    outside a request (a background task acting for whoever queued it) carries no such
+    mark; it stands for a person who passed the check when queuing, so having TOTP suffices.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return False
+    passed = getattr(user, SESSION_MFA_ATTRIBUTE, None)
+    if passed is not None:
+        return passed
+    return user_has_mfa(user)
+
+
+def record_mfa_on_activation(request: HttpRequest, user, authenticator: Authenticator) -> None:
+    """Setting up TOTP proves the device (a valid code was typed): the session counts as
+    second-factor checked from then on, so a staff member sent to set it up can go on."""
+    if authenticator.type != Authenticator.Type.TOTP or request is None:
+        return
+    record_authentication(request, user, "mfa", id=authenticator.pk, type=authenticator.type)
+    setattr(user, SESSION_MFA_ATTRIBUTE, True)
+    # allauth announces the authenticator once the transaction commits, which may be after
+    # the session middleware wrote the session: write the record now.
+    request.session.save()
 
 
 def user_has_staff_role(user, *, roles: Iterable[Role] | None = None) -> bool:
@@ -83,6 +130,31 @@ def redirect_to_mfa_setup(request: HttpRequest) -> HttpResponseRedirect:
         request.session[MFA_SETUP_NEXT_SESSION_KEY] = destination
     messages.warning(request, MFA_REQUIRED_MESSAGE)
     return HttpResponseRedirect(reverse("mfa_activate_totp"))
+
+
+def redirect_to_mfa_step(request: HttpRequest) -> HttpResponseRedirect:
+    """Staff with TOTP whose session did not pass it: ask for a code (allauth's
+    re-authentication step records it) and come back here."""
+    destination = request.get_full_path()
+    if not url_has_allowed_host_and_scheme(
+        destination, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        destination = "/"
+    messages.warning(request, MFA_STEP_REQUIRED_MESSAGE)
+    return HttpResponseRedirect(
+        f"{reverse('mfa_reauthenticate')}?{urlencode({REDIRECT_FIELD_NAME: destination})}"
+    )
+
+
+def staff_mfa_redirect(request: HttpRequest):
+    """The one second-factor check for staff pages: None when the request may go on,
+    otherwise where to send the user (set up TOTP, or pass it in this session)."""
+    user = request.user
+    if user_passed_mfa(user) or not user_requires_mfa(user):
+        return None
+    if not user_has_mfa(user):
+        return redirect_to_mfa_setup(request)
+    return redirect_to_mfa_step(request)
 
 
 def forget_reached_destination(request: HttpRequest) -> None:

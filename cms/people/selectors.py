@@ -14,10 +14,28 @@ from .models import OrgUnit, Role, RoleAssignment, User
 # A learner "role" never widens what a person may see of others.
 STAFF_ROLES = frozenset(r for r in Role if r != Role.LEARNER)
 
+# Set on a request's user by the MFA middleware (``cms.people.mfa``): False when the session
+# did not pass the second factor. Such a session sees nobody else, whatever its roles; users
+# loaded outside a request (tasks, commands) do not carry the mark.
+SESSION_MFA_ATTRIBUTE = "_session_passed_mfa"
+
+
+def _acts_with_full_rights(user) -> bool:
+    """An active user whose session, if it is a request's, passed the second factor."""
+    return (
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and getattr(user, SESSION_MFA_ATTRIBUTE, None) is not False
+    )
+
+
+def _is_superuser(user) -> bool:
+    return getattr(user, "is_superuser", False) and _acts_with_full_rights(user)
+
 
 def _scope_paths(user, role: Role | None) -> list[str]:
     """The paths of the scope units of the user's staff assignments (of ``role`` if given)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not _acts_with_full_rights(user):
         return []
     assignments = RoleAssignment.objects.filter(user=user)
     if role is not None:
@@ -44,7 +62,7 @@ def _subtree_q(paths: list[str], prefix: str = "") -> Q:
 
 def units_visible_to(user, *, role: Role | None = None) -> QuerySet[OrgUnit]:
     """The org units the user may act on: all for superusers, none for plain learners."""
-    if getattr(user, "is_superuser", False) and user.is_active:
+    if _is_superuser(user):
         return OrgUnit.objects.all()
     paths = _scope_paths(user, role)
     if not paths:
@@ -54,7 +72,7 @@ def units_visible_to(user, *, role: Role | None = None) -> QuerySet[OrgUnit]:
 
 def people_visible_to(user, *, role: Role | None = None) -> QuerySet[User]:
     """People whose unit lies within the user's scope (superusers: everyone)."""
-    if getattr(user, "is_superuser", False) and user.is_active:
+    if _is_superuser(user):
         return User.objects.all()
     paths = _scope_paths(user, role)
     if not paths:
@@ -64,7 +82,7 @@ def people_visible_to(user, *, role: Role | None = None) -> QuerySet[User]:
 
 def user_can_see_person(user, person: User, *, role: Role | None = None) -> bool:
     """Whether ``person`` lies within the user's scope (one query for the person's unit)."""
-    if getattr(user, "is_superuser", False) and user.is_active:
+    if _is_superuser(user):
         return True
     if person.org_unit_id is None:
         return False
@@ -124,7 +142,7 @@ def unit_ancestor_names(units: list[OrgUnit]) -> dict[str, str]:
 def role_assignments_visible_to(user) -> QuerySet[RoleAssignment]:
     """Assignments whose scope lies within the user's scope (superusers: all)."""
     qs = RoleAssignment.objects.select_related("user", "scope")
-    if getattr(user, "is_superuser", False) and user.is_active:
+    if _is_superuser(user):
         return qs
     paths = _scope_paths(user, None)
     if not paths:
@@ -134,7 +152,63 @@ def role_assignments_visible_to(user) -> QuerySet[RoleAssignment]:
 
 def roles_assignable_by(user) -> list[Role]:
     """A scoped staff member may hand on only the staff roles they hold themselves."""
-    if getattr(user, "is_superuser", False) and user.is_active:
+    if _is_superuser(user):
         return list(Role)
     held = user_roles(user)
     return [r for r in Role if r in held and r in STAFF_ROLES]
+
+
+# --- who may manage whom --------------------------------------------------------------------
+# The one ordering of roles for acting on a person's account (edit, deactivate, delete, set a
+# password). A person may be managed only by someone who outranks every role the person holds
+# (anywhere, not only within the manager's scope). Staff roles rank equal on purpose: a
+# district HR officer who could reset an exam administrator's or a legal-affairs officer's
+# password could act as them. So HR manages learners; staff accounts and superusers are
+# managed by superusers. A deployment that wants a hierarchy changes this table only.
+ROLE_RANK: dict[Role, int] = {
+    Role.LEARNER: 0,
+    Role.COURSE_AUTHOR: 1,
+    Role.COURSE_REVIEWER: 1,
+    Role.EXAM_ADMIN: 1,
+    Role.HR: 1,
+    Role.LEGAL_AFFAIRS: 1,
+}
+# Admin access (``is_staff``) without a role ranks as a staff role.
+STAFF_FLAG_RANK = 1
+
+
+def _user_rank(user) -> int:
+    ranks = [ROLE_RANK[role] for role in user_roles(user)]
+    if user.is_staff:
+        ranks.append(STAFF_FLAG_RANK)
+    return max(ranks, default=0)
+
+
+def people_manageable_by(actor) -> QuerySet[User]:
+    """People whose account ``actor`` may edit, deactivate, delete or set the password of.
+
+    Superusers: everyone. Others: people within their scope who are not superusers and
+    hold no role (nor admin access) ranking equal to or above the actor's own highest role.
+    """
+    if not _acts_with_full_rights(actor):
+        return User.objects.none()
+    if _is_superuser(actor):
+        return User.objects.all()
+    rank = _user_rank(actor)
+    if rank == 0:
+        return User.objects.none()
+    outranking = [role for role, r in ROLE_RANK.items() if r >= rank]
+    people = people_visible_to(actor).filter(is_superuser=False)
+    people = people.exclude(
+        pk__in=RoleAssignment.objects.filter(role__in=outranking).values("user_id")
+    )
+    if STAFF_FLAG_RANK >= rank:
+        people = people.filter(is_staff=False)
+    return people
+
+
+def user_may_manage_person(actor, person: User) -> bool:
+    """Whether ``actor`` may edit, deactivate, delete or set the password of ``person``."""
+    if _is_superuser(actor):
+        return True
+    return people_manageable_by(actor).filter(pk=person.pk).exists()

@@ -6,22 +6,40 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
 from wagtail.log_actions import log
 
 from . import roster
 from .models import ROLE_GROUPS, OrgUnit, Role, RoleAssignment, User
 from .roster import RosterError
-from .selectors import ROLE_CACHE_ATTRIBUTE, roles_assignable_by, units_visible_to
+from .selectors import (
+    ROLE_CACHE_ATTRIBUTE,
+    people_manageable_by,
+    roles_assignable_by,
+    units_visible_to,
+    user_may_manage_person,
+)
 
 ROLE_NOT_ASSIGNABLE = _("您不能授予该角色：只能授予您本人持有的角色。")
 SCOPE_OUTSIDE_YOURS = _("授权范围超出了您的管辖范围。")
 PARENT_OUTSIDE_YOURS = _("上级单位超出了您的管辖范围。")
 UNIT_NOT_EMPTY = _("该单位下还有下级单位、人员或角色授权，不能删除。")
+PERSON_NOT_MANAGEABLE = _(
+    "您不能修改此人的账号：对方是超级管理员，或持有与您同级或更高的角色。请联系超级管理员。"
+)
+PASSWORD_SET_MAIL_SUBJECT = _("您的登录密码已被重设")
+PASSWORD_SET_MAIL_BODY = _(
+    "%(name)s，您好：\n\n%(actor)s 于 %(time)s 在管理后台重设了您的登录密码（工号 %(employee_number)s）。"
+    "\n如非您本人申请，请立即联系本单位人事部门或系统管理员。\n"
+)
 
 # Permissions a role's group receives when the group is first created, so that a freshly
 # assigned person can use the admin at all. Afterwards the group is managed in the admin
@@ -177,6 +195,37 @@ def role_revoke(*, assignment: RoleAssignment, actor: User | None = None) -> Non
             user.groups.remove(*Group.objects.filter(name=ROLE_GROUPS[role]))
 
 
+def person_set_password(*, person: User, password: str, actor: User) -> None:
+    """A staff member sets someone's password: allowed, audited, and the person is told.
+
+    Only for a person the actor may manage (``selectors.user_may_manage_person``): never a
+    superuser or someone holding an equal or higher role, unless the actor is a superuser.
+    The audit entry names who and whom, never the password. The person gets an e-mail
+    (when they have an address) so that a takeover does not go unnoticed.
+    """
+    if actor.pk != person.pk and not user_may_manage_person(actor, person):
+        raise PermissionDenied(PERSON_NOT_MANAGEABLE)
+    with transaction.atomic():
+        person.set_password(password)
+        person.save(update_fields=["password"])
+        log(
+            instance=person,
+            action="people.password_set",
+            user=actor,
+            data={"person": person.employee_number, "by": actor.employee_number},
+        )
+    if person.email:
+        with override(settings.LANGUAGE_CODE):
+            body = PASSWORD_SET_MAIL_BODY % {
+                "name": person.name or person.employee_number,
+                "actor": str(actor),
+                "time": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+                "employee_number": person.employee_number,
+            }
+            subject = settings.EMAIL_SUBJECT_PREFIX + str(PASSWORD_SET_MAIL_SUBJECT)
+        send_mail(subject, body, None, [person.email], fail_silently=True)
+
+
 # --- roster import --------------------------------------------------------------------------
 @dataclass
 class RosterChange:
@@ -238,6 +287,29 @@ def _changed_fields(person: User, values: dict) -> list[str]:
     return changed
 
 
+def _roster_protected_rows(
+    rows: list[roster.RosterRow], existing: dict[str, User], actor: User | None
+) -> list[RosterError]:
+    """Rows that would change someone the actor may not manage (a superuser, a staff
+    colleague): a roster must not be a way round ``user_may_manage_person``."""
+    if actor is None or actor.is_superuser:
+        return []
+    manageable = set(
+        people_manageable_by(actor)
+        .filter(pk__in=[p.pk for p in existing.values()])
+        .values_list("pk", flat=True)
+    )
+    errors = []
+    for row in rows:
+        person = existing.get(row.employee_number)
+        if person is not None and person.pk not in manageable:
+            if _changed_fields(person, _roster_values(row)):
+                errors.append(
+                    RosterError(row.row, roster.COL_EMPLOYEE_NUMBER, str(PERSON_NOT_MANAGEABLE))
+                )
+    return errors
+
+
 def roster_import(
     *,
     file: BinaryIO,
@@ -265,6 +337,8 @@ def roster_import(
     if actor is not None and not actor.is_superuser:
         allowed = units_visible_to(actor, role=Role.HR)
     existing, db_errors = roster.check_against_database(rows, allowed_units=allowed)
+    if not row_errors and not db_errors:
+        db_errors = _roster_protected_rows(rows, existing, actor)
     # Report every problem at once, in the order the user reads the sheet.
     result.errors = sorted(row_errors + db_errors, key=lambda e: (e.row or 0, e.column))
     if result.errors:
@@ -301,6 +375,8 @@ def roster_import(
         )
         if actor is not None:
             missing = missing.exclude(pk=actor.pk)
+            if not actor.is_superuser:  # never deactivate someone one may not manage
+                missing = missing.filter(pk__in=people_manageable_by(actor).values("pk"))
         missing = list(missing)
         for person in missing:
             result.to_deactivate.append(

@@ -39,16 +39,19 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(request, "people/profile.html", context)
 
 
-def admin_login_redirect(request: HttpRequest) -> HttpResponseRedirect:
-    """Wagtail's own login form would skip allauth's MFA step: every method lands on allauth.
+def login_redirect(request: HttpRequest) -> HttpResponseRedirect:
+    """Wagtail's own login forms would skip allauth's MFA step: every method lands on allauth.
 
-    Placed before the Wagtail admin URLs; a POST here authenticates nobody.
+    Mounted before the Wagtail admin URLs and ``wagtail_urls``; a POST here authenticates
+    nobody. Without a safe ``next`` it goes to the admin home for the admin's login URL,
+    to the site root otherwise.
     """
     next_url = request.GET.get(REDIRECT_FIELD_NAME, "")
     if not url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        next_url = reverse("wagtailadmin_home")
+        admin_home = reverse("wagtailadmin_home")
+        next_url = admin_home if request.path.startswith(admin_home) else "/"
     return HttpResponseRedirect(
         f"{reverse('account_login')}?{urlencode({REDIRECT_FIELD_NAME: next_url})}"
     )

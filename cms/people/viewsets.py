@@ -1,12 +1,16 @@
 """Back office for people, org units and role assignments (Wagtail viewsets).
 
-Every listing and every object view takes its queryset from ``selectors``, so a staff member
-scoped to a district neither sees nor opens anything outside that district.
+Every viewset here is a ``ScopedViewSetMixin`` (``cms.admin_scoping``): every listing and
+every object view (edit, delete, history, usage...) takes its queryset from ``selectors``, so
+a staff member scoped to a district neither sees nor opens anything outside that district.
+On top of scope, a person's account is changed only by someone who may manage them
+(``selectors.user_may_manage_person``): never a superuser or an equal or higher role.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.utils.functional import cached_property
@@ -23,6 +27,8 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.users.views import users as wagtail_users
 
+from cms.admin_scoping import ScopedViewSetMixin
+
 from .forms import (
     OrgUnitCreateForm,
     OrgUnitEditForm,
@@ -32,12 +38,21 @@ from .forms import (
 )
 from .models import OrgUnit, RoleAssignment
 from .selectors import (
+    people_manageable_by,
     people_visible_to,
     role_assignments_visible_to,
     unit_ancestor_names,
     units_visible_to,
+    user_may_manage_person,
 )
-from .services import org_unit_create, org_unit_delete, role_assign, role_revoke
+from .services import (
+    PERSON_NOT_MANAGEABLE,
+    org_unit_create,
+    org_unit_delete,
+    person_set_password,
+    role_assign,
+    role_revoke,
+)
 
 PEOPLE_MENU_HOOK = "register_people_menu_item"
 ASSIGNMENT_NOT_EDITABLE = _("角色授权不能修改：请撤销后重新授予。")
@@ -108,7 +123,7 @@ class OrgUnitDeleteView(generic.DeleteView):
         return redirect(self.get_success_url())
 
 
-class OrgUnitViewSet(ModelViewSet):
+class OrgUnitViewSet(ScopedViewSetMixin, ModelViewSet):
     model = OrgUnit
     icon = "site"
     menu_label = _("组织单位")
@@ -139,6 +154,29 @@ class PersonIndexView(wagtail_users.IndexView):
         # Wagtail's user index sorts "name" by last/first name, which our model does not have.
         return generic.IndexView.order_queryset(self, queryset)
 
+    def paginate_queryset(self, queryset, page_size):
+        paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)
+        people = list(object_list)
+        # One query for the page: which of these people the viewer may change at all.
+        self.manageable_ids = set(
+            people_manageable_by(self.request.user)
+            .filter(pk__in=[p.pk for p in people])
+            .values_list("pk", flat=True)
+        )
+        return paginator, page, people, is_paginated
+
+    def _manageable(self, instance) -> bool:
+        ids = getattr(self, "manageable_ids", None)
+        if ids is None:
+            return user_may_manage_person(self.request.user, instance)
+        return instance.pk in ids
+
+    def get_edit_url(self, instance):
+        return super().get_edit_url(instance) if self._manageable(instance) else None
+
+    def get_delete_url(self, instance):
+        return super().get_delete_url(instance) if self._manageable(instance) else None
+
     @cached_property
     def columns(self):
         title_column = self._get_title_column_class(TitleColumn)
@@ -154,9 +192,16 @@ class PersonIndexView(wagtail_users.IndexView):
         ]
 
 
-class ScopedPersonMixin:
+class ManagedPersonMixin:
+    """Only someone who may manage the person opens the view at all (403 otherwise)."""
+
     def get_queryset(self):
         return people_visible_to(self.request.user).select_related("org_unit")
+
+    def dispatch(self, request, *args, **kwargs):
+        if not user_may_manage_person(request.user, self.object):
+            raise PermissionDenied(PERSON_NOT_MANAGEABLE)
+        return super().dispatch(request, *args, **kwargs)
 
 
 class PersonCreateView(wagtail_users.CreateView):
@@ -164,33 +209,42 @@ class PersonCreateView(wagtail_users.CreateView):
         return {**super().get_form_kwargs(), "for_user": self.request.user}
 
 
-class PersonEditView(ScopedPersonMixin, wagtail_users.EditView):
+class PersonEditView(ManagedPersonMixin, wagtail_users.EditView):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "for_user": self.request.user}
 
+    def save_instance(self):
+        # The form never sets the password itself: a change goes through the audited service.
+        password = self.form.cleaned_data.get("password1")
+        instance = generic.EditView.save_instance(self)
+        if password:
+            person_set_password(person=instance, password=password, actor=self.request.user)
+            if instance.pk == self.request.user.pk:
+                update_session_auth_hash(self.request, instance)
+        return instance
 
-class PersonDeleteView(ScopedPersonMixin, wagtail_users.DeleteView):
+
+class PersonDeleteView(ManagedPersonMixin, wagtail_users.DeleteView):
     pass
 
 
-class PersonHistoryView(wagtail_users.HistoryView):
-    # A listing of log entries: only the object it belongs to is scoped.
-    def get_base_object_queryset(self):
-        return people_visible_to(self.request.user)
+class PersonViewSet(ScopedViewSetMixin, wagtail_users.UserViewSet):
+    """Wagtail's user admin with 姓名/工号/单位 instead of first and last names.
 
-
-class PersonViewSet(wagtail_users.UserViewSet):
-    """Wagtail's user admin with 姓名/工号/单位 instead of first and last names."""
+    Wagtail's copy view is not routed: it took the source person as the form's instance, so
+    "copying" overwrote them. A new person is added with the create form.
+    """
 
     menu_label = _("人员")
     menu_order = 100
     add_to_settings_menu = False
     menu_hook = PEOPLE_MENU_HOOK
+    copy_view_enabled = False
+    inspect_view_enabled = False
     index_view_class = PersonIndexView
     add_view_class = PersonCreateView
     edit_view_class = PersonEditView
     delete_view_class = PersonDeleteView
-    history_view_class = PersonHistoryView
     create_template_name = "people/admin/users/create.html"
     edit_template_name = "people/admin/users/edit.html"
 
@@ -243,7 +297,7 @@ class RoleAssignmentDeleteView(generic.DeleteView):
         role_revoke(assignment=self.object, actor=self.request.user)
 
 
-class RoleAssignmentViewSet(ModelViewSet):
+class RoleAssignmentViewSet(ScopedViewSetMixin, ModelViewSet):
     model = RoleAssignment
     icon = "key"
     menu_label = _("角色授权")

@@ -126,14 +126,25 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_RATE_LIMITS = {
-    # per IP and per account: allauth locks further attempts for a while
-    "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
+    # Per client: an exam room or office behind one NAT signs in at the same minute.
+    "login": "300/m/ip",
+    # Failed logins: per client over all accounts (password spraying), and per account *and*
+    # client ("key", see cms.people.adapters), so a stranger cannot lock a colleague out.
+    "login_failed": "100/10m/ip,5/5m/key",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
 }
+# The slower per-account fuse over all clients (cms.people.lockout): this many failures within
+# the window lock the account for the lock period; a password reset opens it at once.
+LOGIN_ACCOUNT_FUSE_FAILURES = 30
+LOGIN_ACCOUNT_FUSE_WINDOW_SECONDS = 60 * 60
+LOGIN_ACCOUNT_FUSE_LOCK_SECONDS = 30 * 60
+# Reverse proxies in front of the app servers that append to X-Forwarded-For (nginx: 1).
+# The client IP for rate limits is taken that many entries from the right; 0 = REMOTE_ADDR.
+ALLAUTH_TRUSTED_PROXY_COUNT = 0
 # A reset link proves the mailbox, not the second factor: never log in on reset.
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+MFA_ADAPTER = "cms.people.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "依法行政学法考法平台"
 MFA_RECOVERY_CODE_COUNT = 10
@@ -143,6 +154,8 @@ MFA_TOTP_TOLERANCE = 1
 # Wagtail's own login page hands over to allauth so that MFA applies to the admin too
 # (/admin/login/ itself redirects, see cms/urls.py); resetting passwords is allauth's job.
 WAGTAILADMIN_LOGIN_URL = "account_login"
+# Pages restricted to signed-in people send visitors to allauth's login too.
+WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 
 LANGUAGE_CODE = "zh-hans"
@@ -163,10 +176,27 @@ STATIC_ROOT = BASE_DIR / "var" / "static"
 STATIC_URL = "/static/"
 MEDIA_ROOT = BASE_DIR / "var" / "media"
 MEDIA_URL = "/media/"
+# Private files (HR exports, certificate and card zips, question imports awaiting
+# confirmation) live in their own storage, outside MEDIA_ROOT, under random names, and are
+# only ever answered by views that check the requester (cms/private_files.py). Production reads
+# PRIVATE_STORAGE_ROOT from the environment; a deployment may also swap the backend (e.g. S3).
+PRIVATE_STORAGE_ROOT = BASE_DIR / "var" / "private"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "private": {
+        "BACKEND": "cms.private_files.PrivateFileSystemStorage",
+        # Readable by the app's own user and group only (the web server never serves them).
+        "OPTIONS": {
+            "location": PRIVATE_STORAGE_ROOT,
+            "file_permissions_mode": 0o640,
+            "directory_permissions_mode": 0o750,
+        },
+    },
 }
+# Private files are deleted this many days after they were made (manage.py purge_private_files,
+# hourly); the job row stays and its page says the file has expired.
+PRIVATE_FILE_RETENTION_DAYS = 7
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 # Spreadsheet and question-bank uploads are refused above this size, before parsing.

@@ -6,10 +6,15 @@ Optional: ``CSRF_TRUSTED_ORIGINS`` (comma-separated origins), ``EMAIL_URL``-styl
 ``EMAIL_HOST``/``EMAIL_PORT``/``EMAIL_HOST_USER``/``EMAIL_HOST_PASSWORD``/``EMAIL_USE_TLS``,
 ``DEFAULT_FROM_EMAIL``, ``WAGTAILADMIN_BASE_URL`` (the public base URL, also printed in QR
 codes), ``SECURE_SSL_REDIRECT`` (default on; turn off only behind a proxy that redirects),
+``TRUSTED_PROXY_COUNT`` (reverse proxies in front of the app, default 1),
 ``CACHE_URL``-less deployments use the database cache table ``django_cache``.
+``PRIVATE_STORAGE_ROOT`` (default ``var/private`` beside the code): the directory of private
+files (exports, batch zips), outside MEDIA_ROOT and STATIC_ROOT, writable by the app and the
+worker; ``PRIVATE_FILE_RETENTION_DAYS`` (default 7): how long they are kept.
 """
 
 import os
+from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -44,6 +49,25 @@ CACHES = {
         "LOCATION": "django_cache",
     }
 }
+
+# How many reverse proxies (nginx, a load balancer) stand in front of the app servers: the
+# client IP used by login and verification rate limits is read from X-Forwarded-For that
+# many hops from the right. Leave 0 only when clients connect to gunicorn directly.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1"))
+
+# Private files on local or shared disk; to keep them in S3 instead, set STORAGES["private"]
+# to a private bucket in a settings module that imports this one (never the media bucket).
+PRIVATE_STORAGE_ROOT = Path(os.environ.get("PRIVATE_STORAGE_ROOT") or PRIVATE_STORAGE_ROOT)  # noqa: F405
+STORAGES = {  # noqa: F405
+    **STORAGES,  # noqa: F405
+    "private": {
+        **STORAGES["private"],  # noqa: F405
+        "OPTIONS": {**STORAGES["private"]["OPTIONS"], "location": PRIVATE_STORAGE_ROOT},  # noqa: F405
+    },
+}
+PRIVATE_FILE_RETENTION_DAYS = int(
+    os.environ.get("PRIVATE_FILE_RETENTION_DAYS", PRIVATE_FILE_RETENTION_DAYS)  # noqa: F405
+)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = _flag("SECURE_SSL_REDIRECT", True)

@@ -19,6 +19,11 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
+PRIVATE_STORAGE_ROOT = BASE_DIR / "var" / "test-private"  # noqa: F405
+STORAGES["private"] = {
+    **STORAGES["private"],
+    "OPTIONS": {**STORAGES["private"]["OPTIONS"], "location": PRIVATE_STORAGE_ROOT},
+}
 WAGTAILADMIN_BASE_URL = "http://testserver"
 
 if os.environ.get("TEST_DATABASE_URL"):

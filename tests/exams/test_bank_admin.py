@@ -352,7 +352,9 @@ def test_import_of_a_bad_file_shows_the_row_error_and_writes_nothing(admin_clien
     assert not Question.objects.exists()
 
 
-def test_import_previews_then_commits_the_kept_file(admin_client, laws, settings, tmp_path):
+def test_import_previews_then_commits_the_kept_file(
+    admin_client, laws, settings, tmp_path, private_root
+):
     settings.MEDIA_ROOT = tmp_path / "media"
     response = upload(admin_client, workbook(GOOD_ROWS))
     content = response.content.decode()
@@ -360,11 +362,15 @@ def test_import_previews_then_commits_the_kept_file(admin_client, laws, settings
     assert "行政许可的实施期限一般为多少日？" in content  # preview table
     assert not Question.objects.exists()
     token = response.context["token"]
+    # Kept in the private storage until confirmed, never under the public MEDIA_ROOT.
+    kept = private_root / "exams" / "question-imports"
+    assert [p.name for p in kept.iterdir()] == [token]
+    assert not (tmp_path / "media").exists()
 
     response = admin_client.post(reverse("exams_bank_import"), {"action": "commit", "token": token})
     assert response.status_code == 302
     assert Question.objects.count() == 2
-    assert not any((tmp_path / "media" / "tmp" / "question-imports").iterdir())
+    assert not any(kept.iterdir())
     page = admin_client.get(response.url).content.decode()
     assert "已导入 2 道试题，跳过 0 道。" in page
 

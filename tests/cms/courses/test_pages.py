@@ -19,6 +19,7 @@ from cms.courses.models import (
     LessonPage,
     Track,
 )
+from tests.conftest import SignedInClient
 
 from .conftest import block, self_check_value
 
@@ -33,6 +34,8 @@ HOME_PAGE_QUERIES = 7
 
 
 class TestPageTree(WagtailPageTestCase):
+    client_class = SignedInClient  # force_login leaves the session as allauth's TOTP login does
+
     def test_parent_and_child_types(self):
         self.assertCanCreateAt(Page, HomePage)
         self.assertAllowedSubpageTypes(HomePage, {CourseIndexPage})
@@ -51,6 +54,7 @@ class TestPageTree(WagtailPageTestCase):
         Authenticator.objects.create(
             user=user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
         )
+        self.client.force_login(user)
         data = nested_form_data(
             {
                 "title": "行政执法实务",
