@@ -78,7 +78,11 @@ def superuser(targets=None) -> Rule:
     return Rule("superuser", targets=targets)
 
 
-SHADOWED = Rule("shadowed", post=False)
+def shadowed(targets=None) -> Rule:
+    return Rule("shadowed", targets=targets, post=False)
+
+
+SHADOWED = shadowed()
 GONE = Rule("gone")
 TOKEN = Rule("token", targets="attempt")
 
@@ -101,7 +105,8 @@ CLASSIFICATION: dict[str, Rule] = {
     "admin/login/ #2": SHADOWED,  # Wagtail's own login form
     "admin/account/": staff(),  # Wagtail's account page, with the single-name panel
     "admin/account/ #2": SHADOWED,
-    "_util/login/": GONE,  # Wagtail's password-protected pages' login: must not sign in
+    "_util/login/": GONE,  # hands over to allauth's login; must not sign anyone in
+    "_util/login/ #2": SHADOWED,  # Wagtail's front-end login form
     "_util/authenticate_with_password/<int:page_view_restriction_id>/<int:page_id>/": public(
         "page_restriction"
     ),
@@ -125,19 +130,13 @@ CLASSIFICATION: dict[str, Rule] = {
     ),
     "admin/editing-sessions/release/<int:session_id>/": staff(targets="editing_session"),
     "admin/tag-autocomplete/": staff(),
-    "admin/tag-autocomplete/<slug:app_name>/<slug:model_name>/": staff(
-        targets="tag_model"
-    ),
-    "admin/bulk/<str:app_label>/<str:model_name>/<str:action>/": staff(
-        targets="bulk", scoped=True
-    ),
+    "admin/tag-autocomplete/<slug:app_name>/<slug:model_name>/": staff(targets="tag_model"),
+    "admin/bulk/<str:app_label>/<str:model_name>/<str:action>/": staff(targets="bulk", scoped=True),
     # --- the admin API (page explorer, choosers) --------------------------------------------
     "admin/api/main/^pages/": staff(),
     "admin/api/main/^pages/<int:pk>/": staff(targets="page"),
     "admin/api/main/^pages/find/": staff(),
-    "admin/api/main/^pages/<int:pk>/action/<str:action_name>/": staff(
-        targets="page_action"
-    ),
+    "admin/api/main/^pages/<int:pk>/action/<str:action_name>/": staff(targets="page_action"),
     "admin/api/main/^documents/": staff(),
     "admin/api/main/^documents/<int:pk>/": staff(targets="document"),
     "admin/api/main/^documents/find/": staff(),
@@ -157,9 +156,7 @@ CLASSIFICATION: dict[str, Rule] = {
     "admin/pages/usage/<slug:content_type_app_name>/<slug:content_type_model_name>/": staff(
         targets="page_type"
     ),
-    "admin/pages/create/<slug:app_label>/<slug:model_name>": staff(
-        targets="page_type_create"
-    ),
+    "admin/pages/create/<slug:app_label>/<slug:model_name>": staff(targets="page_type_create"),
     "admin/pages/usage/<slug:content_type_app_name>/<slug:content_type_model_name>/results/": staff(  # noqa: E501
         targets="page_type"
     ),
@@ -176,21 +173,11 @@ CLASSIFICATION: dict[str, Rule] = {
     "admin/pages/workflow/collect_action_data/<int:page_id>/<slug:action_name>/<int:task_state_id>/": staff(  # noqa: E501
         targets="workflow_action"
     ),
-    "admin/pages/workflow/confirm_cancellation/<int:page_id>/": staff(
-        targets="page_id"
-    ),
-    "admin/pages/workflow/preview/<int:page_id>/<int:task_id>/": staff(
-        targets="workflow_preview"
-    ),
-    "admin/pages/<int:page_id>/revisions/<int:revision_id>/view/": staff(
-        targets="revision"
-    ),
-    "admin/pages/<int:page_id>/revisions/<int:revision_id>/revert/": staff(
-        targets="revision"
-    ),
-    "admin/pages/<int:page_id>/revisions/<int:revision_id>/unschedule/": staff(
-        targets="revision"
-    ),
+    "admin/pages/workflow/confirm_cancellation/<int:page_id>/": staff(targets="page_id"),
+    "admin/pages/workflow/preview/<int:page_id>/<int:task_id>/": staff(targets="workflow_preview"),
+    "admin/pages/<int:page_id>/revisions/<int:revision_id>/view/": staff(targets="revision"),
+    "admin/pages/<int:page_id>/revisions/<int:revision_id>/revert/": staff(targets="revision"),
+    "admin/pages/<int:page_id>/revisions/<int:revision_id>/unschedule/": staff(targets="revision"),
     "admin/pages/^(?P<pk>\\d+)/revisions/compare/(?P<revision_id_a>live|earliest|\\d+)\\.\\.\\.(?P<revision_id_b>live|latest|\\d+)/$": staff(  # noqa: E501
         targets="revision_compare"
     ),
@@ -205,7 +192,7 @@ CLASSIFICATION: dict[str, Rule] = {
         ).split()
     },
     "admin/pages/<int:parent_page_id>/add_subpage/": staff(targets="parent_page"),
-    # --- choosers -----------------------------------------------------------------------------
+    # --- choosers (Wagtail serves them to every admin user; they list content, not people) ---------------------------------------------------------------------------
     "admin/choose-page/": staff(),
     "admin/choose-page/<int:parent_page_id>/": staff(targets="parent_page"),
     "admin/choose-page/search/": staff(),
@@ -228,18 +215,16 @@ CLASSIFICATION: dict[str, Rule] = {
     "admin/images/chooser/create/": staff(),
     "admin/images/chooser/<int:image_id>/select_format/": staff(targets="image_id"),
     "admin/snippets/": staff(EXAM),
-    "admin/snippets/choose/exams/question/": staff(EXAM | CONTENT),
-    "admin/snippets/choose/exams/question/results/": staff(EXAM | CONTENT),
-    "admin/snippets/choose/exams/question/chosen/<str:pk>/": staff(
-        EXAM | CONTENT, targets="question"
-    ),
-    "admin/snippets/choose/exams/question/chosen-multiple/": staff(EXAM | CONTENT),
-    "admin/snippets/choose/exams/question/create/": staff(EXAM | CONTENT),
-    "admin/law_article_chooser/": staff(EXAM | CONTENT),
-    "admin/law_article_chooser/results/": staff(EXAM | CONTENT),
-    "admin/law_article_chooser/chosen/<str:pk>/": staff(EXAM | CONTENT, targets="article"),
-    "admin/law_article_chooser/chosen-multiple/": staff(EXAM | CONTENT),
-    "admin/law_article_chooser/create/": staff(EXAM | CONTENT),
+    "admin/snippets/choose/exams/question/": staff(),
+    "admin/snippets/choose/exams/question/results/": staff(),
+    "admin/snippets/choose/exams/question/chosen/<str:pk>/": staff(targets="question"),
+    "admin/snippets/choose/exams/question/chosen-multiple/": staff(),
+    "admin/snippets/choose/exams/question/create/": staff(),
+    "admin/law_article_chooser/": staff(),
+    "admin/law_article_chooser/results/": staff(),
+    "admin/law_article_chooser/chosen/<str:pk>/": staff(targets="article"),
+    "admin/law_article_chooser/chosen-multiple/": staff(),
+    "admin/law_article_chooser/create/": staff(),
     # --- Wagtail settings areas: superusers ---------------------------------------------------
     "admin/collections/": superuser(),
     "admin/collections/add/": superuser(),
@@ -268,8 +253,8 @@ CLASSIFICATION: dict[str, Rule] = {
     "admin/workflows/task_chooser/results/": staff(),
     "admin/workflows/task_chooser/create/": staff(),
     "admin/workflows/task_chooser/<int:task_id>/": staff(targets="task_id"),
-    "admin/forms/": superuser(),
-    "admin/forms/results/": superuser(),
+    "admin/forms/": staff(),  # lists the form pages the user may edit (there are none)
+    "admin/forms/results/": staff(),
     "admin/forms/submissions/<int:page_id>/": superuser("page_id"),
     "admin/forms/submissions/<int:page_id>/results/": superuser("page_id"),
     "admin/forms/submissions/<int:page_id>/delete/": superuser("page_id"),
@@ -283,7 +268,9 @@ CLASSIFICATION: dict[str, Rule] = {
     "admin/settings/<slug:app_name>/<slug:model_name>/": superuser("setting"),
     "admin/settings/<slug:app_name>/<slug:model_name>/<int:pk>/": superuser("setting_pk"),
     "admin/settings/<slug:app_name>/<slug:model_name>/<int:pk>/preview/": superuser("setting_pk"),
-    **viewset("admin/sites/", MODEL_VIEWSET + " copy/<int:pk>/", index=superuser(), obj=superuser("site")),
+    **viewset(
+        "admin/sites/", MODEL_VIEWSET + " copy/<int:pk>/", index=superuser(), obj=superuser("site")
+    ),
     **viewset("admin/groups/", MODEL_VIEWSET, index=superuser(), obj=superuser("group")),
     # --- reports ----------------------------------------------------------------------------
     "admin/reports/locked/": staff(),
@@ -297,9 +284,13 @@ CLASSIFICATION: dict[str, Rule] = {
     "admin/reports/page-types-usage/": staff(),
     "admin/reports/page-types-usage/results/": staff(),
     # Every admin user may open the site history; it must show only actions on objects in
-    # the viewer's scope.
+    # the viewer's scope (a scoped override of Wagtail's report serves these routes).
     "admin/reports/site-history/": staff(),
     "admin/reports/site-history/results/": staff(),
+    "admin/reports/site-history/ #2": SHADOWED,
+    "admin/reports/site-history/results/ #2": SHADOWED,
+    "admin/pages/<int:page_id>/history/ #2": shadowed("page_id"),
+    "admin/pages/<int:page_id>/history/results/ #2": shadowed("page_id"),
     # --- documents and images ------------------------------------------------------------------
     "admin/documents/": staff(),
     "admin/documents/results/": staff(),
@@ -322,9 +313,7 @@ CLASSIFICATION: dict[str, Rule] = {
     "admin/images/<int:image_id>/delete/": staff(targets="image_id"),
     "admin/images/<int:image_id>/generate_url/": staff(targets="image_id"),
     "admin/images/<int:image_id>/generate_url/output/": staff(targets="image_id"),
-    "admin/images/<int:image_id>/preview/<str:filter_spec>/": staff(
-        targets="image_preview"
-    ),
+    "admin/images/<int:image_id>/preview/<str:filter_spec>/": staff(targets="image_preview"),
     "admin/images/add/": staff(),
     "admin/images/usage/<int:image_id>/": staff(targets="image_id"),
     "admin/images/multiple/add/": staff(),
@@ -333,16 +322,14 @@ CLASSIFICATION: dict[str, Rule] = {
         targets="uploaded_file"
     ),
     "admin/images/multiple/<int:image_id>/delete/": staff(targets="image_id"),
-    "admin/images/multiple/delete_upload/<int:uploaded_file_id>/": staff(
-        targets="uploaded_file"
-    ),
+    "admin/images/multiple/delete_upload/<int:uploaded_file_id>/": staff(targets="uploaded_file"),
     # --- people (HR; legal affairs and exam administrators read) ---------------------------
     "admin/people/roster/": staff(HR),
     "admin/people/roster/confirm/": staff(HR),
     "admin/people/roster/template/": staff(HR),
     **viewset(
         "admin/users/",
-        MODEL_VIEWSET + " copy/<int:pk>/",
+        MODEL_VIEWSET,
         index=staff(HR | LEGAL),
         obj=staff(HR | LEGAL, targets="user", scoped=True),
     ),
@@ -415,17 +402,11 @@ CLASSIFICATION: dict[str, Rule] = {
         obj=staff(EXAM, targets="session", scoped=True),
     ),
     "admin/exams/sessions/<int:pk>/candidates/": staff(EXAM, targets="session", scoped=True),
-    "admin/exams/sessions/<int:pk>/candidates/import/": staff(
-        EXAM, targets="session", scoped=True
-    ),
+    "admin/exams/sessions/<int:pk>/candidates/import/": staff(EXAM, targets="session", scoped=True),
     "admin/exams/sessions/candidates/template/": staff(EXAM),
     "admin/exams/sessions/<int:pk>/results/": staff(EXAM, targets="session", scoped=True),
-    "admin/exams/sessions/<int:pk>/results/export/": staff(
-        EXAM, targets="session", scoped=True
-    ),
-    "admin/exams/sessions/<int:pk>/results/release/": staff(
-        EXAM, targets="session", scoped=True
-    ),
+    "admin/exams/sessions/<int:pk>/results/export/": staff(EXAM, targets="session", scoped=True),
+    "admin/exams/sessions/<int:pk>/results/release/": staff(EXAM, targets="session", scoped=True),
     "exams/staff/attempt/<int:attempt_id>/": staff(EXAM, targets="attempt", scoped=True),
     # --- credentials (legal affairs) ----------------------------------------------------------
     "admin/credentials/": staff(LEGAL),

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -110,21 +109,15 @@ def build_path(pattern: Pattern, kwargs: dict) -> str:
 
 
 def signed_in_client(user, *, staff: bool) -> Client:
-    """A client whose session has passed allauth's login, with the second factor for staff."""
-    from allauth.mfa.models import Authenticator
+    """A client whose session has passed allauth's login, with the second factor for staff
+    (allauth's record of the authentication methods, as its login flow leaves it)."""
+    from tests.factories import record_login_methods
 
     client = Client(raise_request_exception=False)
     if user is None:
         return client
     client.force_login(user)
-    now = time.time()
-    methods = [{"method": "password", "at": now, "username": user.employee_number}]
-    if staff:
-        totp = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
-        methods.append({"method": "mfa", "at": now, "type": "totp", "id": totp.pk})
-    session = client.session
-    session["account_authentication_methods"] = methods
-    session.save()
+    record_login_methods(client, user, mfa=staff)
     return client
 
 
@@ -265,8 +258,15 @@ def is_refusal(response, *, role: str) -> bool:
     return False
 
 
-def leaks(text: str, *, people: dict[int, Person], visible: set[int], tolerated: set[int],
-          tolerated_names: set[int], staff_viewer: bool) -> list[str]:
+def leaks(
+    text: str,
+    *,
+    people: dict[int, Person],
+    visible: set[int],
+    tolerated: set[int],
+    tolerated_names: set[int],
+    staff_viewer: bool,
+) -> list[str]:
     """What of which person outside ``visible`` the text shows.
 
     Staff viewers may see other staff members' names and employee numbers (audit history

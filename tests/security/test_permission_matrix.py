@@ -65,9 +65,7 @@ def world(django_db_setup, django_db_blocker):
             cache.clear()
             data = build_world()
             data.clients = {
-                role: signed_in_client(
-                    data.users.get(role), staff=role in STAFF_ROLE_KEYS
-                )
+                role: signed_in_client(data.users.get(role), staff=role in STAFF_ROLE_KEYS)
                 for role in ROLE_KEYS
             }
             TIMING["start"] = time.monotonic()
@@ -79,8 +77,9 @@ def world(django_db_setup, django_db_blocker):
 
 def test_every_url_pattern_is_classified():
     unknown = [p for p in PATTERNS if p.key not in CLASSIFICATION]
-    assert not unknown, "classify this URL pattern in tests/security/classification.py:\n" + "\n".join(
-        f"  {p.key!r}  (name {p.name or '-'}, view {p.view_label})" for p in unknown
+    assert not unknown, (
+        "classify this URL pattern in tests/security/classification.py:\n"
+        + "\n".join(f"  {p.key!r}  (name {p.name or '-'}, view {p.view_label})" for p in unknown)
     )
 
 
@@ -89,12 +88,12 @@ def test_classification_has_no_stale_entries():
     assert not stale, f"classified patterns that no longer exist: {stale}"
 
 
-def test_shadowed_patterns_are_served_by_an_earlier_pattern():
+def test_shadowed_patterns_are_served_by_an_earlier_pattern(world):
     for key, rule in CLASSIFICATION.items():
         if rule.access != "shadowed" or key not in BY_KEY:
             continue
         pattern = BY_KEY[key]
-        match = resolve(build_path(pattern, {}))
+        match = resolve(build_path(pattern, _targets(world, rule)[0].kwargs))
         assert match.route != pattern.route or match.func is not pattern.pattern.callback, (
             f"{key} is no longer shadowed by an earlier pattern: classify what it serves"
         )
@@ -110,7 +109,7 @@ def _targets(world: World, rule: Rule) -> list[Target]:
 
 def _in_scope(world: World, rule: Rule, role: str, target: Target) -> bool:
     if rule.own:
-        return role == "superuser" or target.scope == f"self:{role}"
+        return role == "superuser" or target.own_by == role
     return world.role_in_scope(role, target)
 
 
@@ -171,7 +170,9 @@ def test_permission_matrix(world, pattern_key):
             for method in methods:
                 started = time.monotonic()
                 response, writes = request_once(client, method, url)
-                outcome = _check(world, rule, pattern_key, role, target, method, url, response, writes)
+                outcome = _check(
+                    world, rule, pattern_key, role, target, method, url, response, writes
+                )
                 outcome.seconds = time.monotonic() - started
                 OUTCOMES.append(outcome)
                 if outcome.problems:
@@ -218,7 +219,10 @@ def test_autosave_takes_only_the_attempts_own_token(world):
     ):
         with transaction.atomic():
             response = client.post(
-                f"/exams/attempt/{attempt_id}/save", body, content_type="application/json", **headers
+                f"/exams/attempt/{attempt_id}/save",
+                body,
+                content_type="application/json",
+                **headers,
             )
             transaction.set_rollback(True)
         if response.status_code not in (400, 401, 403, 404):
@@ -233,6 +237,33 @@ def test_autosave_takes_only_the_attempts_own_token(world):
         )
         transaction.set_rollback(True)
     assert response.status_code == 200, "the own token must work (else the refusals prove nothing)"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/admin/users/", "/hr/export/people.csv", "/hr/export/people.xlsx", "appointment.pdf"],
+)
+def test_the_leak_search_finds_people_in_pages_and_downloads(world, url):
+    """The control: what city-wide HR may see (a page, a CSV, an xlsx, a real PDF) holds
+    people whom district HR must not see, and the search finds them there, so "no leaks"
+    in the matrix means something."""
+    if url == "appointment.pdf":  # a real PDF about a person outside 西湖区
+        url = f"/hr/person/{world.targets['person_id'][1].kwargs['person_id']}/appointment.pdf"
+        PDFS.real.clear()
+    response, _ = request_once(world.clients["hr_city"], "GET", url)
+    assert response.status_code == 200, url
+    if url.endswith(".pdf"):
+        assert response.body_bytes.startswith(b"%PDF-1"), "the control must read a real PDF"
+    text = searchable_text(response)
+    found = leaks(
+        text,
+        people=world.people,
+        visible=world.visible_people("hr_district"),
+        tolerated=set(),
+        tolerated_names=set(),
+        staff_viewer=True,
+    )
+    assert any("out-of-scope" in f for f in found), (url, text[:500])
 
 
 def test_matrix_summary(world):
@@ -268,7 +299,14 @@ def test_matrix_summary(world):
     for o in OUTCOMES:
         slowest[o.pattern] += o.seconds
     print("  slowest patterns: " + ", ".join(f"{k} {v:.1f}s" for k, v in slowest.most_common(8)))
+    allowed_by_role = Counter(o.role for o in OUTCOMES if not o.refused)
+    print("  allowed by role: " + ", ".join(f"{r} {allowed_by_role[r]}" for r in ROLE_KEYS))
+    for role in STAFF_ROLE_KEYS:  # every staff session got past the MFA guard somewhere
+        assert allowed_by_role[role] > 10, f"{role} was refused nearly everything: MFA session?"
     for title, rows in (("leaks", leaking), ("not refused", wrong), ("server errors", errors)):
         by_pattern = Counter(o.pattern for o in rows)
         if by_pattern:
-            print(f"  {title} by pattern: " + ", ".join(f"{k} ({n})" for k, n in by_pattern.most_common()))
+            print(
+                f"  {title} by pattern: "
+                + ", ".join(f"{k} ({n})" for k, n in by_pattern.most_common())
+            )

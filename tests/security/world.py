@@ -106,6 +106,7 @@ class Target:
     scope: str = "shared"
     query: str = ""
     holder: int | None = None
+    own_by: str | None = None  # the role whose own object this is (an attempt, a certificate)
 
 
 @dataclass
@@ -126,8 +127,6 @@ class World:
             return True
         if scope.startswith("owner:"):
             return scope == f"owner:{role}"
-        if scope.startswith("self:"):
-            return scope == f"self:{role}"
         if role in CITY_ROLE_KEYS:
             return True
         if role in DISTRICT_ROLE_KEYS:
@@ -273,17 +272,27 @@ def build_world() -> World:  # noqa: C901 - one linear recipe
 
     def pair(kind, inside, outside, *, key="pk", holder=lambda o: None, extra=None):
         rows = []
-        for label, obj, scope in (("in", inside, DISTRICT_CODE), ("out", outside, OTHER_DISTRICT_CODE)):
+        for label, obj, scope in (
+            ("in", inside, DISTRICT_CODE),
+            ("out", outside, OTHER_DISTRICT_CODE),
+        ):
             if obj is None:
                 raise AssertionError(f"matrix data: no {label}-of-scope object for {kind}")
-            rows.append(Target(f"{kind}:{label}#{obj.pk}", {key: obj.pk}, scope, holder=holder(obj)))
+            rows.append(
+                Target(f"{kind}:{label}#{obj.pk}", {key: obj.pk}, scope, holder=holder(obj))
+            )
         targets[kind] = rows + (extra or [])
 
     def shared(kind, obj, *, key="pk", label=None, **kw):
         if obj is None:
             raise AssertionError(f"matrix data: no {kind}")
         targets.setdefault(kind, []).append(
-            Target(label or f"{kind}#{getattr(obj, 'pk', obj)}", {key: getattr(obj, "pk", obj)}, "shared", **kw)
+            Target(
+                label or f"{kind}#{getattr(obj, 'pk', obj)}",
+                {key: getattr(obj, "pk", obj)},
+                "shared",
+                **kw,
+            )
         )
 
     # People, units, role assignments
@@ -345,7 +354,9 @@ def build_world() -> World:  # noqa: C901 - one linear recipe
         )
     city_session = ExamSession.objects.filter(eligible_unit__code="330100").order_by("pk").first()
     pair("session", sessions[DISTRICT_CODE], sessions[OTHER_DISTRICT_CODE])
-    targets["session"].append(Target(f"session:city#{city_session.pk}", {"pk": city_session.pk}, "city"))
+    targets["session"].append(
+        Target(f"session:city#{city_session.pk}", {"pk": city_session.pk}, "city")
+    )
     for code, person in ((DISTRICT_CODE, learner_in), (OTHER_DISTRICT_CODE, learner_out)):
         Candidate.objects.get_or_create(session=sessions[code], user=person)
     # In-progress attempts: the learners' own (for the token check) and the scoped pair.
@@ -369,16 +380,26 @@ def build_world() -> World:  # noqa: C901 - one linear recipe
     finished_in, finished_out = in_d(finished).first(), out_d(finished).first()
     targets["attempt"] = [
         Target(f"attempt:in#{attempts['in'].pk}", {"attempt_id": attempts["in"].pk}, DISTRICT_CODE),
-        Target(f"attempt:out#{attempts['out'].pk}", {"attempt_id": attempts["out"].pk}, OTHER_DISTRICT_CODE),
+        Target(
+            f"attempt:out#{attempts['out'].pk}",
+            {"attempt_id": attempts["out"].pk},
+            OTHER_DISTRICT_CODE,
+        ),
         Target(
             f"attempt:own#{attempts['learner'].pk}",
             {"attempt_id": attempts["learner"].pk},
-            "self:learner",
+            DISTRICT_CODE,
+            own_by="learner",
         ),
     ]
-    for label, attempt, code in (("in-finished", finished_in, DISTRICT_CODE), ("out-finished", finished_out, OTHER_DISTRICT_CODE)):
+    for label, attempt, code in (
+        ("in-finished", finished_in, DISTRICT_CODE),
+        ("out-finished", finished_out, OTHER_DISTRICT_CODE),
+    ):
         if attempt is not None:
-            targets["attempt"].append(Target(f"attempt:{label}#{attempt.pk}", {"attempt_id": attempt.pk}, code))
+            targets["attempt"].append(
+                Target(f"attempt:{label}#{attempt.pk}", {"attempt_id": attempt.pk}, code)
+            )
     # Certification
     pair(
         "credential",
@@ -426,7 +447,8 @@ def build_world() -> World:  # noqa: C901 - one linear recipe
         job.file.save(f"matrix-{role}.csv", ContentFile(people_export_bytes(rows)), save=True)
         jobs[role] = job
     targets["job"] = [
-        Target(f"job:{role}#{job.pk}", {"pk": job.pk}, f"owner:{role}") for role, job in jobs.items()
+        Target(f"job:{role}#{job.pk}", {"pk": job.pk}, f"owner:{role}")
+        for role, job in jobs.items()
     ]
     targets["verify"] = [
         Target(
@@ -464,7 +486,8 @@ def build_world() -> World:  # noqa: C901 - one linear recipe
         Target(f"page:{type(p).__name__}#{p.pk}", {"pk": p.pk}, "shared") for p in (index, lesson)
     ]
     targets["page_url"] = [
-        Target(f"url:{p.url_path}", {"path": p.get_url()}, "shared") for p in (home, index, course, lesson)
+        Target(f"url:{p.url_path}", {"path": p.get_url()}, "shared")
+        for p in (home, index, course, lesson)
     ]
     targets["course"] = [Target(f"course#{course.pk}", {"course_id": course.pk})]
     targets["lesson"] = [Target(f"lesson#{lesson.pk}", {"lesson_id": lesson.pk})]
@@ -475,9 +498,13 @@ def build_world() -> World:  # noqa: C901 - one linear recipe
     workflow = Workflow.objects.order_by("pk").first()
     shared("workflow", workflow)
     shared("task", WorkflowTask.objects.order_by("pk").first() if workflow else None)
-    document = Document.objects.create(title="矩阵测试文件", file=ContentFile(b"matrix document", "matrix.txt"))
+    document = Document.objects.create(
+        title="矩阵测试文件", file=ContentFile(b"matrix document", "matrix.txt")
+    )
     shared("document", document)
-    image = Image.objects.create(title="矩阵测试图片", file=ContentFile(_png(), "matrix.png"), width=1, height=1)
+    image = Image.objects.create(
+        title="矩阵测试图片", file=ContentFile(_png(), "matrix.png"), width=1, height=1
+    )
     shared("image", image)
     shared("redirect", Redirect.objects.create(old_path="/matrix-old", redirect_link="/"))
     _wagtail_and_alias_targets(targets, users=users, course=course, lesson=lesson, home=home)
@@ -528,7 +555,7 @@ def _png() -> bytes:
 def _alias(targets: dict[str, list[Target]], kind: str, source: str, key: str) -> None:
     """The same objects under another parameter name (``user`` as ``person_id``...)."""
     targets[kind] = [
-        Target(t.label, {key: next(iter(t.kwargs.values()))}, t.scope, t.query, t.holder)
+        Target(t.label, {key: next(iter(t.kwargs.values()))}, t.scope, t.query, t.holder, t.own_by)
         for t in targets[source]
     ]
 
@@ -544,6 +571,7 @@ def _wagtail_and_alias_targets(targets, *, users, course, lesson, home) -> None:
     )
 
     from certification.services import TRANSITION_SERVICES
+
     for kind, source, key in (
         ("user_id", "user", "user_id"),
         ("person_id", "user", "person_id"),
@@ -563,7 +591,10 @@ def _wagtail_and_alias_targets(targets, *, users, course, lesson, home) -> None:
     ):
         _alias(targets, kind, source, key)
     year = timezone.localdate().year
-    targets["year"] = [Target(f"year:{year}", {"year": year}), Target(f"year:{year - 1}", {"year": year - 1})]
+    targets["year"] = [
+        Target(f"year:{year}", {"year": year}),
+        Target(f"year:{year - 1}", {"year": year - 1}),
+    ]
     targets["hr_export"] = [
         Target(f"export:{table}.{fmt}", {"table": table, "fmt": fmt})
         for table in ("units", "people", "appraisal")
@@ -594,10 +625,17 @@ def _wagtail_and_alias_targets(targets, *, users, course, lesson, home) -> None:
     ]
     targets["restriction_id"] = [Target("restriction:none", {"restriction_id": 999999})]
     targets["reset_token"] = [Target("reset:forged", {"uidb64": "MQ", "token": "set-password"})]
-    targets["email_key"] = [Target("email-key:forged", {"path": "/accounts/confirm-email/forged-key/"})]
-    targets["reset_key"] = [Target("reset-key:forged", {"path": "/accounts/password/reset/key/1-forged/"})]
+    targets["email_key"] = [
+        Target("email-key:forged", {"path": "/accounts/confirm-email/forged-key/"})
+    ]
+    targets["reset_key"] = [
+        Target("reset-key:forged", {"path": "/accounts/password/reset/key/1-forged/"})
+    ]
     targets["page_type"] = [
-        Target("type:courses.coursepage", {"content_type_app_name": "courses", "content_type_model_name": "coursepage"})
+        Target(
+            "type:courses.coursepage",
+            {"content_type_app_name": "courses", "content_type_model_name": "coursepage"},
+        )
     ]
     targets["page_type_create"] = [
         Target("type:courses.coursepage", {"app_label": "courses", "model_name": "coursepage"})
@@ -605,11 +643,18 @@ def _wagtail_and_alias_targets(targets, *, users, course, lesson, home) -> None:
     targets["page_add"] = [
         Target(
             f"add:lessonpage@{course.pk}",
-            {"content_type_app_name": "courses", "content_type_model_name": "lessonpage", "parent_page_id": course.pk},
+            {
+                "content_type_app_name": "courses",
+                "content_type_model_name": "lessonpage",
+                "parent_page_id": course.pk,
+            },
         )
     ]
     targets["page_move_confirm"] = [
-        Target(f"move:{lesson.pk}->{home.pk}", {"page_to_move_id": lesson.pk, "destination_id": home.pk})
+        Target(
+            f"move:{lesson.pk}->{home.pk}",
+            {"page_to_move_id": lesson.pk, "destination_id": home.pk},
+        )
     ]
     revision = Revision.objects.for_instance(lesson).first()
     revision = revision or lesson.save_revision()
@@ -627,12 +672,19 @@ def _wagtail_and_alias_targets(targets, *, users, course, lesson, home) -> None:
     state = WorkflowState.objects.order_by("pk").first()
     task_state = TaskState.objects.order_by("pk").first()
     targets["workflow_state"] = [
-        Target("workflow-state", {"page_id": lesson.pk, "workflow_state_id": state.pk if state else 999999})
+        Target(
+            "workflow-state",
+            {"page_id": lesson.pk, "workflow_state_id": state.pk if state else 999999},
+        )
     ]
     targets["workflow_action"] = [
         Target(
             "workflow-action",
-            {"page_id": lesson.pk, "action_name": "approve", "task_state_id": task_state.pk if task_state else 999999},
+            {
+                "page_id": lesson.pk,
+                "action_name": "approve",
+                "task_state_id": task_state.pk if task_state else 999999,
+            },
         )
     ]
     targets["workflow_preview"] = [
@@ -642,10 +694,15 @@ def _wagtail_and_alias_targets(targets, *, users, course, lesson, home) -> None:
         Target("workflow-remove", {"page_pk": home.pk, "workflow_pk": workflow.pk})
     ]
     targets["task_type"] = [
-        Target("task-type:groupapprovaltask", {"app_label": "wagtailcore", "model_name": "groupapprovaltask"})
+        Target(
+            "task-type:groupapprovaltask",
+            {"app_label": "wagtailcore", "model_name": "groupapprovaltask"},
+        )
     ]
     targets["setting"] = [Target("setting:none", {"app_name": "people", "model_name": "user"})]
-    targets["setting_pk"] = [Target("setting:none", {"app_name": "people", "model_name": "user", "pk": 1})]
+    targets["setting_pk"] = [
+        Target("setting:none", {"app_name": "people", "model_name": "user", "pk": 1})
+    ]
     targets["uploaded_file"] = [Target("upload:none", {"uploaded_file_id": 999999})]
     targets["image_preview"] = [
         Target(f"{t.label}/original", {"image_id": t.kwargs["pk"], "filter_spec": "original"})
@@ -655,11 +712,18 @@ def _wagtail_and_alias_targets(targets, *, users, course, lesson, home) -> None:
         Target(f"page#{lesson.pk}/{action}", {"pk": lesson.pk, "action_name": action})
         for action in ("copy", "move", "publish")
     ]
-    targets["tag_model"] = [Target("tags:wagtailimages.image", {"app_name": "wagtailimages", "model_name": "image"})]
+    targets["tag_model"] = [
+        Target("tags:wagtailimages.image", {"app_name": "wagtailimages", "model_name": "image"})
+    ]
     targets["editing_session"] = [
         Target(
             "editing-session:none",
-            {"app_label": "wagtailcore", "model_name": "page", "object_id": str(lesson.pk), "session_id": 999999},
+            {
+                "app_label": "wagtailcore",
+                "model_name": "page",
+                "object_id": str(lesson.pk),
+                "session_id": 999999,
+            },
         )
     ]
     targets["bulk"] = _bulk_targets(targets)
@@ -683,7 +747,9 @@ def _bulk_targets(targets) -> list[Target]:
         for model_name, actions in sorted(models.items()):
             objects = by_model.get((app_label, model_name))
             if objects is None:
-                raise AssertionError(f"matrix data: no objects for bulk actions on {app_label}.{model_name}")
+                raise AssertionError(
+                    f"matrix data: no objects for bulk actions on {app_label}.{model_name}"
+                )
             for action in sorted(actions):
                 for t in objects:
                     found.append(
