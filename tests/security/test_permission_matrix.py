@@ -146,7 +146,6 @@ def _check(world, rule, pattern_key, role, target, method, url, response, writes
         text,
         people=world.people,
         visible=world.visible_people(role),
-        tolerated=set(),
         tolerated_names={target.holder} if rule.holder_name and target.holder else set(),
         staff_viewer=role in STAFF_ROLE_KEYS,
     )
@@ -259,7 +258,6 @@ def test_the_leak_search_finds_people_in_pages_and_downloads(world, url):
         text,
         people=world.people,
         visible=world.visible_people("hr_district"),
-        tolerated=set(),
         tolerated_names=set(),
         staff_viewer=True,
     )

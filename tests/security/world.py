@@ -205,7 +205,7 @@ def build_world() -> World:  # noqa: C901 - one linear recipe
     from wagtail.contrib.redirects.models import Redirect
     from wagtail.documents.models import Document
     from wagtail.images.models import Image
-    from wagtail.models import Collection, Page, Site, Workflow, WorkflowTask
+    from wagtail.models import Collection, Site, Workflow, WorkflowTask
 
     from certification.models import AppraisalRecord, BatchJob, Certificate, Credential
     from cms.courses.models import CourseIndexPage, CoursePage, HomePage, LessonPage
@@ -507,8 +507,7 @@ def build_world() -> World:  # noqa: C901 - one linear recipe
     )
     shared("image", image)
     shared("redirect", Redirect.objects.create(old_path="/matrix-old", redirect_link="/"))
-    _wagtail_and_alias_targets(targets, users=users, course=course, lesson=lesson, home=home)
-    _ = Page, shangcheng
+    _wagtail_and_alias_targets(targets, course=course, lesson=lesson, home=home)
     return World(
         users=users,
         people=people,
@@ -560,7 +559,7 @@ def _alias(targets: dict[str, list[Target]], kind: str, source: str, key: str) -
     ]
 
 
-def _wagtail_and_alias_targets(targets, *, users, course, lesson, home) -> None:
+def _wagtail_and_alias_targets(targets, *, course, lesson, home) -> None:
     """Targets of Wagtail's own admin views and of front-office views' parameter names."""
     from wagtail.models import (
         PageViewRestriction,
@@ -727,7 +726,6 @@ def _wagtail_and_alias_targets(targets, *, users, course, lesson, home) -> None:
         )
     ]
     targets["bulk"] = _bulk_targets(targets)
-    _ = users
 
 
 def _bulk_targets(targets) -> list[Target]:
