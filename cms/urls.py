@@ -5,6 +5,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from cms import views as cms_views
 from cms.people import account as people_account
 from cms.people.views import admin_login_redirect
 
@@ -13,6 +14,8 @@ urlpatterns = [
     path("admin/login/", admin_login_redirect, name="admin_login_redirect"),
     # Wagtail's account page with a name panel that fits the single-name user model.
     path("admin/account/", people_account.account),
+    # Wagtail's deliberate crash page (an error-report test): not a page of this site.
+    path("admin/failwhale/", cms_views.not_found),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),
