@@ -13,6 +13,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from cms import spreadsheets
+
 from .base import ExportQuestion, FormatError, ParsedOption, ParsedQuestion, ParseResult
 
 OPTION_LETTERS = string.ascii_uppercase[:8]
@@ -58,16 +60,21 @@ def _cell(row: pd.Series, column: str) -> str:
 
 
 def read_table(data: bytes, filename: str) -> pd.DataFrame:
-    """Read an xlsx or csv file as strings; raises ValueError with a plain message."""
+    """Read an xlsx or csv file as strings; raises ValueError with a plain message.
+
+    The platform's one reader (``cms.spreadsheets``): the upload limits are checked before
+    parsing and the sheet is streamed, as for every other import.
+    """
     try:
-        if filename.lower().endswith(".csv"):
-            text = data.decode("utf-8-sig")
-            return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-        return pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False, engine="openpyxl")
-    except UnicodeDecodeError as exc:
-        raise ValueError(ERR_UNREADABLE.format(detail="csv 文件不是 UTF-8 编码")) from exc
-    except Exception as exc:  # zip/xml/csv errors from a truncated or foreign file
-        raise ValueError(ERR_UNREADABLE.format(detail=type(exc).__name__)) from exc
+        return spreadsheets.read_table(data, filename)
+    except spreadsheets.UploadLimitExceeded as exc:
+        raise ValueError(str(exc)) from exc
+    except spreadsheets.SpreadsheetFileError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, UnicodeDecodeError):
+            raise ValueError(ERR_UNREADABLE.format(detail="csv 文件不是 UTF-8 编码")) from exc
+        detail = type(cause).__name__ if cause is not None else "BadZipFile"
+        raise ValueError(ERR_UNREADABLE.format(detail=detail)) from exc
 
 
 def parse_spreadsheet(data: bytes, filename: str) -> ParseResult:
