@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 import struct
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -68,6 +69,7 @@ FILE_COMPRESSION_RATIO = _(
 FILE_TOO_MANY_PARTS = _("文件结构异常：包含的部件超过 %(limit)s 个。")
 FILE_TOO_MANY_ROWS = _("行数过多：表头以下不能超过 %(limit)s 行，请分成几个文件上传。")
 FILE_TOO_MANY_COLUMNS = _("列数过多：不能超过 %(limit)s 列。")
+FILE_TOO_MANY_CELLS = _("内容过多：填有内容的单元格不能超过 %(limit)s 个，请分成几个文件上传。")
 
 # Parts of an xlsx other than the sheets and the shared strings (styles, workbook, themes,
 # relationships) are a few kilobytes in real files; openpyxl builds objects for each entry
@@ -96,6 +98,7 @@ class UploadLimits:
     max_compression_ratio: int
     max_rows: int
     max_columns: int
+    max_cells: int
 
     @classmethod
     def from_settings(cls) -> UploadLimits:
@@ -105,6 +108,7 @@ class UploadLimits:
             max_compression_ratio=settings.UPLOAD_MAX_COMPRESSION_RATIO,
             max_rows=settings.UPLOAD_MAX_ROWS,
             max_columns=settings.UPLOAD_MAX_COLUMNS,
+            max_cells=settings.UPLOAD_MAX_CELLS,
         )
 
 
@@ -184,8 +188,9 @@ def iter_upload_rows(
     rows included (as empty lists) so that row numbers hold; trailing empty cells dropped.
 
     Streams: the xlsx through openpyxl's read-only reader, the csv through the csv module. It
-    raises ``UploadLimitExceeded`` at the first row past ``max_rows`` (below the header) or the
-    first cell past ``max_columns``, without reading further. Call ``check_upload_limits``
+    raises ``UploadLimitExceeded`` at the first row past ``max_rows`` (below the header), the
+    first cell past ``max_columns`` or the first non-empty cell past ``max_cells``, without
+    reading further. Call ``check_upload_limits``
     first (``read_table`` does).
     """
     limits = limits or UploadLimits.from_settings()
@@ -196,6 +201,7 @@ def iter_upload_rows(
         rows = _xlsx_rows(data, limits)
     else:
         raise SpreadsheetFileError(FILE_UNSUPPORTED)
+    cells = 0
     for number, row in enumerate(rows, start=1):
         if number > limits.max_rows + 1:
             raise _refuse(FILE_TOO_MANY_ROWS, f"{limits.max_rows:,}")
@@ -203,6 +209,9 @@ def iter_upload_rows(
             row.pop()
         if len(row) > limits.max_columns:
             raise _refuse(FILE_TOO_MANY_COLUMNS, limits.max_columns)
+        cells += sum(1 for value in row if value != "")
+        if cells > limits.max_cells:
+            raise _refuse(FILE_TOO_MANY_CELLS, f"{limits.max_cells:,}")
         yield row
 
 
@@ -218,26 +227,77 @@ def _csv_rows(data: bytes, limits: UploadLimits) -> Iterator[list[str]]:
 
 
 def _xlsx_rows(data: bytes, limits: UploadLimits) -> Iterator[list[str]]:
-    from openpyxl import load_workbook
-
+    archive = None
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
-    except Exception as exc:  # zipfile, XML and openpyxl errors on broken or foreign files
-        raise SpreadsheetFileError(FILE_CORRUPT) from exc
-    try:
-        if not book.worksheets:
-            raise SpreadsheetFileError(FILE_CORRUPT)
-        sheet = book.worksheets[0]
-        # The sheet's declared size (<dimension>) is not trusted either way: openpyxl would
-        # stop at a too-small one and pad every row to a too-wide one. Without it each row is
-        # as wide as its last cell, and rows are asked for up to one past the limit (a gap
-        # before a far row is filled only up to there), so the count below sees every row.
-        sheet.reset_dimensions()
+        archive, sheet = _first_sheet(data, limits)
         rows = sheet.iter_rows(max_row=limits.max_rows + 2, values_only=True)
         for values in _guarded(rows):
             yield [_cell_text(v) for v in values]
     finally:
-        book.close()
+        if archive is not None:
+            archive.close()
+
+
+def _first_sheet(data: bytes, limits: UploadLimits):
+    """The first worksheet, opened with openpyxl's read-only reader but never sized.
+
+    ``load_workbook(read_only=True)`` sizes every sheet when it opens the file: a sheet without
+    a <dimension> element (which a hand-made file simply leaves out) is parsed to its end
+    first, 17 s and 100 MB for a million short rows, before a single row can be counted. So
+    the parts are read the way openpyxl's ``ExcelReader.read`` reads them, minus the sizing,
+    and only the first sheet is opened. The shared strings, which openpyxl keeps in a list,
+    are counted before it reads them.
+    """
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.styles.stylesheet import apply_stylesheet
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+    from openpyxl.xml.constants import SHARED_STRINGS
+
+    class UnsizedSheet(ReadOnlyWorksheet):
+        def _get_size(self):
+            """Rows are counted as they stream; the declared size is not trusted."""
+
+    try:
+        reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
+    except Exception as exc:
+        raise SpreadsheetFileError(FILE_CORRUPT) from exc
+    try:
+        reader.read_manifest()
+        strings = reader.package.find(SHARED_STRINGS)
+        if strings is not None:
+            _check_shared_strings(reader.archive, strings.PartName[1:], limits)
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)
+        for entry, rel in reader.parser.find_sheets():
+            if rel.target in reader.valid_files and "chartsheet" not in rel.Type:
+                sheet = UnsizedSheet(reader.wb, entry.name, rel.target, reader.shared_strings)
+                return reader.archive, sheet
+    except SpreadsheetFileError:
+        reader.archive.close()
+        raise
+    except Exception as exc:  # zipfile, XML and openpyxl errors on broken or foreign files
+        reader.archive.close()
+        raise SpreadsheetFileError(FILE_CORRUPT) from exc
+    reader.archive.close()
+    raise SpreadsheetFileError(FILE_CORRUPT)
+
+
+# An element start in XML: "<" never appears raw in text or attribute values.
+_SHARED_STRING_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s/>]")
+
+
+def _check_shared_strings(archive: zipfile.ZipFile, path: str, limits: UploadLimits) -> None:
+    """No sheet within the limits needs more distinct strings than it has cells."""
+    count, tail = 0, b""
+    with archive.open(path) as part:
+        while chunk := part.read(1024 * 1024):
+            window = tail + chunk
+            count += len(_SHARED_STRING_START.findall(window))
+            tail = window[-16:]
+            count -= len(_SHARED_STRING_START.findall(tail))  # counted again next time
+            if count > limits.max_cells:
+                raise _refuse(FILE_TOO_MANY_CELLS, f"{limits.max_cells:,}")
 
 
 def _guarded(rows: Iterator) -> Iterator:

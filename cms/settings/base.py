@@ -177,9 +177,11 @@ UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 # member (a real sheet compresses 5-30 times; a "zip bomb" thousands of times).
 UPLOAD_MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
 UPLOAD_MAX_COMPRESSION_RATIO = 200
-# Rows below the header row, and columns, of the first sheet (or the csv).
+# Rows below the header row, columns, and non-empty cells of the first sheet (or the csv):
+# the cells bound the memory a file within the other limits can take once read.
 UPLOAD_MAX_ROWS = 50_000
 UPLOAD_MAX_COLUMNS = 100
+UPLOAD_MAX_CELLS = 1_000_000
 FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -1,0 +1,100 @@
+"""Run one import on one file in a fresh process and print what it cost, as JSON.
+
+    python -m tests.upload_probe <path> <importer> [<importer> ...]
+
+Importers: roster, training, candidates, questions (the four upload services, in dry-run
+mode) and table (the shared reader alone, also the reference for a valid file: it needs no
+database). A refused file never reaches the database, so the services run on the empty
+in-memory test database; one that was not refused fails there, which shows in "error".
+Peak memory is the growth of ``ru_maxrss`` over the process's peak after start-up (Django set
+up, pandas and openpyxl imported, the file read into memory as an upload would be); with
+several importers it is the growth up to the end of each, so the last is the largest.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import resource
+import sys
+import time
+
+
+def _importers():
+    from cms import spreadsheets
+    from cms.people.services import roster_import
+    from exams.models import ExamSession
+    from exams.services.questions import questions_import
+    from exams.services.sessions import candidates_import
+    from learning.services import offline_training_import
+
+    def messages(errors) -> list[str]:
+        return [getattr(e, "message", str(e)) for e in errors]
+
+    def table(data: bytes, name: str):
+        try:
+            frame = spreadsheets.read_table(data, name)
+        except spreadsheets.SpreadsheetFileError as exc:
+            return [str(exc)]
+        return [f"read {len(frame)} rows"]
+
+    return {
+        "table": table,
+        "roster": lambda data, name: messages(
+            roster_import(file=io.BytesIO(data), filename=name, dry_run=True).errors
+        ),
+        "training": lambda data, name: messages(
+            offline_training_import(file=io.BytesIO(data), filename=name, dry_run=True).errors
+        ),
+        "candidates": lambda data, name: messages(
+            candidates_import(
+                session=ExamSession(), data=data, filename=name, actor=None, dry_run=True
+            ).errors
+        ),
+        "questions": lambda data, name: messages(
+            questions_import(data=data, filename=name, dry_run=True).errors
+        ),
+    }
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+
+
+def main(argv: list[str]) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.test")
+    import django
+
+    django.setup()
+    import openpyxl  # noqa: F401  (start-up cost, not the file's)
+    import pandas  # noqa: F401
+
+    path, names = argv[0], argv[1:]
+    importers = _importers()
+    with open(path, "rb") as handle:
+        data = handle.read()
+    filename = os.path.basename(path)
+    results = []
+    before = _peak_mb()  # growth is measured from here: the largest over all importers so far
+    for name in names:
+        start = time.perf_counter()
+        try:
+            messages, error = importers[name](data, filename), None
+        except Exception as exc:  # reported, so that the caller sees what went wrong
+            messages, error = [], f"{type(exc).__name__}: {exc}"
+        results.append(
+            {
+                "importer": name,
+                "seconds": round(time.perf_counter() - start, 3),
+                "peak_growth_mb": round(_peak_mb() - before, 1),
+                "peak_mb": round(_peak_mb(), 1),
+                "messages": messages[:3],
+                "error": error,
+            }
+        )
+    json.dump(results, sys.stdout, ensure_ascii=False)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
