@@ -7,3 +7,8 @@ class CmsConfig(AppConfig):
 
     name = "cms"
     verbose_name = _("站点")
+
+    def ready(self) -> None:
+        from .spreadsheets import escape_wagtail_exports
+
+        escape_wagtail_exports()

@@ -361,6 +361,40 @@ def safe_cell(value):
     return value
 
 
+def escape_wagtail_exports() -> None:
+    """Route every cell of Wagtail's own spreadsheet exports through ``safe_cell``.
+
+    Every listing the admin can download as xlsx or csv (the index view of every ModelViewSet
+    and SnippetViewSet, the user listing, the reports such as the site history, form
+    submissions) is a ``SpreadsheetExportMixin`` view, and every value passes through its
+    ``preprocess_field_value`` on the way to a cell, where Wagtail leaves text that starts with
+    "=", "+", "-" or "@" as it is. Escaping there, once, covers those views and any added
+    later (including subclasses of them), which a base class for our viewsets would not:
+    Wagtail's reports and user views are not ours. Called from ``CmsConfig.ready``;
+    ``tests/cms/test_export_formulas.py`` checks that no view goes around it.
+    """
+    from wagtail.admin.views.mixins import SpreadsheetExportMixin
+
+    original = SpreadsheetExportMixin.preprocess_field_value
+    if getattr(original, "escapes_formulas", False):
+        return
+
+    def preprocess_field_value(self, field, value, export_format):
+        return safe_cell(original(self, field, value, export_format))
+
+    preprocess_field_value.escapes_formulas = True
+    preprocess_field_value.__doc__ = original.__doc__
+    SpreadsheetExportMixin.preprocess_field_value = preprocess_field_value
+
+
+def unescape_cell(text: str) -> str:
+    """The text ``safe_cell`` escaped, for files that come back (an exported question bank
+    imported again): the apostrophe before a formula character is dropped."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_PREFIXES):
+        return text[1:]
+    return text
+
+
 def plain(value):
     """Spreadsheets cannot store aware datetimes: show them in local time, without a zone."""
     if hasattr(value, "tzinfo") and value.tzinfo is not None:

@@ -56,7 +56,7 @@ def _cell(row: pd.Series, column: str) -> str:
     value = row.get(column, "")
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
-    return str(value).strip()
+    return spreadsheets.unescape_cell(str(value)).strip()
 
 
 def read_table(data: bytes, filename: str) -> pd.DataFrame:
@@ -191,8 +191,7 @@ def export_spreadsheet(questions: Iterable[ExportQuestion], *, fmt: str = "xlsx"
         row["法条"] = q.citations
         rows.append(row)
     if fmt == "csv":
-        frame = pd.DataFrame(rows, columns=COLUMNS)
-        return frame.to_csv(index=False).encode("utf-8-sig")
+        return spreadsheets.csv_bytes(COLUMNS, ([row[c] for c in COLUMNS] for row in rows))
     return _xlsx(rows)
 
 
@@ -225,10 +224,11 @@ def _xlsx(rows: list[dict[str, str]]) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([row[c] for c in COLUMNS])
+        # Escaped as every export is (cms.spreadsheets.safe_cell), and stored as text.
+        sheet.append([spreadsheets.safe_cell(row[c]) for c in COLUMNS])
         for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # text that merely starts with "=", never a formula
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
     sheet.freeze_panes = "A2"
     widths = {"题型": 8, "题干": 50, "答案": 8, "解析": 50, "难度": 6, "知识点": 14, "法条": 28}
     for index, column in enumerate(COLUMNS, start=1):
