@@ -217,3 +217,39 @@ def _with_shared_strings(data: bytes, strings_xml: str) -> bytes:
             + "</sst>",
         )
     return out.getvalue()
+
+
+def _gift(count: int) -> bytes:
+    return "".join(f"::q{n}:: 第{n}题 {{TRUE}}\n\n" for n in range(count)).encode()
+
+
+def _aiken(count: int) -> bytes:
+    return "".join(f"第{n}题\nA. 是\nB. 否\nANSWER: A\n\n" for n in range(count)).encode()
+
+
+def _moodle_xml(count: int) -> bytes:
+    question = (
+        '<question type="truefalse"><name><text>q{n}</text></name>'
+        '<questiontext format="html"><text>第{n}题</text></questiontext>'
+        '<answer fraction="100"><text>true</text></answer>'
+        '<answer fraction="0"><text>false</text></answer></question>'
+    )
+    body = "".join(question.format(n=n) for n in range(count))
+    return f'<?xml version="1.0" encoding="UTF-8"?><quiz>{body}</quiz>'.encode()
+
+
+@pytest.mark.parametrize(
+    ("filename", "build"),
+    [("bank.gift", _gift), ("bank.txt", _aiken), ("bank.xml", _moodle_xml)],
+)
+def test_question_text_formats_are_bounded_by_the_row_limit(settings, filename, build):
+    """GIFT, Aiken and Moodle XML have no rows: their questions are counted against the same
+    limit before they are parsed."""
+    from exams.formats.detect import ERR_TOO_MANY_QUESTIONS, parse_questions_file
+
+    settings.UPLOAD_MAX_ROWS = 20
+    fmt, result = parse_questions_file(build(20), filename)
+    assert len(result.questions) == 20 and not result.errors, (fmt, result.errors)
+    fmt, result = parse_questions_file(build(21), filename)
+    assert [e.message for e in result.errors] == [str(ERR_TOO_MANY_QUESTIONS % {"limit": "20"})]
+    assert result.questions == []
