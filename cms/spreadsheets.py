@@ -2,10 +2,11 @@
 
 In: every import (roster, offline training, candidate list, question bank) reads its file here.
 Before anything is parsed the upload is checked against the limits in settings (size as
-uploaded; for an xlsx, which is a zip, the members' uncompressed sizes and compression ratios;
-then rows and columns while the sheet is streamed), and refused with a message that names the
-limit. The xlsx is streamed with openpyxl's read-only reader and reading stops at the first row
-or column over the limit, so a "zip bomb" or a million-row sheet costs seconds and little memory.
+uploaded; for an xlsx, which is a zip, the parts' uncompressed sizes and compression ratios;
+then rows, columns and non-empty cells while the sheet is streamed), and refused with a message
+that names the limit. The xlsx is streamed with openpyxl's read-only reader and reading stops at
+the first row or cell over a limit, so a "zip bomb" or a million-row sheet costs about a second
+and little memory (``tests/bench/test_bench_upload_bombs.py`` measures both).
 
 Out: one helper for all exports (exam results, HR tables, the question bank, Wagtail's listing
 exports through ``cms.apps``): text that a spreadsheet would run as a formula is escaped, the
@@ -135,7 +136,9 @@ def read_upload(file: BinaryIO, filename: str) -> bytes:
     return data
 
 
-def check_upload_limits(data: bytes, filename: str = "", limits: UploadLimits | None = None):
+def check_upload_limits(
+    data: bytes, filename: str = "", limits: UploadLimits | None = None
+) -> None:
     """Everything that can be checked before parsing: the size, and for a zip (an xlsx) the
     number of parts, each part's and the total uncompressed size, and each large part's
     compression ratio, all from the zip's directory (nothing is decompressed).
