@@ -13,6 +13,8 @@ class CmsConfig(AppConfig):
 
         from . import checks  # noqa: F401  (registers the deployment checks)
         from .signal_handlers import create_cache_tables
+        from .spreadsheets import escape_wagtail_exports
 
         # Not sender=self: Django sends post_migrate only for apps with models, cms has none.
         post_migrate.connect(create_cache_tables, dispatch_uid="cms_cache_tables")
+        escape_wagtail_exports()

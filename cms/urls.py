@@ -6,6 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms import admin_scoping
+from cms import views as cms_views
 from cms.people import account as people_account
 from cms.people.views import login_redirect
 
@@ -22,6 +23,8 @@ urlpatterns = [
     path("admin/reports/site-history/results/", admin_scoping.site_history_results_view),
     path("admin/pages/<int:page_id>/history/", admin_scoping.page_history_view),
     path("admin/pages/<int:page_id>/history/results/", admin_scoping.page_history_results_view),
+    # Wagtail's deliberate crash page (an error-report test): not a page of this site.
+    path("admin/failwhale/", cms_views.not_found),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),

@@ -19,6 +19,43 @@ TOKEN_HEADER = "X-Attempt-Token"
 ERR_TOKEN = "答题凭证无效或已过期：考试时间已到，或请刷新页面后重试。"
 ERR_PAYLOAD = "请求格式不正确。"
 
+# The ranges of the columns the values are written to (AttemptSlot.position is a
+# PositiveSmallIntegerField, AttemptSlot.seq a PositiveIntegerField, option ids are bounded by
+# the PositiveSmallIntegerField option_count). A value outside them is a malformed request,
+# answered 400 before it reaches the database (where it would overflow: a 500).
+POSITION_MAX = 32_767
+SEQ_MAX = 2_147_483_647
+OPTION_ID_MAX = 32_767
+SELECTED_MAX = 64  # no question has anywhere near as many options
+
+
+class PayloadError(ValueError):
+    """The body is not ``{"position": int, "seq": int, "selected": [int, ...]}`` in range."""
+
+
+def _bounded_int(value, low: int, high: int) -> int:
+    # JSON true/false are Python bools, and bool is an int subclass: refuse them explicitly,
+    # as well as floats ("1.0", 1e400 -> inf) and numeric strings.
+    if type(value) is not int or not low <= value <= high:
+        raise PayloadError
+    return value
+
+
+def _save_payload(body: bytes) -> tuple[int, int, list[int]]:
+    """(position, seq, selected) from the request body, or ``PayloadError``."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, absurd nesting
+        raise PayloadError from exc
+    if not isinstance(payload, dict) or "position" not in payload or "seq" not in payload:
+        raise PayloadError
+    position = _bounded_int(payload["position"], 1, POSITION_MAX)
+    seq = _bounded_int(payload["seq"], 1, SEQ_MAX)
+    selected = payload.get("selected", [])
+    if not isinstance(selected, list) or len(selected) > SELECTED_MAX:
+        raise PayloadError
+    return position, seq, [_bounded_int(i, 1, OPTION_ID_MAX) for i in selected]
+
 
 def session_free(view):
     view.session_free = True
@@ -37,10 +74,8 @@ def answer_save_view(request, attempt_id: int):
     if token.attempt_id != attempt_id:
         return JsonResponse({"ok": False, "error": _(ERR_TOKEN)}, status=403)
     try:
-        payload = json.loads(request.body)
-        position, seq = int(payload["position"]), int(payload["seq"])
-        selected = [int(i) for i in payload.get("selected", [])]
-    except (ValueError, KeyError, TypeError):
+        position, seq, selected = _save_payload(request.body)
+    except PayloadError:
         return JsonResponse({"ok": False, "error": _(ERR_PAYLOAD)}, status=400)
     try:
         result = answer_save(token=token, position=position, selected=selected, seq=seq, now=now)

@@ -22,6 +22,7 @@ from wagtail.log_actions import log
 from wagtail.models import Page
 
 from cms.courses.models import CoursePage, LessonPage
+from cms.db import filter_in
 from cms.people.models import User
 from cms.people.selectors import people_visible_to
 
@@ -279,18 +280,15 @@ def offline_training_import(
 
     people = {
         p.employee_number.upper(): p
-        for p in User.objects.filter(employee_number__in=_case_variants(rows))
+        for p in filter_in(User.objects.all(), "employee_number__in", _case_variants(rows))
     }
+    person_ids = [p.pk for p in people.values()]
     visible = None
     if actor is not None and not actor.is_superuser:
-        visible = set(
-            people_visible_to(actor)
-            .filter(pk__in=[p.pk for p in people.values()])
-            .values_list("pk", flat=True)
-        )
-    existing = set(
-        StudyHourEntry.objects.filter(user__in=people.values()).values_list("user_id", "source")
-    )
+        in_scope = people_visible_to(actor).values_list("pk", flat=True)
+        visible = set(filter_in(in_scope, "pk__in", person_ids))
+    ledger = StudyHourEntry.objects.values_list("user_id", "source")
+    existing = set(filter_in(ledger, "user_id__in", person_ids))
     for row in rows:
         person = people.get(row.employee_number.upper())
         col = training_sheet.COL_EMPLOYEE_NUMBER

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from cms.db import filter_in
 from cms.spreadsheets import (  # noqa: F401 (the roster's names for the shared reader)
     FILE_CORRUPT,
     FILE_NOT_UTF8,
@@ -274,33 +275,35 @@ def check_against_database(
     """Units must exist (and lie in scope); e-mails must not belong to someone else.
 
     ``allowed_units`` is a queryset of the units the actor may import into, or None for all.
-    Returns the existing people by employee number. A fixed number of queries.
+    Returns the existing people by employee number. A fixed number of queries per 500 rows
+    (the lookups are batched: ``cms.db.filter_in``).
     """
     errors: list[RosterError] = []
     if not rows:
         return {}, errors
     codes = {r.unit_code for r in rows}
-    units = {u.code: u for u in OrgUnit.objects.filter(code__in=codes)}
+    units = {u.code: u for u in filter_in(OrgUnit.objects.all(), "code__in", codes)}
     allowed_ids = None
     if allowed_units is not None:
-        allowed_ids = set(allowed_units.filter(code__in=codes).values_list("pk", flat=True))
+        allowed_ids = set(filter_in(allowed_units.values_list("pk", flat=True), "code__in", codes))
     numbers = [r.employee_number for r in rows]
     existing = {
         p.employee_number: p
-        for p in User.objects.filter(employee_number__in=numbers).select_related("org_unit")
+        for p in filter_in(User.objects.select_related("org_unit"), "employee_number__in", numbers)
     }
     allowed_existing_units = None
     if allowed_units is not None:
         unit_ids = {p.org_unit_id for p in existing.values() if p.org_unit_id}
         allowed_existing_units = set(
-            allowed_units.filter(pk__in=unit_ids).values_list("pk", flat=True)
+            filter_in(allowed_units.values_list("pk", flat=True), "pk__in", unit_ids)
         )
     emails = [r.email.lower() for r in rows if r.email]
     email_owners: dict[str, str] = {}
-    if emails:
-        owners = User.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=emails)
-        for owner_number, owner_email in owners.values_list("employee_number", "email"):
-            email_owners[owner_email.lower()] = owner_number
+    owners = User.objects.annotate(email_lower=Lower("email")).values_list(
+        "employee_number", "email"
+    )
+    for owner_number, owner_email in filter_in(owners, "email_lower__in", emails):
+        email_owners[owner_email.lower()] = owner_number
     file_numbers = set(numbers)
 
     for r in rows:

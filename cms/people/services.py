@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 from wagtail.log_actions import log
 
+from cms.db import filter_in, update_in
+
 from . import roster
 from .models import ROLE_GROUPS, OrgUnit, Role, RoleAssignment, User
 from .roster import RosterError
@@ -368,16 +370,19 @@ def roster_import(
     missing = User.objects.none()
     if deactivate_missing:
         unit_ids = {row.org_unit.pk for row in rows}
-        missing = (
-            User.objects.filter(org_unit_id__in=unit_ids, is_active=True, is_superuser=False)
-            .exclude(employee_number__in=[row.employee_number for row in rows])
-            .select_related("org_unit")
-        )
+        in_file = {row.employee_number for row in rows}
+        active = User.objects.filter(is_active=True, is_superuser=False).select_related("org_unit")
         if actor is not None:
-            missing = missing.exclude(pk=actor.pk)
+            active = active.exclude(pk=actor.pk)
             if not actor.is_superuser:  # never deactivate someone one may not manage
-                missing = missing.filter(pk__in=people_manageable_by(actor).values("pk"))
-        missing = list(missing)
+                active = active.filter(pk__in=people_manageable_by(actor).values("pk"))
+        # The file's numbers are left out in Python: as an ``exclude(__in=...)`` they would
+        # be one SQL parameter each, over the database's limit for a large roster.
+        missing = [
+            person
+            for person in filter_in(active, "org_unit_id__in", unit_ids)
+            if person.employee_number not in in_file
+        ]
         for person in missing:
             result.to_deactivate.append(
                 RosterChange(person.employee_number, person.name, person.org_unit.name)
@@ -388,10 +393,8 @@ def roster_import(
         return result
     with transaction.atomic():
         _roster_write(plan)
-        if missing:
-            User.objects.filter(pk__in=[p.pk for p in missing]).update(is_active=False)
-        units = OrgUnit.objects.filter(pk__in={row.org_unit.pk for row in rows})
-        for unit in units:
+        update_in(User.objects.all(), "pk__in", [p.pk for p in missing], is_active=False)
+        for unit in filter_in(OrgUnit.objects.all(), "pk__in", {row.org_unit.pk for row in rows}):
             log(
                 instance=unit,
                 action="people.roster_import",
@@ -405,8 +408,7 @@ def _roster_write(plan: list[tuple[User, dict, list[str]]]) -> None:
     # Addresses move between people in one file: clear the changed ones first so the
     # unique e-mail constraint never sees two people with the same address mid-import.
     movers = [p.pk for p, _values, changed in plan if p.pk and "email" in changed]
-    if movers:
-        User.objects.filter(pk__in=movers).update(email="")
+    update_in(User.objects.all(), "pk__in", movers, email="")
     for person, values, changed in plan:
         if person.pk is None:
             person.full_clean(validate_unique=False, validate_constraints=False)

@@ -199,8 +199,19 @@ STORAGES = {
 PRIVATE_FILE_RETENTION_DAYS = 7
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
-# Spreadsheet and question-bank uploads are refused above this size, before parsing.
+# Every import (roster, offline training, candidate list, question bank) is checked against
+# these limits before it is parsed (cms.spreadsheets.check_upload_limits); each refusal names
+# the limit. The file as uploaded:
 UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+# An xlsx is a zip: the sum of its members' uncompressed sizes, and the ratio of any large
+# member (a real sheet compresses 5-30 times; a "zip bomb" thousands of times).
+UPLOAD_MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
+UPLOAD_MAX_COMPRESSION_RATIO = 200
+# Rows below the header row, columns, and non-empty cells of the first sheet (or the csv):
+# the cells bound the memory a file within the other limits can take once read.
+UPLOAD_MAX_ROWS = 50_000
+UPLOAD_MAX_COLUMNS = 100
+UPLOAD_MAX_CELLS = 1_000_000
 FILE_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -13,6 +13,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from cms import spreadsheets
+
 from .base import ExportQuestion, FormatError, ParsedOption, ParsedQuestion, ParseResult
 
 OPTION_LETTERS = string.ascii_uppercase[:8]
@@ -54,20 +56,25 @@ def _cell(row: pd.Series, column: str) -> str:
     value = row.get(column, "")
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
-    return str(value).strip()
+    return spreadsheets.unescape_cell(str(value)).strip()
 
 
 def read_table(data: bytes, filename: str) -> pd.DataFrame:
-    """Read an xlsx or csv file as strings; raises ValueError with a plain message."""
+    """Read an xlsx or csv file as strings; raises ValueError with a plain message.
+
+    The platform's one reader (``cms.spreadsheets``): the upload limits are checked before
+    parsing and the sheet is streamed, as for every other import.
+    """
     try:
-        if filename.lower().endswith(".csv"):
-            text = data.decode("utf-8-sig")
-            return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-        return pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False, engine="openpyxl")
-    except UnicodeDecodeError as exc:
-        raise ValueError(ERR_UNREADABLE.format(detail="csv 文件不是 UTF-8 编码")) from exc
-    except Exception as exc:  # zip/xml/csv errors from a truncated or foreign file
-        raise ValueError(ERR_UNREADABLE.format(detail=type(exc).__name__)) from exc
+        return spreadsheets.read_table(data, filename)
+    except spreadsheets.UploadLimitExceeded as exc:
+        raise ValueError(str(exc)) from exc
+    except spreadsheets.SpreadsheetFileError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, UnicodeDecodeError):
+            raise ValueError(ERR_UNREADABLE.format(detail="csv 文件不是 UTF-8 编码")) from exc
+        detail = type(cause).__name__ if cause is not None else "BadZipFile"
+        raise ValueError(ERR_UNREADABLE.format(detail=detail)) from exc
 
 
 def parse_spreadsheet(data: bytes, filename: str) -> ParseResult:
@@ -184,8 +191,7 @@ def export_spreadsheet(questions: Iterable[ExportQuestion], *, fmt: str = "xlsx"
         row["法条"] = q.citations
         rows.append(row)
     if fmt == "csv":
-        frame = pd.DataFrame(rows, columns=COLUMNS)
-        return frame.to_csv(index=False).encode("utf-8-sig")
+        return spreadsheets.csv_bytes(COLUMNS, ([row[c] for c in COLUMNS] for row in rows))
     return _xlsx(rows)
 
 
@@ -218,10 +224,11 @@ def _xlsx(rows: list[dict[str, str]]) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([row[c] for c in COLUMNS])
+        # Escaped as every export is (cms.spreadsheets.safe_cell), and stored as text.
+        sheet.append([spreadsheets.safe_cell(row[c]) for c in COLUMNS])
         for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # text that merely starts with "=", never a formula
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
     sheet.freeze_panes = "A2"
     widths = {"题型": 8, "题干": 50, "答案": 8, "解析": 50, "难度": 6, "知识点": 14, "法条": 28}
     for index, column in enumerate(COLUMNS, start=1):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 
+from cms.db import filter_in
 from cms.laws.alignment import article_counterpart, versions_align
 from cms.laws.citations import CitationError, CitationResolver
 from cms.laws.models import Article, LawVersion
@@ -582,6 +583,7 @@ def _questions_bulk_create(
         if any(not a.version.is_current for a in articles)
     }
     comparisons = LawComparisons()
-    for question in Question.objects.filter(pk__in=outdated).select_related("current_version"):
+    flagged = Question.objects.select_related("current_version")
+    for question in filter_in(flagged, "pk__in", outdated):
         question_check_citations(question=question, comparisons=comparisons)
     return len(questions)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 
+from cms.db import filter_in
 from cms.people.models import User
 from cms.spreadsheets import SheetError, read_table
 from cms.spreadsheets import SpreadsheetFileError as RosterFileError
@@ -163,19 +164,16 @@ def _parse_candidate_rows(frame) -> tuple[list[_ParsedRow], list[CandidateImport
 def _check_people(
     rows: list[_ParsedRow], actor
 ) -> tuple[dict[str, User], list[CandidateImportError]]:
-    """People must exist, be active and lie in the actor's scope. Two queries."""
+    """People must exist, be active and lie in the actor's scope. Two queries per 500 rows."""
     numbers = [r.employee_number for r in rows]
     people = {
         p.employee_number: p
-        for p in User.objects.filter(employee_number__in=numbers).select_related("org_unit")
+        for p in filter_in(User.objects.select_related("org_unit"), "employee_number__in", numbers)
     }
     in_scope: set[int] | None = None
     if actor is not None:
-        in_scope = set(
-            people_in_scope(actor)
-            .filter(pk__in=[p.pk for p in people.values()])
-            .values_list("pk", flat=True)
-        )
+        scope = people_in_scope(actor).values_list("pk", flat=True)
+        in_scope = set(filter_in(scope, "pk__in", [p.pk for p in people.values()]))
     errors = []
     for row in rows:
         person = people.get(row.employee_number)
@@ -221,12 +219,9 @@ def candidates_import(
     if result.errors:
         return result
 
-    existing = {
-        c.user_id: c
-        for c in Candidate.objects.filter(
-            session=session, user__in=[people[r.employee_number] for r in rows]
-        )
-    }
+    listed = Candidate.objects.filter(session=session)
+    person_ids = [people[r.employee_number].pk for r in rows]
+    existing = {c.user_id: c for c in filter_in(listed, "user_id__in", person_ids)}
     to_create: list[Candidate] = []
     to_update: list[Candidate] = []
     for row in rows:
