@@ -24,7 +24,7 @@ from django.contrib.auth import SESSION_KEY
 from django.core.cache import cache
 from django.db import transaction
 from django.shortcuts import resolve_url
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import resolve
 
 from .classification import CLASSIFICATION, Rule
@@ -56,10 +56,33 @@ TIMING = {"start": None}
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
+def matrix_private_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("matrix-private")
+
+
+@pytest.fixture(autouse=True)
+def private_root(matrix_private_root):
+    """One private storage for the whole module (instead of one per test): the job files
+    the world holds must still be there when each test downloads them."""
+    return matrix_private_root
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, matrix_private_root):
     """The module's data, built once and rolled back at the end."""
     monkeypatch = pytest.MonkeyPatch()
     PDFS.install(monkeypatch)
+    private = settings.STORAGES["private"]
+    storages = override_settings(
+        STORAGES={
+            **settings.STORAGES,
+            "private": {
+                **private,
+                "OPTIONS": {**private["OPTIONS"], "location": matrix_private_root},
+            },
+        }
+    )
+    storages.enable()
     with django_db_blocker.unblock():
         with transaction.atomic():
             cache.clear()
@@ -72,6 +95,7 @@ def world(django_db_setup, django_db_blocker):
             yield data
             transaction.set_rollback(True)
         cache.clear()
+    storages.disable()
     monkeypatch.undo()
 
 
@@ -262,6 +286,19 @@ def test_the_leak_search_finds_people_in_pages_and_downloads(world, url):
         staff_viewer=True,
     )
     assert any("out-of-scope" in f for f in found), (url, text[:500])
+
+
+def test_a_job_file_reaches_its_owner(world):
+    """The control for the job downloads: the owner gets the file (so that the others'
+    refusals are refusals of a file that exists)."""
+    jobs = {t.scope.removeprefix("owner:"): t.kwargs["job_id"] for t in world.targets["job_id"]}
+    for role, url in (
+        ("hr_district", f"/hr/jobs/{jobs['hr_district']}/download/"),
+        ("legal_city", f"/admin/credentials/jobs/{jobs['legal_city']}/download/"),
+    ):
+        response, _ = request_once(world.clients[role], "GET", url)
+        assert response.status_code == 200, (role, url, response.status_code)
+        assert world.people[world.users[role].pk].name in searchable_text(response)
 
 
 def test_matrix_summary(world):
