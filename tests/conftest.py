@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils import translation
 
 from tests.factories import login_with_mfa, record_login_methods
 
@@ -58,3 +59,12 @@ def private_root(settings, tmp_path) -> Path:
         "private": {**private, "OPTIONS": {**private["OPTIONS"], "location": root}},
     }
     return root
+
+
+@pytest.fixture(autouse=True)
+def chinese_first():
+    """Every test starts in the site's language (Chinese), whatever an earlier test or
+    request activated in this thread, so messages compare the same in any test order."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
