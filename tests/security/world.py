@@ -436,7 +436,7 @@ def build_world() -> World:  # noqa: C901 - one linear recipe
     jobs = {}
     for role in ("hr_district", "hr_city", "legal_city", "legal_district"):
         job = BatchJob.objects.create(
-            kind=BatchJob.Kind.EXPORT,
+            kind=BatchJob.Kind.EXPORT if role.startswith("hr") else BatchJob.Kind.CERTIFICATE_PDFS,
             status=BatchJob.Status.DONE,
             created_by=users[role],
             params={"matrix": role},
@@ -530,7 +530,12 @@ def people_export_bytes(people: list[Person]) -> bytes:
     """A file holding people's details, as a batch job produces: its download must go to
     its creator (or staff in scope for its content) only."""
     lines = ["姓名,工号,身份证号,手机,邮箱"]
-    lines += [f"{p.name},{p.employee_number},{p.national_id},{p.phone},{p.email}" for p in people]
+    # ID numbers masked, as every export of the platform writes them.
+    lines += [
+        f"{p.name},{p.employee_number},{p.national_id[:3]}{'*' * 11}{p.national_id[-4:]},"
+        f"{p.phone},{p.email}"
+        for p in people
+    ]
     return "\n".join(lines).encode("utf-8")
 
 
