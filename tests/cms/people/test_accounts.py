@@ -62,21 +62,6 @@ with_staff_pages = pytest.mark.urls(__name__)
 
 
 # --- Fixtures -------------------------------------------------------------------------------
-@pytest.fixture(autouse=True)
-def clear_cache():
-    """Rate-limit counters and used TOTP codes live in the cache: keep tests independent."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def frozen_time():
-    """TOTP codes depend on the clock; freeze it so a 30-second boundary cannot flake."""
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
 @pytest.fixture
 def units():
     city = OrgUnit.add_root(name="杭州市", code="330100", kind=OrgUnit.Kind.CITY)

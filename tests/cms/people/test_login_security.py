@@ -1,16 +1,13 @@
 """One way in, tried as an attacker would: every login-capable URL, sessions that skipped the
 second factor, and lock-outs that must not become a weapon against a colleague."""
 
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import pytest
-import time_machine
 from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.contrib.auth.views import LoginView
 from django.core import mail
-from django.core.cache import cache
 from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
@@ -26,20 +23,6 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "Xihu-2026-law"
 NEW_PASSWORD = "Qiantang-river-77"
 SECRET = "JBSWY3DPEHPK3PXP"  # give_totp's secret
-NOW = datetime(2026, 3, 2, 1, 30, 7, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def frozen_time():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 def totp_code() -> str:
