@@ -30,9 +30,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
 
 from .models import Role
-from .selectors import SESSION_MFA_ATTRIBUTE, user_roles
-
-STAFF_ROLES = frozenset(r for r in Role if r != Role.LEARNER)
+from .selectors import SESSION_MFA_ATTRIBUTE, STAFF_ROLES, user_roles
 
 # Where a staff member was going when sent to set up TOTP; the recovery-codes page offers
 # a link back to it once TOTP is active (allauth's activation view ignores ``next``).
@@ -121,12 +119,20 @@ def user_mfa_types(user) -> set[str]:
     return set(Authenticator.objects.filter(user=user).values_list("type", flat=True))
 
 
+def safe_destination(request: HttpRequest, url: str, default: str | None) -> str | None:
+    """``url`` if it stays on this site (same host, and https when the request is), else
+    ``default``: the one check for every "come back here afterwards" link."""
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return default
+
+
 def redirect_to_mfa_setup(request: HttpRequest) -> HttpResponseRedirect:
     """Send a staff member to TOTP activation, remembering where they were going."""
-    destination = request.get_full_path()
-    if url_has_allowed_host_and_scheme(
-        destination, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
+    destination = safe_destination(request, request.get_full_path(), None)
+    if destination is not None:
         request.session[MFA_SETUP_NEXT_SESSION_KEY] = destination
     messages.warning(request, MFA_REQUIRED_MESSAGE)
     return HttpResponseRedirect(reverse("mfa_activate_totp"))
@@ -135,11 +141,7 @@ def redirect_to_mfa_setup(request: HttpRequest) -> HttpResponseRedirect:
 def redirect_to_mfa_step(request: HttpRequest) -> HttpResponseRedirect:
     """Staff with TOTP whose session did not pass it: ask for a code (allauth's
     re-authentication step records it) and come back here."""
-    destination = request.get_full_path()
-    if not url_has_allowed_host_and_scheme(
-        destination, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        destination = "/"
+    destination = safe_destination(request, request.get_full_path(), "/")
     messages.warning(request, MFA_STEP_REQUIRED_MESSAGE)
     return HttpResponseRedirect(
         f"{reverse('mfa_reauthenticate')}?{urlencode({REDIRECT_FIELD_NAME: destination})}"

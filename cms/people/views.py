@@ -5,9 +5,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 
-from .mfa import STAFF_ROLES, user_mfa_types
+from .mfa import STAFF_ROLES, safe_destination, user_mfa_types
 from .models import RoleAssignment
 from .selectors import unit_ancestor_names
 
@@ -46,12 +46,9 @@ def login_redirect(request: HttpRequest) -> HttpResponseRedirect:
     nobody. Without a safe ``next`` it goes to the admin home for the admin's login URL,
     to the site root otherwise.
     """
-    next_url = request.GET.get(REDIRECT_FIELD_NAME, "")
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        admin_home = reverse("wagtailadmin_home")
-        next_url = admin_home if request.path.startswith(admin_home) else "/"
+    admin_home = reverse("wagtailadmin_home")
+    default = admin_home if request.path.startswith(admin_home) else "/"
+    next_url = safe_destination(request, request.GET.get(REDIRECT_FIELD_NAME, ""), default)
     return HttpResponseRedirect(
         f"{reverse('account_login')}?{urlencode({REDIRECT_FIELD_NAME: next_url})}"
     )
