@@ -436,6 +436,8 @@ class Attempt(models.Model):
     blocking = models.BooleanField(
         _("阻断任用"), default=False, help_text=_("任前考试第二次不合格：记录为不得任用。")
     )
+    # The page's last contact (its heartbeat or a save), for the live monitor's "offline".
+    last_seen_at = models.DateTimeField(_("最近联系"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("答卷")
@@ -475,6 +477,9 @@ class AttemptSlot(models.Model):
     points = models.DecimalField(_("分值"), max_digits=5, decimal_places=2)
     selected = models.JSONField(_("作答"), default=list, blank=True)
     seq = models.PositiveIntegerField(_("保存序号"), default=0)
+    # Which page load wrote the saved answer (the attempt token's ``writer``): sequence numbers
+    # order the changes of one page; a change from another page load wins by arrival.
+    writer = models.PositiveIntegerField(_("保存页面"), default=0)
     saved_at = models.DateTimeField(_("保存时间"), null=True, blank=True)
     flagged = models.BooleanField(_("标记"), default=False)
     earned = models.DecimalField(_("得分"), max_digits=5, decimal_places=2, null=True, blank=True)
@@ -491,3 +496,74 @@ class AttemptSlot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attempt_id} #{self.position}"
+
+
+class AttemptEvent(models.Model):
+    """One transition of an attempt (DESIGN §4): who, when, why, on what legal basis."""
+
+    class Action(models.TextChoices):
+        START = "start", _("开始作答")
+        SUBMIT = "submit", _("交卷")
+        EXPIRE = "expire", _("超时自动交卷")
+        FORCE_SUBMIT = "force_submit", _("强制交卷")
+        VOID = "void", _("成绩作废")
+        REOPEN = "reopen", _("重新开放作答")
+        EXTEND = "extend", _("延长时间")
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("操作"), max_length=16, choices=Action.choices)
+    from_status = models.CharField(
+        _("原状态"), max_length=16, choices=AttemptStatus.choices, blank=True
+    )
+    to_status = models.CharField(_("新状态"), max_length=16, choices=AttemptStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.TextField(_("理由"), blank=True)
+    legal_basis = models.CharField(_("依据"), max_length=300, blank=True)
+    at = models.DateTimeField(_("时间"))
+    data = models.JSONField(_("详情"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("答卷记录")
+        verbose_name_plural = _("答卷记录")
+        ordering = ["attempt", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id} {self.action}"
+
+
+class RefusedChange(models.Model):
+    """An answer change the server refused because it arrived after the attempt had closed
+    (offline past the deadline, or after submit): kept so that nobody loses it silently —
+    the result page and the staff view list these questions."""
+
+    class Why(models.TextChoices):
+        FINISHED = "finished", _("已交卷后送达")
+        LATE = "late", _("截止时间后送达")
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="refused_changes")
+    position = models.PositiveSmallIntegerField(_("题号"))
+    selected = models.JSONField(_("未被接受的作答"), default=list, blank=True)
+    seq = models.PositiveIntegerField(_("保存序号"))
+    writer = models.PositiveIntegerField(_("保存页面"), default=0)
+    why = models.CharField(_("原因"), max_length=16, choices=Why.choices)
+    received_at = models.DateTimeField(_("送达时间"))
+
+    class Meta:
+        verbose_name = _("未被接受的修改")
+        verbose_name_plural = _("未被接受的修改")
+        ordering = ["attempt", "position", "received_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attempt", "position", "writer", "seq"], name="exams_refused_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id} #{self.position} ({self.why})"

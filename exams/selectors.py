@@ -32,12 +32,12 @@ from .models import (
     Topic,
 )
 from .services.attempts import (
-    attempt_finalize,
     attempt_refusal,
     attempts_allowed,
     candidate_for,
     refusal_for,
 )
+from .services.transitions import attempt_finalize
 
 
 def topic_paths() -> dict[int, str]:

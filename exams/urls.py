@@ -9,6 +9,7 @@ urlpatterns = [
     path("session/<int:session_id>/", views.session_detail, name="session"),
     path("attempt/<int:attempt_id>/", views.attempt_detail, name="attempt"),
     path("attempt/<int:attempt_id>/save", views_api.answer_save_view, name="answer_save"),
+    path("attempt/<int:attempt_id>/heartbeat", views_api.heartbeat_view, name="heartbeat"),
     path("attempt/<int:attempt_id>/flag/", views.attempt_flag, name="flag"),
     path("attempt/<int:attempt_id>/submit/", views.attempt_submit_confirm, name="submit"),
     path("attempt/<int:attempt_id>/result/", views.attempt_result, name="result"),

@@ -1,7 +1,9 @@
-"""The autosave endpoint: the platform's hottest path.
+"""The autosave and heartbeat endpoints: the platform's hottest path.
 
-It trusts the signed attempt token in the ``X-Attempt-Token`` header instead of the session and
-the user (no session, no CSRF cookie), and does its checks and its write in one statement.
+They trust the signed attempt token in the ``X-Attempt-Token`` header instead of the session
+and the user (no session, no CSRF cookie). A save does its checks and its write in one
+statement. Both answer with the seconds left by the database's deadline and, when extra time
+has moved it since the page's token was made, a renewed token carrying the new time.
 """
 
 import json
@@ -12,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from .services.attempts import AttemptError, answer_save
-from .tokens import InvalidToken, token_read
+from .services.attempts import ERR_FINISHED, AttemptError, answer_save, attempt_heartbeat
+from .tokens import AttemptToken, InvalidToken, token_expiry, token_for, token_read
 
 TOKEN_HEADER = "X-Attempt-Token"
 ERR_TOKEN = "答题凭证无效或已过期：考试时间已到，或请刷新页面后重试。"
@@ -62,16 +64,34 @@ def session_free(view):
     return view
 
 
+def _read_token(request, attempt_id: int, now: float) -> AttemptToken | None:
+    try:
+        token = token_read(request.headers.get(TOKEN_HEADER, ""), now=now)
+    except InvalidToken:
+        return None
+    return token if token.attempt_id == attempt_id else None
+
+
+def _timing(token: AttemptToken, deadline, remaining: int) -> dict:
+    """``remaining``, and a renewed token when the deadline is not the one the token has."""
+    timing = {"remaining": remaining}
+    if deadline is not None and token_expiry(deadline) != token.expires:
+        timing["token"] = token_for(
+            attempt_id=token.attempt_id,
+            user_id=token.user_id,
+            deadline=deadline,
+            writer=token.writer,
+        )
+    return timing
+
+
 @session_free
 @csrf_exempt
 @require_POST
 def answer_save_view(request, attempt_id: int):
     now = time.time()
-    try:
-        token = token_read(request.headers.get(TOKEN_HEADER, ""), now=now)
-    except InvalidToken:
-        return JsonResponse({"ok": False, "error": _(ERR_TOKEN)}, status=403)
-    if token.attempt_id != attempt_id:
+    token = _read_token(request, attempt_id, now)
+    if token is None:
         return JsonResponse({"ok": False, "error": _(ERR_TOKEN)}, status=403)
     try:
         position, seq, selected = _save_payload(request.body)
@@ -80,13 +100,30 @@ def answer_save_view(request, attempt_id: int):
     try:
         result = answer_save(token=token, position=position, selected=selected, seq=seq, now=now)
     except AttemptError as exc:
-        return JsonResponse({"ok": False, "error": _(str(exc))}, status=409)
-    return JsonResponse(
-        {
-            "ok": True,
-            "position": result.position,
-            "seq": result.seq,
-            "stale": result.stale,
-            "remaining": result.remaining_seconds,
-        }
-    )
+        return JsonResponse({"ok": False, "finished": True, "error": _(str(exc))}, status=409)
+    body = {
+        "ok": True,
+        "position": result.position,
+        "seq": result.seq,
+        "stale": result.stale,
+        **_timing(token, result.deadline, result.remaining_seconds),
+    }
+    if result.stale:
+        body["selected"] = result.selected
+    return JsonResponse(body)
+
+
+@session_free
+@csrf_exempt
+@require_POST
+def heartbeat_view(request, attempt_id: int):
+    """The page is there: for the monitor's "offline", and to learn a moved deadline."""
+    now = time.time()
+    token = _read_token(request, attempt_id, now)
+    if token is None:
+        return JsonResponse({"ok": False, "error": _(ERR_TOKEN)}, status=403)
+    beat = attempt_heartbeat(token=token, now=now)
+    if not beat.in_progress:
+        return JsonResponse({"ok": False, "finished": True, "error": _(ERR_FINISHED)}, status=409)
+    remaining = max(0, int(beat.deadline.timestamp() - now))
+    return JsonResponse({"ok": True, **_timing(token, beat.deadline, remaining)})

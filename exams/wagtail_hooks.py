@@ -102,7 +102,21 @@ def register_question_log_actions(actions):
     actions.register_action("exams.questions.import", _("导入试题"), _("导入了试题"))
     actions.register_action("exams.attempt.start", _("开始答卷"), _("开始了答卷"))
     actions.register_action("exams.attempt.submit", _("交卷"), _("交卷并评分"))
-    actions.register_action("exams.attempt.expire", _("超时自动交卷"), _("答题时间已到，按已保存的作答交卷"))
+    actions.register_action(
+        "exams.attempt.expire", _("超时自动交卷"), _("答题时间已到，按已保存的作答交卷")
+    )
+    actions.register_action(
+        "exams.attempt.force_submit", _("强制交卷"), _("考务管理员按已保存的作答强制交卷")
+    )
+    actions.register_action("exams.attempt.void", _("成绩作废"), _("作废了答卷成绩"))
+    actions.register_action(
+        "exams.attempt.reopen", _("重新开放作答"), _("因技术故障重新开放了答卷")
+    )
+    actions.register_action("exams.attempt.extend", _("延长答题时间"), _("延长了答题时间"))
+    actions.register_action("exams.session.extend", _("整场延时"), _("为正在作答的考生延长了时间"))
+    actions.register_action(
+        "exams.session.extend_close", _("推迟考试截止时间"), _("推迟了考试截止时间")
+    )
 
 
 # --- The "考试" menu: blueprints and sessions (exams/session_admin.py) -------------------------

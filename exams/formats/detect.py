@@ -69,7 +69,9 @@ def parse_questions_file(data: bytes, filename: str) -> tuple[str, ParseResult]:
         return "unknown", ParseResult(errors=[FormatError("文件", error)])
     fmt = detect_format(data, filename)
     if fmt == "spreadsheet":
-        return fmt, parse_spreadsheet(data, filename if filename.lower().endswith(".csv") else "x.xlsx")
+        return fmt, parse_spreadsheet(
+            data, filename if filename.lower().endswith(".csv") else "x.xlsx"
+        )
     if fmt in ("moodle_xml", "gift", "aiken") and (error := _too_many(fmt, data)):
         return fmt, ParseResult(errors=[FormatError("文件", error)])
     if fmt == "moodle_xml":

@@ -3,11 +3,8 @@
 from .attempts import (  # noqa: F401
     AttemptError,
     answer_save,
-    attempt_finalize,
+    attempt_heartbeat,
     attempt_refusal,
-    attempt_start,
-    attempt_submit,
-    attempts_close_overdue,
     blueprint_supply,
     paper_draw,
     slot_flag,
@@ -32,4 +29,17 @@ from .sessions import (  # noqa: F401
     candidate_update,
     candidates_import,
     session_release_results,
+)
+from .transitions import (  # noqa: F401
+    TRANSITIONS,
+    InvalidTransition,
+    attempt_extend,
+    attempt_finalize,
+    attempt_force_submit,
+    attempt_reopen,
+    attempt_start,
+    attempt_submit,
+    attempt_void,
+    attempts_close_overdue,
+    session_extend,
 )

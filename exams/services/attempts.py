@@ -1,22 +1,22 @@
-"""Sitting an exam: start (draw the paper), save answers, submit, finalise overdue attempts.
+"""Sitting an exam: who may start, drawing the paper, saving answers, the page's heartbeat.
 
-Time is the server's: the deadline is fixed when the attempt starts and never moves past the
-session's close. Every state change of an attempt runs in a transaction and is audited.
+Time is the server's: the deadline is set when the attempt starts, moves only by extra time
+an administrator gives (never past the session's close unless they move the close too), and
+is checked by the save statement itself. The attempt's transitions (start, submit, time-out,
+void, re-open, extend) are in ``transitions``.
 """
 
 import random
-import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
-from wagtail.log_actions import log
+from django.utils.dateparse import parse_datetime
 
-from ..grading import percentage, slot_score
 from ..models import (
     Attempt,
     AttemptSlot,
@@ -28,9 +28,8 @@ from ..models import (
     QuestionKind,
     QuestionStatus,
     QuestionVersion,
-    ScoringRule,
+    RefusedChange,
 )
-from ..signals import attempt_graded
 from ..tokens import AttemptToken
 
 ERR_NOT_OPEN = "考试尚未开始。"
@@ -43,6 +42,7 @@ ERR_SHORTFALL = "题库中符合条件的试题不足，无法组卷：{details}
 ERR_FINISHED = "本次考试已交卷，不能再修改答案。"
 ERR_BAD_OPTIONS = "所选选项不属于这道题。"
 ERR_NO_SLOT = "没有这道题。"
+ERR_LATE = "考试时间已到，这条修改在截止时间之后送达，未被接受。"
 
 # A pre-appointment nomination allows one sitting and one re-sit (DESIGN §3).
 PRE_APPOINTMENT_ATTEMPTS = 2
@@ -208,69 +208,9 @@ def refusal_for(
     return None
 
 
-# --- Start -----------------------------------------------------------------------------------
-
-
-def _grace() -> timedelta:
+def grace() -> timedelta:
+    """The network grace: requests already in flight at the deadline still land."""
     return timedelta(seconds=settings.EXAM_NETWORK_GRACE_SECONDS)
-
-
-def attempt_start(*, session: ExamSession, user, now: datetime | None = None) -> Attempt:
-    """Start (or resume) the candidate's attempt. At most one is ever in progress: a second,
-    simultaneous start meets the database constraint and returns the first one."""
-    now = now or timezone.now()
-    current = Attempt.objects.filter(
-        session=session, user=user, status=AttemptStatus.IN_PROGRESS
-    ).first()
-    if current is not None:
-        if current.deadline + _grace() > now:
-            return current
-        attempt_finalize(attempt=current, now=now)
-    refusal = attempt_refusal(session, user, now=now)
-    if refusal:
-        raise AttemptError(refusal)
-    candidate = candidate_for(session, user)
-    extra = timedelta(minutes=candidate.extra_minutes if candidate else 0)
-    deadline = min(now + timedelta(minutes=session.duration_minutes) + extra, session.closes_at)
-    seed = secrets.randbits(62)
-    slots = paper_draw(session.blueprint, random.Random(seed))
-    number = Attempt.objects.filter(session=session, user=user).count() + 1
-    try:
-        with transaction.atomic():
-            attempt = Attempt.objects.create(
-                session=session,
-                user=user,
-                number=number,
-                seed=seed,
-                started_at=now,
-                deadline=deadline,
-            )
-            AttemptSlot.objects.bulk_create(
-                AttemptSlot(
-                    attempt=attempt,
-                    position=i,
-                    section=s.section,
-                    question_version_id=s.version_id,
-                    option_order=s.option_order,
-                    option_count=s.option_count,
-                    multiple=s.multiple,
-                    points=s.points,
-                )
-                for i, s in enumerate(slots, start=1)
-            )
-            QuestionVersion.objects.filter(
-                pk__in=[s.version_id for s in slots], locked=False
-            ).update(locked=True)
-            log(
-                instance=attempt,
-                action="exams.attempt.start",
-                user=user,
-                data={"deadline": deadline.isoformat(), "questions": len(slots), "seed": seed},
-            )
-    except IntegrityError:
-        # Another request of the same candidate started an attempt at the same moment.
-        return Attempt.objects.get(session=session, user=user, status=AttemptStatus.IN_PROGRESS)
-    return attempt
 
 
 # --- Save ------------------------------------------------------------------------------------
@@ -282,15 +222,43 @@ class SaveResult:
     seq: int
     stale: bool
     remaining_seconds: int
+    deadline: datetime | None = None  # the attempt's deadline as the database has it now
+    selected: list[int] | None = None  # stale only: the answer the server has kept
+
+
+def _as_datetime(value) -> datetime | None:
+    """A datetime read back by a raw statement: SQLite gives naive UTC (as text or, through
+    its declared type, a datetime), PostgreSQL an aware datetime."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value
 
 
 def _slot_update(
-    *, token: AttemptToken, position: int, choice: list[int], seq: int, saved_at: datetime
-) -> int:
-    """The save's one UPDATE, written out: on the hottest path, building the same statement
+    *,
+    token: AttemptToken,
+    position: int,
+    choice: list[int],
+    seq: int,
+    saved_at: datetime,
+    not_before: datetime,
+) -> datetime | None:
+    """The save's one statement, written out: on the hottest path, building the same statement
     with the ORM (the join to the attempt turned into ``id IN (subquery)``) cost more CPU than
     the database spent running it. Values go through the fields' own conversion, so it runs
-    on PostgreSQL and SQLite alike. Returns the number of rows written (0 or 1)."""
+    on PostgreSQL and SQLite alike.
+
+    It writes only when the attempt is in progress and its deadline (plus the grace) has not
+    passed by the database's record — extra time counts at once — and, on PostgreSQL, takes a
+    share lock on the attempt row that conflicts with the lock submit holds while grading: a
+    save either lands before the grading reads the slots, or waits and finds the attempt
+    finished. (SQLite runs write transactions one at a time: ``transaction_mode`` IMMEDIATE.)
+    A change from the same page load must carry a newer sequence number; one from another
+    page load (another device) wins by arrival. Returns the attempt's deadline when the row
+    was written, None when nothing was.
+    """
     q = connection.ops.quote_name
     slot, attempt = AttemptSlot._meta, Attempt._meta
     col = {
@@ -298,6 +266,7 @@ def _slot_update(
         for name in (
             "selected",
             "seq",
+            "writer",
             "saved_at",
             "attempt",
             "position",
@@ -305,64 +274,133 @@ def _slot_update(
             "multiple",
         )
     }
+    a_table, a_pk = q(attempt.db_table), q(attempt.pk.column)
+    a_deadline = q(attempt.get_field("deadline").column)
     sql = (
         f"UPDATE {q(slot.db_table)} SET {col['selected']} = %s, {col['seq']} = %s, "
-        f"{col['saved_at']} = %s WHERE {col['attempt']} = %s AND {col['position']} = %s "
-        f"AND {col['seq']} < %s AND {col['option_count']} >= %s"
+        f"{col['writer']} = %s, {col['saved_at']} = %s "
+        f"WHERE {col['attempt']} = %s AND {col['position']} = %s "
+        f"AND ({col['seq']} < %s OR {col['writer']} <> %s) AND {col['option_count']} >= %s"
     )
     params = [
         slot.get_field("selected").get_db_prep_save(choice, connection),
         seq,
+        token.writer,
         slot.get_field("saved_at").get_db_prep_save(saved_at, connection),
         token.attempt_id,
         position,
         seq,
+        token.writer,
         choice[-1] if choice else 0,
     ]
     if len(choice) > 1:
         sql += f" AND {col['multiple']} = %s"
         params.append(True)
+    lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
     sql += (
-        f" AND EXISTS (SELECT 1 FROM {q(attempt.db_table)} WHERE {q(attempt.pk.column)} = %s"
+        f" AND EXISTS (SELECT 1 FROM {a_table} WHERE {a_pk} = %s"
         f" AND {q(attempt.get_field('status').column)} = %s"
-        f" AND {q(attempt.get_field('user').column)} = %s)"
+        f" AND {q(attempt.get_field('user').column)} = %s AND {a_deadline} >= %s{lock})"
+        f" RETURNING (SELECT {a_deadline} FROM {a_table} WHERE {a_pk} = %s)"
     )
-    params += [token.attempt_id, AttemptStatus.IN_PROGRESS.value, token.user_id]
+    params += [
+        token.attempt_id,
+        AttemptStatus.IN_PROGRESS.value,
+        token.user_id,
+        attempt.get_field("deadline").get_db_prep_save(not_before, connection),
+        token.attempt_id,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.rowcount
+        row = cursor.fetchone()
+    return _as_datetime(row[0]) if row else None
+
+
+def _remaining(deadline: datetime, now: float) -> int:
+    return max(0, int(deadline.timestamp() - now))
 
 
 def answer_save(
     *, token: AttemptToken, position: int, selected: list[int], seq: int, now: float
 ) -> SaveResult:
-    """Save one answer, trusting the signed token for who and until when.
+    """Save one answer, trusting the signed token for who and from which page.
 
-    One UPDATE does the checks and the write: the slot must belong to the token's attempt and
-    candidate, the attempt must be in progress, the options must exist in the slot, and the
-    sequence number must be newer than the saved one (a late, older request never overwrites a
-    newer answer). Only when nothing was updated does a second query find out why.
+    One statement does the checks and the write (see ``_slot_update``). Only when nothing was
+    written does a second query find out why; a change refused because the attempt had
+    closed is kept as a ``RefusedChange`` so that the candidate and the staff see which
+    questions' last changes did not count.
     """
     choice = sorted(set(selected))
     if any(not isinstance(i, int) or isinstance(i, bool) or i < 1 for i in choice):
         raise AttemptError(ERR_BAD_OPTIONS)
-    saved_at = datetime.fromtimestamp(now, tz=timezone.get_current_timezone())
-    if _slot_update(token=token, position=position, choice=choice, seq=seq, saved_at=saved_at):
-        return SaveResult(position, seq, False, token.remaining_seconds(now))
+    saved_at = datetime.fromtimestamp(now, tz=UTC)
+    deadline = _slot_update(
+        token=token,
+        position=position,
+        choice=choice,
+        seq=seq,
+        saved_at=saved_at,
+        not_before=saved_at - grace(),
+    )
+    if deadline is not None:
+        return SaveResult(position, seq, False, _remaining(deadline, now), deadline)
     row = (
         AttemptSlot.objects.filter(
             attempt_id=token.attempt_id, position=position, attempt__user_id=token.user_id
         )
-        .values("seq", "option_count", "multiple", "attempt__status")
+        .values("seq", "writer", "selected", "option_count", "attempt__status", "attempt__deadline")
         .first()
     )
     if row is None:
         raise AttemptError(ERR_NO_SLOT)
-    if row["attempt__status"] != AttemptStatus.IN_PROGRESS:
-        raise AttemptError(ERR_FINISHED)
-    if row["seq"] >= seq:
-        return SaveResult(position, row["seq"], True, token.remaining_seconds(now))
+    closed = row["attempt__status"] != AttemptStatus.IN_PROGRESS
+    if closed or row["attempt__deadline"] + grace() < saved_at:
+        _refused_keep(token, position, choice, seq, saved_at, finished=closed)
+        raise AttemptError(ERR_FINISHED if closed else ERR_LATE)
+    if row["seq"] >= seq and row["writer"] == token.writer:
+        return SaveResult(
+            position,
+            row["seq"],
+            True,
+            _remaining(row["attempt__deadline"], now),
+            row["attempt__deadline"],
+            row["selected"],
+        )
     raise AttemptError(ERR_BAD_OPTIONS)
+
+
+def _refused_keep(token, position, choice, seq, at, *, finished: bool) -> None:
+    """Keep a refused change once (a page resending it does not add rows)."""
+    RefusedChange.objects.get_or_create(
+        attempt_id=token.attempt_id,
+        position=position,
+        writer=token.writer,
+        seq=seq,
+        defaults={
+            "selected": choice,
+            "why": RefusedChange.Why.FINISHED if finished else RefusedChange.Why.LATE,
+            "received_at": at,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    in_progress: bool
+    deadline: datetime | None
+
+
+def attempt_heartbeat(*, token: AttemptToken, now: float) -> Heartbeat:
+    """The page says it is there (every half minute, and at its 00:00): one UPDATE records
+    the contact for the live monitor and reads back the deadline, which extra time moves."""
+    seen = datetime.fromtimestamp(now, tz=UTC)
+    updated = Attempt.objects.filter(
+        pk=token.attempt_id, user_id=token.user_id, status=AttemptStatus.IN_PROGRESS
+    ).update(last_seen_at=seen)
+    if not updated:
+        return Heartbeat(False, None)
+    deadline = Attempt.objects.values_list("deadline", flat=True).get(pk=token.attempt_id)
+    return Heartbeat(True, deadline)
 
 
 @transaction.atomic
@@ -371,136 +409,3 @@ def slot_flag(*, attempt: Attempt, position: int, flagged: bool) -> None:
     AttemptSlot.objects.filter(
         attempt=attempt, position=position, attempt__status=AttemptStatus.IN_PROGRESS
     ).update(flagged=flagged)
-
-
-# --- Submit and grade ------------------------------------------------------------------------
-
-
-def _grade(attempt: Attempt) -> None:
-    session = attempt.session
-    partial = session.scoring == ScoringRule.PARTIAL
-    slots = list(attempt.slots.select_related("question_version__question__topic"))
-    sections = list(session.blueprint.sections.all())
-    earned_total = possible_total = Decimal("0")
-    topics: dict[str, dict[str, Decimal]] = {}
-    by_section: dict[int, dict[str, Decimal]] = {}
-    for slot in slots:
-        version = slot.question_version
-        slot.earned = slot_score(
-            selected=slot.selected,
-            correct=version.correct_ids,
-            multiple=slot.multiple,
-            partial=partial,
-            points=slot.points,
-        )
-        earned_total += slot.earned
-        possible_total += slot.points
-        topic = topics.setdefault(
-            version.question.topic.name, {"earned": Decimal(0), "possible": Decimal(0)}
-        )
-        topic["earned"] += slot.earned
-        topic["possible"] += slot.points
-        section = by_section.setdefault(
-            slot.section, {"earned": Decimal(0), "possible": Decimal(0)}
-        )
-        section["earned"] += slot.earned
-        section["possible"] += slot.points
-    AttemptSlot.objects.bulk_update(slots, ["earned"])
-    attempt.score = percentage(earned_total, possible_total)
-    sections_passed = all(
-        sections[i].min_score is None or totals["earned"] >= sections[i].min_score
-        for i, totals in by_section.items()
-        if i < len(sections)
-    )
-    attempt.passed = attempt.score >= session.pass_mark and sections_passed
-    attempt.breakdown = {
-        "earned": str(earned_total),
-        "possible": str(possible_total),
-        "topics": {name: {k: str(v) for k, v in t.items()} for name, t in topics.items()},
-        "sections": [
-            {
-                "title": sections[i].title if i < len(sections) else str(i),
-                "earned": str(t["earned"]),
-                "possible": str(t["possible"]),
-                "min_score": str(sections[i].min_score)
-                if i < len(sections) and sections[i].min_score is not None
-                else None,
-            }
-            for i, t in sorted(by_section.items())
-        ],
-    }
-    if session.kind == ExamKind.PRE_APPOINTMENT and not attempt.passed:
-        failures = (
-            Attempt.objects.filter(session=session, user=attempt.user, passed=False)
-            .exclude(pk=attempt.pk)
-            .count()
-        )
-        attempt.blocking = failures + 1 >= PRE_APPOINTMENT_ATTEMPTS
-
-
-def _finish(attempt: Attempt, *, status: str, now: datetime, actor) -> Attempt:
-    _grade(attempt)
-    attempt.status = status
-    attempt.finished_at = (
-        min(now, attempt.deadline + _grace()) if status == AttemptStatus.EXPIRED else now
-    )
-    # The foreign keys come from the locked row itself and the constraints are the database's:
-    # checking them again would cost four queries per submit.
-    attempt.full_clean(exclude=["session", "user"], validate_constraints=False)
-    attempt.save()
-    log(
-        instance=attempt,
-        action="exams.attempt.submit"
-        if status == AttemptStatus.SUBMITTED
-        else "exams.attempt.expire",
-        user=actor,
-        data={
-            "before": AttemptStatus.IN_PROGRESS,
-            "after": status,
-            "score": str(attempt.score),
-            "passed": attempt.passed,
-            "blocking": attempt.blocking,
-        },
-    )
-    transaction.on_commit(lambda: attempt_graded.send(sender=Attempt, attempt=attempt))
-    return attempt
-
-
-@transaction.atomic
-def attempt_submit(*, attempt_id: int, user, now: datetime | None = None) -> Attempt:
-    """Hand in the attempt. Idempotent: submitting again returns the same result."""
-    now = now or timezone.now()
-    attempt = (
-        Attempt.objects.select_for_update()
-        .select_related("session__blueprint")
-        .get(pk=attempt_id, user=user)
-    )
-    if attempt.is_finished:
-        return attempt
-    status = AttemptStatus.EXPIRED if now > attempt.deadline + _grace() else AttemptStatus.SUBMITTED
-    return _finish(attempt, status=status, now=now, actor=user)
-
-
-@transaction.atomic
-def attempt_finalize(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
-    """Finalise an attempt whose time ran out, with the answers that were saved."""
-    now = now or timezone.now()
-    attempt = (
-        Attempt.objects.select_for_update().select_related("session__blueprint").get(pk=attempt.pk)
-    )
-    if attempt.is_finished or now <= attempt.deadline + _grace():
-        return attempt
-    return _finish(attempt, status=AttemptStatus.EXPIRED, now=now, actor=None)
-
-
-def attempts_close_overdue(*, now: datetime | None = None) -> int:
-    """Finalise every attempt past its deadline and grace; returns how many were finalised."""
-    now = now or timezone.now()
-    overdue = Attempt.objects.filter(
-        status=AttemptStatus.IN_PROGRESS, deadline__lt=now - _grace()
-    ).values_list("pk", flat=True)
-    count = 0
-    for pk in list(overdue):
-        attempt = attempt_finalize(attempt=Attempt(pk=pk), now=now)
-        count += attempt.status == AttemptStatus.EXPIRED
-    return count

@@ -63,7 +63,10 @@ def attempt(open_session, org):
 
 
 def _post(client, attempt, body):
-    token = token_for(attempt_id=attempt.pk, user_id=attempt.user_id, deadline=attempt.deadline)
+    # One page load: the same writer throughout, so sequence numbers order the changes.
+    token = token_for(
+        attempt_id=attempt.pk, user_id=attempt.user_id, deadline=attempt.deadline, writer=1
+    )
     return client.post(
         reverse("exams:answer_save", args=[attempt.pk]),
         body,

@@ -13,7 +13,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from exams.grading import slot_score
-from exams.models import Attempt, AttemptStatus, Candidate, ExamKind, QuestionStatus
+from exams.models import (
+    Attempt,
+    AttemptStatus,
+    Candidate,
+    ExamKind,
+    QuestionStatus,
+    RefusedChange,
+)
 from exams.services import (
     AttemptError,
     answer_save,
@@ -21,8 +28,8 @@ from exams.services import (
     attempt_submit,
     attempts_close_overdue,
 )
-from exams.services.attempts import ERR_FINISHED, ERR_NOT_ELIGIBLE, ERR_SHORTFALL
-from exams.tokens import InvalidToken, token_for, token_read
+from exams.services.attempts import ERR_FINISHED, ERR_LATE, ERR_NOT_ELIGIBLE, ERR_SHORTFALL
+from exams.tokens import token_for, token_read
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -127,8 +134,16 @@ def test_saves_after_deadline_and_grace_are_refused_and_the_attempt_is_finalised
         )
     after = attempt.deadline + timedelta(seconds=settings.EXAM_NETWORK_GRACE_SECONDS + 1)
     with time_machine.travel(after, tick=False):
-        with pytest.raises(InvalidToken):
-            token_read(raw, now=time.time())
+        # The database's deadline decides, whatever the token says; the refused change is kept.
+        with pytest.raises(AttemptError, match=ERR_LATE):
+            answer_save(
+                token=token_read(raw, now=time.time()),
+                position=3,
+                selected=[1],
+                seq=2,
+                now=time.time(),
+            )
+        assert RefusedChange.objects.get(attempt=attempt).position == 3
         assert attempts_close_overdue() == 1
     attempt.refresh_from_db()
     assert attempt.status == AttemptStatus.EXPIRED
@@ -245,7 +260,7 @@ def test_forged_expired_or_other_attempt_tokens_are_refused(client, open_session
     good = token_for(attempt_id=attempt.pk, user_id=candidate.pk, deadline=attempt.deadline)
     forged = good[:-2] + ("A" if good[-2] != "A" else "B") + good[-1]
     expired = token_for(
-        attempt_id=attempt.pk, user_id=candidate.pk, deadline=timezone.now() - timedelta(hours=1)
+        attempt_id=attempt.pk, user_id=candidate.pk, deadline=timezone.now() - timedelta(hours=13)
     )
     others = token_for(attempt_id=other.pk, user_id=other.user_id, deadline=other.deadline)
     for bad in (forged, expired, others, ""):
