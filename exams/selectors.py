@@ -19,6 +19,7 @@ from .formats.base import ExportQuestion, ParsedOption
 from .models import (
     AmendmentFlag,
     Attempt,
+    AttemptSlot,
     AttemptStatus,
     BlueprintSection,
     Candidate,
@@ -27,6 +28,7 @@ from .models import (
     Question,
     QuestionKind,
     QuestionStatus,
+    RefusedChange,
     ResultRelease,
     ReviewPolicy,
     Topic,
@@ -244,7 +246,7 @@ def attempt_paper(attempt: Attempt, *, with_keys: bool = False) -> list[PaperQue
             options.append(
                 PaperOption(
                     id=option_id,
-                    letter="ABCDEFGH"[index] if index < 8 else str(index + 1),
+                    letter=option_letter(index),
                     text=option["text"],
                     chosen=option_id in chosen,
                     key=bool(option["correct"]) if with_keys else None,
@@ -270,6 +272,59 @@ def attempt_paper(attempt: Attempt, *, with_keys: bool = False) -> list[PaperQue
             )
         )
     return paper
+
+
+@dataclass(frozen=True)
+class NotAccepted:
+    """A question whose last change reached the server after the attempt had closed."""
+
+    position: int
+    sent: str  # the refused answer, as the candidate saw the options ("A、C"; "" = cleared)
+    kept: str  # the answer that counts
+    why: str
+    received_at: datetime
+
+
+def option_letter(index: int) -> str:
+    """The letter of the option shown in position ``index`` (0-based): A, B, … H, then 9, 10…"""
+    return "ABCDEFGH"[index] if index < 8 else str(index + 1)
+
+
+def _letters(option_order: list[int], selected: list[int]) -> str:
+    chosen = set(selected)
+    return "、".join(option_letter(i) for i, option in enumerate(option_order) if option in chosen)
+
+
+def attempt_refused_changes(attempt: Attempt) -> list[NotAccepted]:
+    """The questions whose latest change was refused as late, with what was sent and what
+    counts. A refused change equal to the saved answer lost nothing and is left out. Two
+    queries however many there are."""
+    latest: dict[int, RefusedChange] = {}
+    for change in RefusedChange.objects.filter(attempt=attempt).order_by("received_at", "pk"):
+        latest[change.position] = change
+    if not latest:
+        return []
+    slots = {
+        slot.position: slot
+        for slot in AttemptSlot.objects.filter(attempt=attempt, position__in=latest).only(
+            "position", "option_order", "selected"
+        )
+    }
+    rows = []
+    for position, change in sorted(latest.items()):
+        slot = slots.get(position)
+        if slot is None or sorted(slot.selected) == sorted(change.selected):
+            continue
+        rows.append(
+            NotAccepted(
+                position=position,
+                sent=_letters(slot.option_order, change.selected),
+                kept=_letters(slot.option_order, slot.selected),
+                why=change.get_why_display(),
+                received_at=change.received_at,
+            )
+        )
+    return rows
 
 
 def attempt_unanswered(attempt: Attempt) -> list[int]:
