@@ -431,7 +431,7 @@ class Attempt(models.Model):
     deadline = models.DateTimeField(_("截止时间"))
     finished_at = models.DateTimeField(_("交卷时间"), null=True, blank=True)
     score = models.DecimalField(_("成绩"), max_digits=6, decimal_places=2, null=True, blank=True)
-    passed = models.BooleanField(_("合格"), null=True)
+    passed = models.BooleanField(_("合格"), null=True, blank=True)
     breakdown = models.JSONField(_("分项成绩"), default=dict, blank=True)
     blocking = models.BooleanField(
         _("阻断任用"), default=False, help_text=_("任前考试第二次不合格：记录为不得任用。")

@@ -19,6 +19,7 @@ from .formats.base import ExportQuestion, ParsedOption
 from .models import (
     AmendmentFlag,
     Attempt,
+    AttemptEvent,
     AttemptSlot,
     AttemptStatus,
     BlueprintSection,
@@ -325,6 +326,13 @@ def attempt_refused_changes(attempt: Attempt) -> list[NotAccepted]:
             )
         )
     return rows
+
+
+def attempt_void_event(attempt: Attempt) -> AttemptEvent | None:
+    """Why and on what basis the attempt's score was voided (None if it was not)."""
+    if attempt.status != AttemptStatus.VOIDED:
+        return None
+    return attempt.events.filter(action=AttemptEvent.Action.VOID).order_by("at", "pk").last()
 
 
 def attempt_unanswered(attempt: Attempt) -> list[int]:

@@ -105,8 +105,13 @@ def attempt_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = selectors.attempt_for_candidate(attempt_id, request.user)
     if attempt.status == AttemptStatus.IN_PROGRESS:
         return redirect("exams:attempt", attempt_id=attempt.pk)
-    result = selectors.attempt_result(attempt)
-    return render(request, "exams/attempt_result.html", {"result": result, "attempt": attempt})
+    context = {
+        "result": selectors.attempt_result(attempt),
+        "attempt": attempt,
+        "refused": selectors.attempt_refused_changes(attempt),
+        "voided": selectors.attempt_void_event(attempt),
+    }
+    return render(request, "exams/attempt_result.html", context)
 
 
 @login_required

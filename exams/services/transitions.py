@@ -587,9 +587,9 @@ def session_extend(
     now = now or timezone.now()
     minutes = _require_minutes(minutes)
     reason = _require(reason, ERR_REASON_REQUIRED)
-    session = ExamSession.objects.select_for_update().get(
-        pk=sessions_visible_to(actor).get(pk=session.pk).pk
-    )
+    if not sessions_visible_to(actor).filter(pk=session.pk).exists():
+        raise PermissionDenied(ERR_OUT_OF_SCOPE)
+    session = ExamSession.objects.select_for_update().get(pk=session.pk)
     delta = timedelta(minutes=minutes)
     running = Attempt.objects.select_for_update().filter(
         session=session,

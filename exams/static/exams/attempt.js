@@ -4,10 +4,18 @@
  * Every answer change gets a sequence number that only grows (the counter is kept per attempt
  * in localStorage and never starts below the highest number the server has saved), is put in
  * a queue kept in localStorage, and is sent at once. The server keeps the newest number per
- * question, so a late or repeated request never overwrites a newer answer. Unsent answers
- * survive a reload and are retried with exponential backoff and on the `online` event.
+ * question from this page (the token names the page load), so a late or repeated request
+ * never overwrites a newer answer; a change made on another device wins by arrival. When the
+ * server has kept an answer other than this page's, the question shows a conflict: reload to
+ * see the saved answer. Unsent answers survive a reload and are retried with exponential
+ * backoff and on the `online` event.
+ *
  * Time is the server's: the countdown starts from the seconds rendered into the page and is
- * corrected by every save response. Submitting (by hand or when time runs out) flushes first.
+ * corrected by every save and heartbeat response (extra time arrives that way, with a renewed
+ * token). At 00:00 every input is locked — nothing answered after the deadline is ever sent —
+ * the page asks the server once whether the deadline moved, sends what was answered in time,
+ * and submits. Changes the server refuses as late are recorded there and listed on the result
+ * page. Submitting by hand flushes first.
  */
 (function () {
   "use strict";
@@ -26,6 +34,7 @@
 
   var MIN_BACKOFF = 1000;
   var MAX_BACKOFF = 30000;
+  var HEARTBEAT = 30000;
 
   var state = load();
   var flushing = false;
@@ -35,6 +44,9 @@
   var backoff = MIN_BACKOFF;
   var retryTimer = null;
   var submitting = false;
+  var locked = false; // the countdown reached 00:00: no more changes
+  var conflicts = {}; // position -> true: the server kept another device's answer
+  var token = data.token;
 
   function text(name, n) {
     var value = data["t" + name.charAt(0).toUpperCase() + name.slice(1)] || "";
@@ -97,6 +109,9 @@
     } else if (offline) {
       message = text("offline", n);
       kind = "offline";
+    } else if (Object.keys(conflicts).length) {
+      message = text("stale", Object.keys(conflicts).join("、"));
+      kind = "conflict";
     } else if (n > 0 || flushing) {
       message = text("saving");
       kind = "saving";
@@ -165,9 +180,74 @@
       method: "POST",
       credentials: "omit",
       cache: "no-store",
-      headers: { "Content-Type": "application/json", "X-Attempt-Token": data.token },
+      headers: { "Content-Type": "application/json", "X-Attempt-Token": token },
       body: JSON.stringify({ position: Number(position), selected: entry.selected, seq: entry.seq })
     });
+  }
+
+  // The server's time: seconds left and, when extra time moved the deadline, a new token.
+  function learnTime(body) {
+    if (body.token) {
+      token = body.token;
+    }
+    if (typeof body.remaining === "number") {
+      setRemaining(body.remaining);
+    }
+  }
+
+  function sameAnswer(a, b) {
+    var x = (a || []).map(Number).sort();
+    var y = (b || []).map(Number).sort();
+    return x.length === y.length && x.every(function (v, i) { return v === y[i]; });
+  }
+
+  function markConflict(position, kept) {
+    var section = questionFor(position);
+    var mine = section ? selectedOf(section) : null;
+    if (mine === null || sameAnswer(mine, kept)) {
+      delete conflicts[position];
+    } else {
+      conflicts[position] = true;
+    }
+    if (section) {
+      section.classList.toggle("is-conflict", !!conflicts[position]);
+    }
+  }
+
+  function closedByServer(message) {
+    // The attempt was finished on the server (handed in elsewhere, by an administrator, or
+    // time): nothing more can be saved; go to the result.
+    halted = message;
+    lockInputs();
+    render();
+    if (!submitting && data.resultUrl) {
+      window.setTimeout(function () { window.location.href = data.resultUrl; }, 4000);
+    }
+  }
+
+  async function heartbeat() {
+    if (halted || navigator.onLine === false) {
+      return null;
+    }
+    try {
+      var response = await window.fetch(data.heartbeatUrl, {
+        method: "POST",
+        credentials: "omit",
+        cache: "no-store",
+        headers: { "X-Attempt-Token": token }
+      });
+      var body = await response.json();
+      if (response.ok && body.ok) {
+        learnTime(body);
+        return body;
+      }
+      if (response.status === 409 && !submitting) {
+        closedByServer(body.error || response.statusText);
+      }
+    } catch (err) {
+      return null; // offline: the save queue shows it
+    }
+    return null;
   }
 
   async function flush() {
@@ -211,21 +291,25 @@
           }
           state.counter = Math.max(state.counter, Number(body.seq) || 0);
           if (body.stale) {
-            notice = text("stale", position);
+            markConflict(position, body.selected);
+          } else if (conflicts[position] && current && current.seq <= body.seq) {
+            markConflict(position, entry.selected);
           }
-          if (typeof body.remaining === "number") {
-            setRemaining(body.remaining);
-          }
+          learnTime(body);
         } else if (response.status === 403) {
           // The token expired or is not valid: nothing more can be saved from this page.
           halted = body.error || response.statusText;
           return;
         } else {
-          // Refused (finished, or not a valid answer): keep the message, drop the answer.
+          // Refused (finished, late, or not a valid answer): keep the message, drop the
+          // answer. A late one is recorded by the server and listed on the result page.
           if (current && current.seq <= entry.seq) {
             delete state.pending[position];
           }
           notice = body.error || response.statusText;
+          if (body.finished && !submitting) {
+            closedByServer(notice);
+          }
         }
         persist();
         render();
@@ -255,6 +339,9 @@
   }
 
   function record(section) {
+    if (locked) {
+      return; // after 00:00 nothing is recorded (the inputs are disabled as well)
+    }
     var position = section.getAttribute("data-position");
     state.pending[position] = { selected: selectedOf(section), seq: nextSeq() };
     persist();
@@ -298,7 +385,44 @@
   var announced = {};
 
   function setRemaining(seconds) {
+    var before = Math.round((deadlineAt - performance.now()) / 1000);
     deadlineAt = performance.now() + seconds * 1000;
+    if (seconds - before >= 30 && alertEl) {
+      alertEl.textContent = text("extended", Math.round((seconds - before) / 60));
+      notice = text("extended", Math.round((seconds - before) / 60));
+      render();
+    }
+    if (seconds > 0 && locked && !halted) {
+      unlockInputs(); // extra time arrived at the last moment
+    }
+  }
+
+  function allInputs() {
+    return Array.prototype.slice.call(
+      root.querySelectorAll(".exam-q input, .exam-q button, [data-exam-submit]")
+    );
+  }
+
+  function lockInputs() {
+    locked = true;
+    root.classList.add("is-locked");
+    allInputs().forEach(function (el) {
+      el.disabled = true;
+      el.setAttribute("aria-disabled", "true");
+    });
+  }
+
+  function unlockInputs() {
+    locked = false;
+    submitting = false;
+    root.classList.remove("is-locked");
+    allInputs().forEach(function (el) {
+      el.disabled = false;
+      el.removeAttribute("aria-disabled");
+    });
+    if (alertEl) {
+      alertEl.textContent = "";
+    }
   }
 
   function pad(n) {
@@ -320,7 +444,7 @@
         alertEl.textContent = text(mark[1]);
       }
     });
-    if (left === 0 && !submitting && root.querySelector("[data-exam-autosubmit]")) {
+    if (left === 0 && !submitting && !halted && root.querySelector("[data-exam-autosubmit]")) {
       timeUp();
     }
   }
@@ -338,17 +462,27 @@
 
   async function timeUp() {
     submitting = true;
+    lockInputs();
     if (alertEl) {
       alertEl.textContent = text("timeup");
     }
     render();
+    // Did an administrator give extra time that this page has not heard of yet?
+    var beat = await heartbeat();
+    if (beat && beat.remaining > 0) {
+      unlockInputs();
+      render();
+      return;
+    }
     var form = root.querySelector("[data-exam-autosubmit]");
-    // The server still takes saves for a short grace after the deadline.
+    // What was answered in time and is still on its way: the server takes it within the
+    // grace; what arrives later is refused, recorded, and listed on the result page.
     var flushed = await flushWithin(20000);
     await whenOnline();
-    if (flushed) {
-      forget();
+    if (!flushed) {
+      await flushWithin(20000); // back online: deliver (or have refused and recorded) the rest
     }
+    forget();
     form.submit();
   }
 
@@ -460,5 +594,8 @@
   render();
   tick();
   window.setInterval(tick, 250);
+  if (data.heartbeatUrl) {
+    window.setInterval(heartbeat, HEARTBEAT);
+  }
   flush();
 })();
