@@ -110,29 +110,31 @@ def attempt_in_scope(actor, attempt: Attempt) -> bool:
 def _apply(
     *,
     attempt_id: int,
-    action: str | Callable[[Attempt], str | None],
+    action: str | Callable[[Attempt, datetime], str | None],
     actor,
-    now: datetime,
+    now: datetime | None,
     staff: bool,
     reason: str = "",
     legal_basis: str = "",
-    change: Callable[[Attempt], dict] | None = None,
+    change: Callable[[Attempt, datetime], dict] | None = None,
     candidate=None,
 ) -> Attempt:
     """Lock, check the table and the actor's right, change, record (call inside atomic).
 
-    ``action`` may be a function of the locked attempt (None: nothing to do, the attempt is
-    returned as it is). ``change`` alters the locked attempt and returns what to record; it
-    may raise to refuse.
+    ``action`` may be a function of the locked attempt and the time (None: nothing to do, the
+    attempt is returned as it is). ``change(attempt, now)`` alters the locked attempt and
+    returns what to record; it may raise to refuse. Without ``now`` the time is taken once the
+    lock is held: a finished attempt's time is then after every save that landed in it.
     """
     attempts = Attempt.objects.select_for_update().select_related("session__blueprint")
     if candidate is not None:
         attempts = attempts.filter(user=candidate)
     attempt = attempts.get(pk=attempt_id)
+    now = now or timezone.now()
     if staff and not attempt_in_scope(actor, attempt):
         raise PermissionDenied(ERR_OUT_OF_SCOPE)
     if callable(action):
-        action = action(attempt)
+        action = action(attempt, now)
         if action is None:
             return attempt
     allowed, target = TRANSITIONS[action]
@@ -142,7 +144,7 @@ def _apply(
             % {"status": attempt.get_status_display(), "action": Action(action).label}
         )
     before = attempt.status
-    data = change(attempt) if change else {}
+    data = change(attempt, now) if change else {}
     attempt.status = target
     # The foreign keys come from the locked row itself and the constraints are the database's:
     # checking them again would cost queries on the submit path.
@@ -318,13 +320,12 @@ def _blocks(attempt: Attempt) -> bool:
     return _failed_before(attempt) + 1 >= PRE_APPOINTMENT_ATTEMPTS
 
 
-def _finishing(now: datetime, *, expired: bool) -> Callable[[Attempt], dict]:
-    def change(attempt: Attempt) -> dict:
-        _grade(attempt)
-        attempt.finished_at = min(now, attempt.deadline + grace()) if expired else now
-        return {"score": str(attempt.score), "passed": attempt.passed, "blocking": attempt.blocking}
-
-    return change
+def _finish(attempt: Attempt, now: datetime) -> dict:
+    """Grade and close: a time-out ends at the deadline plus the grace at the latest."""
+    _grade(attempt)
+    expired = now > attempt.deadline + grace()
+    attempt.finished_at = min(now, attempt.deadline + grace()) if expired else now
+    return {"score": str(attempt.score), "passed": attempt.passed, "blocking": attempt.blocking}
 
 
 # --- Submit, time out, force-submit ----------------------------------------------------------
@@ -333,15 +334,11 @@ def _finishing(now: datetime, *, expired: bool) -> Callable[[Attempt], dict]:
 @transaction.atomic
 def attempt_submit(*, attempt_id: int, user, now: datetime | None = None) -> Attempt:
     """The candidate hands in. Idempotent: submitting again returns the same result."""
-    now = now or timezone.now()
 
-    def action(attempt: Attempt) -> str | None:
+    def action(attempt: Attempt, now: datetime) -> str | None:
         if attempt.is_finished:
             return None
         return Action.EXPIRE if now > attempt.deadline + grace() else Action.SUBMIT
-
-    def change(attempt: Attempt) -> dict:
-        return _finishing(now, expired=now > attempt.deadline + grace())(attempt)
 
     return _apply(
         attempt_id=attempt_id,
@@ -350,27 +347,21 @@ def attempt_submit(*, attempt_id: int, user, now: datetime | None = None) -> Att
         now=now,
         staff=False,
         candidate=user,
-        change=change,
+        change=_finish,
     )
 
 
 @transaction.atomic
 def attempt_finalize(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
     """Finalise an attempt whose time ran out, with the answers that were saved."""
-    now = now or timezone.now()
 
-    def action(locked: Attempt) -> str | None:
+    def action(locked: Attempt, now: datetime) -> str | None:
         if locked.is_finished or now <= locked.deadline + grace():
             return None
         return Action.EXPIRE
 
     return _apply(
-        attempt_id=attempt.pk,
-        action=action,
-        actor=None,
-        now=now,
-        staff=False,
-        change=_finishing(now, expired=True),
+        attempt_id=attempt.pk, action=action, actor=None, now=now, staff=False, change=_finish
     )
 
 
@@ -392,7 +383,6 @@ def attempt_force_submit(
     *, attempt_id: int, actor, reason: str, now: datetime | None = None
 ) -> Attempt:
     """An administrator hands in a running attempt (a candidate who left, an incident)."""
-    now = now or timezone.now()
     return _apply(
         attempt_id=attempt_id,
         action=Action.FORCE_SUBMIT,
@@ -400,7 +390,7 @@ def attempt_force_submit(
         now=now,
         staff=True,
         reason=_require(reason, ERR_REASON_REQUIRED),
-        change=_finishing(now, expired=False),
+        change=_finish,
     )
 
 
@@ -413,11 +403,10 @@ def attempt_void(
 ) -> Attempt:
     """Cheating voids the score: the attempt keeps its answers and the score it had (for the
     record) but counts as not passed; a voided pre-appointment sitting is a failed sitting."""
-    now = now or timezone.now()
     reason = _require(reason, ERR_REASON_REQUIRED)
     legal_basis = _require(legal_basis, ERR_LEGAL_BASIS_REQUIRED)
 
-    def change(attempt: Attempt) -> dict:
+    def change(attempt: Attempt, now: datetime) -> dict:
         before = {"score": str(attempt.score), "passed": attempt.passed}
         if attempt.status == AttemptStatus.IN_PROGRESS:
             _grade(attempt)
@@ -438,13 +427,15 @@ def attempt_void(
     )
 
 
-def _new_deadline(attempt: Attempt, wanted: datetime, *, extend_close: bool, actor, reason):
+def _new_deadline(
+    attempt: Attempt, wanted: datetime, *, extend_close: bool, actor, reason: str, now: datetime
+) -> datetime:
     """``wanted``, within the session's close unless the administrator also moves the close."""
     session = attempt.session
     if wanted <= session.closes_at:
         return wanted
     if not extend_close:
-        if attempt.deadline >= session.closes_at or timezone.now() >= session.closes_at:
+        if attempt.deadline >= session.closes_at or now >= session.closes_at:
             raise AttemptError(
                 ERR_PAST_CLOSE
                 % {"close": timezone.localtime(session.closes_at).strftime("%Y-%m-%d %H:%M")}
@@ -482,7 +473,7 @@ def attempt_reopen(
     minutes = _require_minutes(minutes)
     reason = _require(reason, ERR_REASON_REQUIRED)
 
-    def change(attempt: Attempt) -> dict:
+    def change(attempt: Attempt, now: datetime) -> dict:
         if attempt.passed:
             raise AttemptError(ERR_REOPEN_PASSED)
         if (
@@ -505,6 +496,7 @@ def attempt_reopen(
             extend_close=extend_close,
             actor=actor,
             reason=reason,
+            now=now,
         )
         attempt.finished_at = None
         attempt.score = None
@@ -544,7 +536,7 @@ def attempt_extend(
     minutes = _require_minutes(minutes)
     reason = _require(reason, ERR_REASON_REQUIRED)
 
-    def change(attempt: Attempt) -> dict:
+    def change(attempt: Attempt, now: datetime) -> dict:
         before = attempt.deadline
         attempt.deadline = _new_deadline(
             attempt,
@@ -552,6 +544,7 @@ def attempt_extend(
             extend_close=extend_close,
             actor=actor,
             reason=reason,
+            now=now,
         )
         return {
             "minutes": minutes,
