@@ -387,13 +387,16 @@
   function setRemaining(seconds) {
     var before = Math.round((deadlineAt - performance.now()) / 1000);
     deadlineAt = performance.now() + seconds * 1000;
-    if (seconds - before >= 30 && alertEl) {
-      alertEl.textContent = text("extended", Math.round((seconds - before) / 60));
-      notice = text("extended", Math.round((seconds - before) / 60));
-      render();
-    }
     if (seconds > 0 && locked && !halted) {
       unlockInputs(); // extra time arrived at the last moment
+    }
+    if (seconds - before >= 30) {
+      var minutes = Math.max(1, Math.round((seconds - before) / 60));
+      notice = text("extended", minutes);
+      if (alertEl) {
+        alertEl.textContent = notice;
+      }
+      render();
     }
   }
 
@@ -420,7 +423,7 @@
       el.disabled = false;
       el.removeAttribute("aria-disabled");
     });
-    if (alertEl) {
+    if (alertEl && alertEl.textContent === text("timeup")) {
       alertEl.textContent = "";
     }
   }
