@@ -135,6 +135,9 @@ def register_certification_log_actions(actions):
     actions.register_action("certification.review.failed", _("年审不合格"), _("执法证年审不合格"))
     actions.register_action("certification.certificate.issue", _("颁发证书"), _("颁发了证书"))
     actions.register_action(
+        "certification.certificate.revoke", _("撤销证书"), _("成绩作废，撤销了证书")
+    )
+    actions.register_action(
         "certification.appraisal.review", _("审核年度学法考核"), _("审核了年度学法考核记录")
     )
     actions.register_action(

@@ -16,12 +16,12 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 
 from cms.people.models import OrgUnit, User
-from exams.models import ExamKind
+from exams.models import AttemptStatus, ExamKind
 from exams.selectors import finished_attempts
 from learning.selectors import year_summary
 
 from ..exceptions import CertificationError
-from ..models import Certificate, CertificateKind
+from ..models import Certificate, CertificateKind, CertificateStatus
 from .credentials import next_in_sequence, validity_end
 from .reviews import year_bounds
 
@@ -149,8 +149,31 @@ def learning_certificate_issue(
     return certificate
 
 
+def certificates_revoke_for_voided(*, attempt) -> list[Certificate]:
+    """A voided score takes its certificate with it: the certificate issued for the attempt
+    is marked revoked (the public verification then says so), with an audit entry."""
+    if attempt.status != AttemptStatus.VOIDED:
+        return []
+    revoked = []
+    with transaction.atomic():
+        for certificate in Certificate.objects.select_for_update().filter(
+            attempt=attempt, status=CertificateStatus.VALID
+        ):
+            certificate.status = CertificateStatus.REVOKED
+            certificate.save(update_fields=["status"])
+            log(
+                instance=certificate,
+                action="certification.certificate.revoke",
+                user=None,
+                data={"number": certificate.number, "attempt_id": attempt.pk, "why": "voided"},
+            )
+            revoked.append(certificate)
+    return revoked
+
+
 def certificates_on_attempt_graded(*, attempt) -> None:
-    """What a graded attempt means for certificates (called by the signal receiver)."""
+    """What a graded (or voided) attempt means for certificates (called by the receiver)."""
+    certificates_revoke_for_voided(attempt=attempt)
     kind = attempt.session.kind
     if kind == ExamKind.PRE_APPOINTMENT:
         if attempt.passed:

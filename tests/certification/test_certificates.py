@@ -101,3 +101,24 @@ def test_passing_the_law_exam_without_hours_issues_nothing(xihu_dept):
     person = UserFactory(org_unit=xihu_dept)
     sat(person, ExamKind.ANNUAL_LAW, passed=True, when=timezone.now())
     assert not Certificate.objects.exists()
+
+
+def test_voiding_the_score_revokes_its_certificate_and_the_appointment(
+    cadre, django_capture_on_commit_callbacks
+):
+    from wagtail.models import ModelLogEntry
+
+    from exams.services import attempt_void
+
+    attempt = sat(cadre, ExamKind.PRE_APPOINTMENT, passed=True, when=timezone.now())
+    certificate = Certificate.objects.get(holder=cadre)
+    assert selectors.appointment_check(cadre).may_appoint
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        attempt_void(attempt_id=attempt.pk, actor=admin, reason="替考", legal_basis="考场规则第5条")
+    certificate.refresh_from_db()
+    assert certificate.status == "revoked"
+    assert ModelLogEntry.objects.filter(
+        object_id=str(certificate.pk), action="certification.certificate.revoke"
+    ).exists()
+    assert not selectors.appointment_check(cadre).may_appoint
