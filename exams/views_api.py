@@ -14,7 +14,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from .services.attempts import ERR_FINISHED, AttemptError, answer_save, attempt_heartbeat
+from .services.attempts import (
+    ERR_FINISHED,
+    AttemptClosed,
+    AttemptError,
+    answer_save,
+    attempt_heartbeat,
+)
 from .tokens import AttemptToken, InvalidToken, token_expiry, token_for, token_read
 
 TOKEN_HEADER = "X-Attempt-Token"
@@ -100,7 +106,8 @@ def answer_save_view(request, attempt_id: int):
     try:
         result = answer_save(token=token, position=position, selected=selected, seq=seq, now=now)
     except AttemptError as exc:
-        return JsonResponse({"ok": False, "finished": True, "error": _(str(exc))}, status=409)
+        closed = isinstance(exc, AttemptClosed)
+        return JsonResponse({"ok": False, "finished": closed, "error": _(str(exc))}, status=409)
     body = {
         "ok": True,
         "position": result.position,

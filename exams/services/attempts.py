@@ -52,6 +52,10 @@ class AttemptError(Exception):
     """A candidate action that the rules refuse; the message is shown as it is."""
 
 
+class AttemptClosed(AttemptError):
+    """The attempt is no longer in progress, or its time (with the grace) is over."""
+
+
 @dataclass(frozen=True)
 class SectionSupply:
     title: str
@@ -356,7 +360,7 @@ def answer_save(
     closed = row["attempt__status"] != AttemptStatus.IN_PROGRESS
     if closed or row["attempt__deadline"] + grace() < saved_at:
         _refused_keep(token, position, choice, seq, saved_at, finished=closed)
-        raise AttemptError(ERR_FINISHED if closed else ERR_LATE)
+        raise AttemptClosed(ERR_FINISHED if closed else ERR_LATE)
     if row["seq"] >= seq and row["writer"] == token.writer:
         return SaveResult(
             position,

@@ -87,3 +87,13 @@ def test_heartbeat_refuses_a_token_of_another_attempt(client, attempt, open_sess
     )
     assert _beat(client, attempt, _token(other)).status_code == 403
     assert _beat(client, attempt, "").status_code == 403
+
+
+def test_a_refused_answer_of_a_running_attempt_is_not_called_finished(client, attempt):
+    response = client.post(
+        reverse("exams:answer_save", args=[attempt.pk]),
+        json.dumps({"position": 1, "seq": 1, "selected": [99]}),  # no such option
+        content_type="application/json",
+        HTTP_X_ATTEMPT_TOKEN=_token(attempt),
+    )
+    assert response.status_code == 409 and response.json()["finished"] is False
