@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -34,7 +35,7 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
         try:
             attempt = attempt_start(session=overview.session, user=request.user)
         except AttemptError as exc:
-            messages.error(request, str(exc))
+            messages.error(request, gettext(str(exc)))
             return redirect("exams:session", session_id=session_id)
         return redirect("exams:attempt", attempt_id=attempt.pk)
     return render(request, "exams/session_detail.html", {"overview": overview})

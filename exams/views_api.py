@@ -11,6 +11,7 @@ import time
 
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -24,8 +25,8 @@ from .services.attempts import (
 from .tokens import AttemptToken, InvalidToken, token_expiry, token_for, token_read
 
 TOKEN_HEADER = "X-Attempt-Token"
-ERR_TOKEN = "答题凭证无效或已过期：考试时间已到，或请刷新页面后重试。"
-ERR_PAYLOAD = "请求格式不正确。"
+ERR_TOKEN = gettext_noop("答题凭证无效或已过期：考试时间已到，或请刷新页面后重试。")
+ERR_PAYLOAD = gettext_noop("请求格式不正确。")
 
 # The ranges of the columns the values are written to (AttemptSlot.position is a
 # PositiveSmallIntegerField, AttemptSlot.seq a PositiveIntegerField, option ids are bounded by

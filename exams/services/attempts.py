@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_noop
 
 from ..models import (
     Attempt,
@@ -32,17 +33,17 @@ from ..models import (
 )
 from ..tokens import AttemptToken
 
-ERR_NOT_OPEN = "考试尚未开始。"
-ERR_CLOSED = "考试已经结束。"
-ERR_NOT_ELIGIBLE = "您不在本场考试的考生范围内。"
-ERR_NO_ATTEMPTS_LEFT = "您的考试次数已用完。"
-ERR_ALREADY_PASSED = "您已通过本场考试，无需再考。"
-ERR_BLOCKED = "任前考试补考仍不合格，已记录为不得任用，不能再次参加本场考试。"
-ERR_SHORTFALL = "题库中符合条件的试题不足，无法组卷：{details}。"
-ERR_FINISHED = "本次考试已交卷，不能再修改答案。"
-ERR_BAD_OPTIONS = "所选选项不属于这道题。"
-ERR_NO_SLOT = "没有这道题。"
-ERR_LATE = "考试时间已到，这条修改在截止时间之后送达，未被接受。"
+ERR_NOT_OPEN = gettext_noop("考试尚未开始。")
+ERR_CLOSED = gettext_noop("考试已经结束。")
+ERR_NOT_ELIGIBLE = gettext_noop("您不在本场考试的考生范围内。")
+ERR_NO_ATTEMPTS_LEFT = gettext_noop("您的考试次数已用完。")
+ERR_ALREADY_PASSED = gettext_noop("您已通过本场考试，无需再考。")
+ERR_BLOCKED = gettext_noop("任前考试补考仍不合格，已记录为不得任用，不能再次参加本场考试。")
+ERR_SHORTFALL = gettext_noop("题库中符合条件的试题不足，无法组卷：{details}。")
+ERR_FINISHED = gettext_noop("本次考试已交卷，不能再修改答案。")
+ERR_BAD_OPTIONS = gettext_noop("所选选项不属于这道题。")
+ERR_NO_SLOT = gettext_noop("没有这道题。")
+ERR_LATE = gettext_noop("考试时间已到，这条修改在截止时间之后送达，未被接受。")
 
 # A pre-appointment nomination allows one sitting and one re-sit (DESIGN §3).
 PRE_APPOINTMENT_ATTEMPTS = 2
