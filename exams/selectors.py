@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -192,8 +192,11 @@ def attempt_for_candidate(attempt_id: int, user, *, now: datetime | None = None)
     graded with what was saved the first time anyone looks at it (DESIGN §4).
     """
     now = now or timezone.now()
+    refused = RefusedChange.objects.filter(attempt=OuterRef("pk"))
     attempt = get_object_or_404(
-        Attempt.objects.select_related("session"), pk=attempt_id, user_id=user.pk
+        Attempt.objects.select_related("session").annotate(has_refused_changes=Exists(refused)),
+        pk=attempt_id,
+        user_id=user.pk,
     )
     if attempt.status == AttemptStatus.IN_PROGRESS and now > attempt.deadline + _network_grace():
         attempt = attempt_finalize(attempt=attempt, now=now)
@@ -300,6 +303,8 @@ def attempt_refused_changes(attempt: Attempt) -> list[NotAccepted]:
     """The questions whose latest change was refused as late, with what was sent and what
     counts. A refused change equal to the saved answer lost nothing and is left out. Two
     queries however many there are."""
+    if getattr(attempt, "has_refused_changes", None) is False:
+        return []  # read with the attempt (attempt_for_candidate): no query
     latest: dict[int, RefusedChange] = {}
     for change in RefusedChange.objects.filter(attempt=attempt).order_by("received_at", "pk"):
         latest[change.position] = change
