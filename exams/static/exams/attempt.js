@@ -598,6 +598,7 @@
   tick();
   window.setInterval(tick, 250);
   if (data.heartbeatUrl) {
+    heartbeat(); // the monitor sees the page at once, not half a minute later
     window.setInterval(heartbeat, HEARTBEAT);
   }
   flush();
