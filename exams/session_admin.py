@@ -1,7 +1,7 @@
 """The "考试" admin menu: blueprints (组卷规则) and exam sessions (考试场次).
 
 Both are Wagtail ``ModelViewSet``s. A session's own pages (candidates and accommodations, the
-candidate-list import, results) are extra URLs of the session viewset, in ``session_views``.
+candidate-list import, results, the exam-day monitor and its actions) are extra URLs of the session viewset, in ``session_views``.
 Sessions are scoped as ``exams.session_selectors.sessions_visible_to`` says; blueprints are
 shared by every administrator (they hold no personal data).
 """
@@ -171,6 +171,12 @@ class SessionIndexView(generic.IndexView):
                 icon_name="table",
                 priority=2,
             ),
+            ListingButton(
+                _("考场监控"),
+                url=reverse(session_views.url_name("monitor"), args=[instance.pk]),
+                icon_name="time",
+                priority=3,
+            ),
         ]
         return buttons
 
@@ -211,6 +217,11 @@ class SessionEditView(SupplyWarningMixin, ScopedSessionMixin, generic.EditView):
                 _("成绩"),
                 url=reverse(session_views.url_name("results"), args=[self.object.pk]),
                 icon_name="table",
+            ),
+            HeaderButton(
+                _("考场监控"),
+                url=reverse(session_views.url_name("monitor"), args=[self.object.pk]),
+                icon_name="time",
             ),
         ]
 
@@ -343,6 +354,14 @@ class ExamSessionViewSet(ScopedViewSetMixin, ModelViewSet):
             path("<int:pk>/results/", session_views.results, name="results"),
             path("<int:pk>/results/export/", session_views.results_export, name="results_export"),
             path("<int:pk>/results/release/", session_views.results_release, name="release"),
+            path("<int:pk>/monitor/", session_views.monitor, name="monitor"),
+            path("<int:pk>/monitor/table/", session_views.monitor_table, name="monitor_table"),
+            path("<int:pk>/monitor/extend/", session_views.monitor_extend, name="monitor_extend"),
+            path(
+                "attempts/<int:attempt_id>/<slug:action>/",
+                session_views.attempt_action,
+                name="attempt_action",
+            ),
         ]
 
 

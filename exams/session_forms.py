@@ -105,3 +105,83 @@ class CandidatesImportForm(forms.Form):
         if not upload.name.lower().endswith((".xlsx", ".csv")):
             raise forms.ValidationError(ERR_FILE_TYPE)
         return upload
+
+
+# --- Exam day: actions on running and finished attempts (the live monitor) -----------------
+# The rules (minutes allowed, reason and legal basis required, the session's close) are the
+# services' (``exams.services.transitions``): these forms only carry the input, so that a
+# refusal shows the service's own message.
+
+ERR_CONFIRM = _("请勾选确认后再提交。")
+MAX_MINUTES_HINT = 600
+
+
+def _reason_field(help_text=""):
+    return forms.CharField(
+        label=_("理由"),
+        required=False,
+        max_length=1000,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": 2, "required": True}),
+    )
+
+
+def _minutes_field(label, help_text):
+    return forms.IntegerField(
+        label=label,
+        help_text=help_text,
+        widget=forms.NumberInput(
+            attrs={"min": 1, "max": MAX_MINUTES_HINT, "inputmode": "numeric", "style": "width: 8em"}
+        ),
+    )
+
+
+def _close_field():
+    return forms.BooleanField(
+        label=_("同时推迟考试截止时间"),
+        required=False,
+        help_text=_(
+            "不勾选时，答卷截止时间最迟为考试截止时间；勾选后，考试截止时间随之推迟（记入操作日志）。"
+        ),
+    )
+
+
+def _confirm_field(label):
+    return forms.BooleanField(label=label, required=True, error_messages={"required": ERR_CONFIRM})
+
+
+class AttemptExtendForm(forms.Form):
+    minutes = _minutes_field(_("延长（分钟）"), _("在该考生当前的截止时间上增加。"))
+    reason = _reason_field(help_text=_("如：考场网络故障、考生身体不适。"))
+    extend_close = _close_field()
+
+
+class SessionExtendForm(AttemptExtendForm):
+    minutes = _minutes_field(
+        _("延长（分钟）"), _("您管辖范围内所有正在作答的考生，各自的截止时间都增加这么多。")
+    )
+
+
+class AttemptReopenForm(forms.Form):
+    minutes = _minutes_field(
+        _("重新开放后的答题时间（分钟）"), _("从现在起计算；考生保留已保存的作答继续答题。")
+    )
+    reason = _reason_field(help_text=_("如：考生因断电、系统故障未能正常作答。"))
+    extend_close = _close_field()
+
+
+class AttemptForceSubmitForm(forms.Form):
+    reason = _reason_field(help_text=_("如：考生已离开考场。"))
+    confirm = _confirm_field(_("我确认按已保存的作答为该考生交卷"))
+
+
+class AttemptVoidForm(forms.Form):
+    reason = _reason_field(help_text=_("如：考试中使用他人账号、替考。"))
+    legal_basis = forms.CharField(
+        label=_("依据"),
+        required=False,
+        max_length=300,
+        help_text=_("作废成绩所依据的规定条款，如考场纪律的条款。"),
+        widget=forms.TextInput(attrs={"required": True}),
+    )
+    confirm = _confirm_field(_("我确认作废该答卷的成绩（任前考试记为一次不合格）"))

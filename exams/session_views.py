@@ -7,24 +7,53 @@ page, a download or a redirect with a message. People outside the user's scope n
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.admin import messages
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from .formats.session_sheets import candidate_template, workbook_bytes
-from .models import ExamSession, ResultRelease
-from .services import SessionError, candidate_update, candidates_import, session_release_results
-from .session_forms import CandidateFormSet, CandidatesImportForm
+from .models import AttemptEvent, ExamSession, ResultRelease
+from .services import (
+    TRANSITIONS,
+    AttemptError,
+    SessionError,
+    attempt_extend,
+    attempt_force_submit,
+    attempt_reopen,
+    attempt_void,
+    candidate_update,
+    candidates_import,
+    session_extend,
+    session_release_results,
+)
+from .services.transitions import ERR_INVALID_TRANSITION
+from .session_forms import (
+    AttemptExtendForm,
+    AttemptForceSubmitForm,
+    AttemptReopenForm,
+    AttemptVoidForm,
+    CandidateFormSet,
+    CandidatesImportForm,
+    SessionExtendForm,
+)
 from .session_selectors import (
+    MonitorStatus,
+    attempt_monitor_row,
+    attempts_visible_to,
     session_candidates,
+    session_monitor,
     session_results,
     session_status,
     sessions_visible_to,
@@ -41,6 +70,17 @@ MSG_IMPORTED = _(
 )
 MSG_FILE_TOO_LARGE = _("文件过大，上限为 %(limit)s KB。")
 MSG_RELEASED = _("已公布“%(session)s”的成绩。")
+MSG_RUNNING_EXTENDED = _(
+    "其中 %(count)s 位考生正在作答，其答卷截止时间已按增加的延长时间推迟（不超过考试截止时间）。"
+)
+MSG_EXTENDED = _("已为 %(name)s 延长 %(minutes)s 分钟，新的截止时间为 %(deadline)s。")
+MSG_FORCE_SUBMITTED = _("已为 %(name)s 强制交卷。")
+MSG_VOIDED = _("已作废 %(name)s 的答卷成绩。")
+MSG_REOPENED = _("已重新开放 %(name)s 的答卷，截止时间为 %(deadline)s。")
+MSG_SESSION_EXTENDED = _("已为 %(count)s 位正在作答的考生各延长 %(minutes)s 分钟。")
+MSG_SESSION_NONE_RUNNING = _("您管辖范围内没有正在作答的考生，未作任何修改。")
+
+MONITOR_REFRESH_SECONDS = 15
 
 RESULT_HEADERS = [
     _("工号"),
@@ -78,6 +118,7 @@ def _context(session: ExamSession, **extra) -> dict:
         "import_url": reverse(url_name("candidates_import"), args=[session.pk]),
         "template_url": reverse(url_name("candidates_template")),
         "results_url": reverse(url_name("results"), args=[session.pk]),
+        "monitor_url": reverse(url_name("monitor"), args=[session.pk]),
         **extra,
     }
 
@@ -92,9 +133,10 @@ def candidates(request: HttpRequest, pk: int) -> HttpResponse:
     formset = CandidateFormSet(request.POST or None, queryset=queryset)
     if request.method == "POST" and formset.is_valid():
         changed = [form for form in formset.forms if form.has_changed()]
+        running = 0
         for form in changed:
             data = form.cleaned_data
-            candidate_update(
+            updated = candidate_update(
                 candidate=form.instance,
                 listed=data["listed"],
                 extra_minutes=data["extra_minutes"],
@@ -102,8 +144,11 @@ def candidates(request: HttpRequest, pk: int) -> HttpResponse:
                 note=data["note"],
                 actor=request.user,
             )
+            running += bool(updated.running_attempt_extended)
         if changed:
             messages.success(request, MSG_CANDIDATES_SAVED % {"count": len(changed)})
+            if running:
+                messages.info(request, MSG_RUNNING_EXTENDED % {"count": running})
         else:
             messages.info(request, MSG_NOTHING_CHANGED)
         return redirect(url_name("candidates"), pk=session.pk)
@@ -140,6 +185,10 @@ def candidates_import_view(request: HttpRequest, pk: int) -> HttpResponse:
                         "unchanged": result.unchanged,
                     },
                 )
+                if result.running_extended:
+                    messages.info(
+                        request, MSG_RUNNING_EXTENDED % {"count": result.running_extended}
+                    )
                 return redirect(url_name("candidates"), pk=session.pk)
     return TemplateResponse(
         request,
@@ -235,3 +284,182 @@ def results_release(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, MSG_RELEASED % {"session": session.title})
     return redirect(url_name("results"), pk=session.pk)
+
+
+# --- Exam day: the live monitor and its actions -----------------------------------------------
+
+
+def _local(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _monitor_context(request: HttpRequest, session: ExamSession) -> dict:
+    monitor = session_monitor(
+        session,
+        request.user,
+        status=request.GET.get("status", ""),
+        search=request.GET.get("q", ""),
+        page=request.GET.get("p", 1),
+    )
+    query = request.GET.urlencode()
+    table_url = reverse(url_name("monitor_table"), args=[session.pk])
+    return _context(
+        session,
+        monitor=monitor,
+        statuses=[(key, label, monitor.counts[key]) for key, label in MonitorStatus.LABELS.items()],
+        table_url=f"{table_url}?{query}" if query else table_url,
+        refresh_seconds=MONITOR_REFRESH_SECONDS,
+        extend_url=reverse(url_name("monitor_extend"), args=[session.pk]),
+        extend_form=SessionExtendForm(),
+    )
+
+
+@never_cache
+def monitor(request: HttpRequest, pk: int) -> HttpResponse:
+    """Exam day: who has not started, who is sitting (progress, time left, offline), who is
+    done; each running or finished attempt with its actions."""
+    session = _session(request, pk, ["change"])
+    return TemplateResponse(
+        request, "exams/admin/sessions/monitor.html", _monitor_context(request, session)
+    )
+
+
+@never_cache
+def monitor_table(request: HttpRequest, pk: int) -> HttpResponse:
+    """The monitor's counts and table alone, which the page's script fetches again."""
+    session = _session(request, pk, ["change"])
+    return TemplateResponse(
+        request, "exams/admin/sessions/monitor_table.html", _monitor_context(request, session)
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def monitor_extend(request: HttpRequest, pk: int) -> HttpResponse:
+    """Extra time for every running attempt of the administrator's people (an incident)."""
+    session = _session(request, pk, ["change"])
+    form = SessionExtendForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            count = session_extend(
+                session=session,
+                actor=request.user,
+                minutes=data["minutes"],
+                reason=data["reason"],
+                extend_close=data["extend_close"],
+            )
+        except AttemptError as exc:
+            form.add_error(None, str(exc))
+        else:
+            if count:
+                messages.success(
+                    request, MSG_SESSION_EXTENDED % {"count": count, "minutes": data["minutes"]}
+                )
+            else:
+                messages.info(request, MSG_SESSION_NONE_RUNNING)
+            return redirect(url_name("monitor"), pk=session.pk)
+    context = _context(session, form=form, action_url=request.path)
+    return TemplateResponse(request, "exams/admin/sessions/monitor_extend.html", context)
+
+
+@dataclass(frozen=True)
+class AttemptAction:
+    """One action of the monitor on one attempt: its form, the service, what to say."""
+
+    title: object
+    form: type
+    run: Callable
+    done: Callable
+    destructive: bool = False
+
+
+def _name(attempt) -> str:
+    return attempt.user.name or attempt.user.employee_number
+
+
+ATTEMPT_ACTIONS: dict[str, AttemptAction] = {
+    "extend": AttemptAction(
+        _("延长答题时间"),
+        AttemptExtendForm,
+        lambda attempt, actor, d: attempt_extend(
+            attempt_id=attempt.pk,
+            actor=actor,
+            minutes=d["minutes"],
+            reason=d["reason"],
+            extend_close=d["extend_close"],
+        ),
+        lambda a, d: (
+            MSG_EXTENDED
+            % {"name": _name(a), "minutes": d["minutes"], "deadline": _local(a.deadline)}
+        ),
+    ),
+    "force_submit": AttemptAction(
+        _("强制交卷"),
+        AttemptForceSubmitForm,
+        lambda attempt, actor, d: attempt_force_submit(
+            attempt_id=attempt.pk, actor=actor, reason=d["reason"]
+        ),
+        lambda a, d: MSG_FORCE_SUBMITTED % {"name": _name(a)},
+        destructive=True,
+    ),
+    "void": AttemptAction(
+        _("成绩作废"),
+        AttemptVoidForm,
+        lambda attempt, actor, d: attempt_void(
+            attempt_id=attempt.pk, actor=actor, reason=d["reason"], legal_basis=d["legal_basis"]
+        ),
+        lambda a, d: MSG_VOIDED % {"name": _name(a)},
+        destructive=True,
+    ),
+    "reopen": AttemptAction(
+        _("重新开放作答"),
+        AttemptReopenForm,
+        lambda attempt, actor, d: attempt_reopen(
+            attempt_id=attempt.pk,
+            actor=actor,
+            minutes=d["minutes"],
+            reason=d["reason"],
+            extend_close=d["extend_close"],
+        ),
+        lambda a, d: MSG_REOPENED % {"name": _name(a), "deadline": _local(a.deadline)},
+    ),
+}
+
+
+@require_http_methods(["GET", "POST"])
+def attempt_action(request: HttpRequest, attempt_id: int, action: str) -> HttpResponse:
+    """GET: the attempt's line of the monitor and the action's form (the confirmation step);
+    POST: the action through its service, whose refusal is shown on the form."""
+    spec = ATTEMPT_ACTIONS.get(action)
+    if spec is None:
+        raise Http404
+    if not policy.user_has_any_permission(request.user, ["change"]):
+        raise PermissionDenied
+    attempt = get_object_or_404(attempts_visible_to(request.user), pk=attempt_id)
+    form = spec.form(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            attempt = spec.run(attempt, request.user, form.cleaned_data)
+        except AttemptError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, spec.done(attempt, form.cleaned_data))
+            return redirect(url_name("monitor"), pk=attempt.session_id)
+    refusal = None
+    if attempt.status not in TRANSITIONS[action][0]:
+        refusal = ERR_INVALID_TRANSITION % {
+            "status": attempt.get_status_display(),
+            "action": AttemptEvent.Action(action).label,
+        }
+    context = _context(
+        attempt.session,
+        attempt=attempt,
+        row=attempt_monitor_row(attempt),
+        spec=spec,
+        action=action,
+        refusal=refusal,
+        form=form,
+        action_url=request.path,
+        staff_attempt_url=reverse(STAFF_ATTEMPT_URL, args=[attempt.pk]),
+    )
+    return TemplateResponse(request, "exams/admin/sessions/monitor_action.html", context)

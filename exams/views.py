@@ -129,8 +129,17 @@ def attempt_review(request: HttpRequest, attempt_id: int) -> HttpResponse:
 
 @staff_required(roles=[Role.EXAM_ADMIN])
 def staff_attempt_detail(request: HttpRequest, attempt_id: int) -> HttpResponse:
-    """The paper exactly as the candidate saw it, with their answers and the keys."""
+    """The paper exactly as the candidate saw it, with their answers and the keys, the
+    attempt's history (who started, extended, submitted, voided, re-opened it and why) and
+    the changes that reached the server too late to count."""
     attempt = selectors.attempt_for_staff(attempt_id, request.user)
     paper = selectors.attempt_paper(attempt, with_keys=True)
-    context = {"attempt": attempt, "session": attempt.session, "paper": paper, "staff": True}
+    context = {
+        "attempt": attempt,
+        "session": attempt.session,
+        "paper": paper,
+        "staff": True,
+        "events": attempt.events.select_related("actor").order_by("at", "pk"),
+        "refused": selectors.attempt_refused_changes(attempt),
+    }
     return render(request, "exams/staff_attempt.html", context)

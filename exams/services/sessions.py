@@ -22,8 +22,10 @@ from cms.people.models import User
 from cms.spreadsheets import SheetError, read_table
 from cms.spreadsheets import SpreadsheetFileError as RosterFileError
 
-from ..models import Candidate, ExamSession, ResultRelease
+from ..models import Attempt, AttemptStatus, Candidate, ExamSession, ResultRelease
 from ..session_selectors import people_in_scope
+from .attempts import AttemptError
+from .transitions import attempt_extend
 
 # --- the candidate list spreadsheet ---------------------------------------------------------
 COL_EMPLOYEE_NUMBER = "工号"
@@ -48,6 +50,9 @@ ERR_DUPLICATE = _("工号与第 %(row)s 行重复。")
 ERR_UNKNOWN_PERSON = _("系统中没有工号为“%(number)s”的人员。")
 ERR_INACTIVE_PERSON = _("该人员已停用（不在职），不能列为考生。")
 ERR_OUT_OF_SCOPE = _("该人员不在您的管辖范围内。")
+
+# The reason recorded when a raised accommodation moves a running attempt's deadline.
+REASON_ACCOMMODATION = _("考生延时安排调整")
 
 ERR_RELEASE_NOT_MANUAL = _("本场考试的成绩不是由管理员公布的，无需手动公布。")
 ERR_RELEASE_NOT_CLOSED = _("考试尚未结束，不能公布成绩。")
@@ -79,6 +84,7 @@ class CandidatesImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    running_extended: int = 0  # running attempts whose deadline a raised extra time moved
 
     @property
     def ok(self) -> bool:
@@ -222,6 +228,7 @@ def candidates_import(
     listed = Candidate.objects.filter(session=session)
     person_ids = [people[r.employee_number].pk for r in rows]
     existing = {c.user_id: c for c in filter_in(listed, "user_id__in", person_ids)}
+    previous_minutes = {user_id: c.extra_minutes for user_id, c in existing.items()}
     to_create: list[Candidate] = []
     to_update: list[Candidate] = []
     for row in rows:
@@ -264,11 +271,18 @@ def candidates_import(
     for candidate in to_create + to_update:
         # Uniqueness is guaranteed above (and by the database constraint).
         candidate.full_clean(validate_unique=False, validate_constraints=False)
+    raised = {
+        c.user_id: c.extra_minutes - previous_minutes[c.user_id]
+        for c in to_update
+        if c.extra_minutes > previous_minutes[c.user_id]
+    }
+    raised.update({c.user_id: c.extra_minutes for c in to_create if c.extra_minutes})
     with transaction.atomic():
         Candidate.objects.bulk_create(to_create)
         Candidate.objects.bulk_update(
             to_update, ["listed", "extra_minutes", "extra_attempts", "note"]
         )
+        result.running_extended = _extend_running(session, raised, actor=actor)
         log(
             instance=session,
             action="exams.candidates.import",
@@ -284,6 +298,42 @@ def candidates_import(
     return result
 
 
+def _extend_running(session: ExamSession, raised: dict[int, int], *, actor, now=None) -> int:
+    """Move the running attempts of these people (user id -> minutes added to their extra
+    time) by the minutes added, through ``attempt_extend`` (call inside the transaction).
+
+    Only attempts whose deadline has not passed move (one past it is finalised, or re-opened
+    by an administrator); an attempt already at the session's close stays there. Lowering an
+    accommodation never shortens a running attempt. Returns how many attempts moved."""
+    if not raised:
+        return 0
+    now = now or timezone.now()
+    running = list(
+        filter_in(
+            Attempt.objects.filter(
+                session=session, status=AttemptStatus.IN_PROGRESS, deadline__gt=now
+            ).values_list("pk", "user_id"),
+            "user_id__in",
+            list(raised),
+        )
+    )
+    moved = 0
+    for attempt_id, user_id in running:
+        try:
+            with transaction.atomic():
+                attempt_extend(
+                    attempt_id=attempt_id,
+                    actor=actor,
+                    minutes=raised[user_id],
+                    reason=str(REASON_ACCOMMODATION),
+                    now=now,
+                )
+        except AttemptError:
+            continue  # already at the session's close: the accommodation is kept for later
+        moved += 1
+    return moved
+
+
 def candidate_update(
     *,
     candidate: Candidate,
@@ -293,7 +343,12 @@ def candidate_update(
     note: str,
     actor,
 ) -> Candidate:
-    """Change one candidate's listing and accommodations; refused outside the actor's scope."""
+    """Change one candidate's listing and accommodations; refused outside the actor's scope.
+
+    Raising the extra time of a candidate who is sitting moves their running attempt's
+    deadline by the minutes added (within the session's close), in the same transaction;
+    lowering it never shortens a running attempt. The returned candidate's
+    ``running_attempt_extended`` says whether a running attempt moved."""
     if actor is not None and not people_in_scope(actor).filter(pk=candidate.user_id).exists():
         raise PermissionDenied(ERR_OUT_OF_SCOPE)
     fields = ["listed", "extra_minutes", "extra_attempts", "note"]
@@ -305,6 +360,7 @@ def candidate_update(
         candidate.extra_attempts = extra_attempts
         candidate.note = note
         after = {f: getattr(candidate, f) for f in fields}
+        candidate.running_attempt_extended = False
         if before == after:
             return candidate
         candidate.full_clean()
@@ -315,6 +371,11 @@ def candidate_update(
             user=actor,
             data={"before": before, "after": after, "session": candidate.session_id},
         )
+        added = after["extra_minutes"] - before["extra_minutes"]
+        if added > 0:
+            candidate.running_attempt_extended = bool(
+                _extend_running(candidate.session, {candidate.user_id: added}, actor=actor)
+            )
     return candidate
 
 
