@@ -471,6 +471,7 @@ def test_query_budget_is_the_same_for_10_and_200_candidates(
     url = reverse(url_name(view), args=[day.session.pk])
     _crowd(day, 10, 0)
     with_ten = _queries(client, url)
+    print(f"{view}: {with_ten} queries")
 
     _crowd(day, 190, 10)
     assert session_monitor(day.session, day.admin).total == 200
@@ -513,7 +514,8 @@ def test_staff_attempt_view_shows_history_and_refused_changes(client, day):
     assert "作答中 → 已交卷" in history
     refused = html.split("data-refused-changes")[1].split("</section>")[0]
     assert "未被接受的修改" in refused
-    assert 'data-refused-position="2"' in refused and "B" in refused
+    row = refused.split('data-refused-position="2">')[1].split("</tr>")[0]
+    assert "<td>B</td>" in row and "（未作答）" in row  # sent B; what counts: unanswered
     assert str(RefusedChange.Why.FINISHED.label) in refused
 
     client.force_login(day.other_admin)

@@ -408,6 +408,14 @@ CLASSIFICATION: dict[str, Rule] = {
     "admin/exams/sessions/<int:pk>/results/": staff(EXAM, targets="session", scoped=True),
     "admin/exams/sessions/<int:pk>/results/export/": staff(EXAM, targets="session", scoped=True),
     "admin/exams/sessions/<int:pk>/results/release/": staff(EXAM, targets="session", scoped=True),
+    # Exam day: the live monitor, its table part, the whole session's extension, and the
+    # actions on one attempt (GET: the form; POST: the transition service).
+    "admin/exams/sessions/<int:pk>/monitor/": staff(EXAM, targets="session", scoped=True),
+    "admin/exams/sessions/<int:pk>/monitor/table/": staff(EXAM, targets="session", scoped=True),
+    "admin/exams/sessions/<int:pk>/monitor/extend/": staff(EXAM, targets="session", scoped=True),
+    "admin/exams/sessions/attempts/<int:attempt_id>/<slug:action>/": staff(
+        EXAM, targets="attempt_action", scoped=True
+    ),
     "exams/staff/attempt/<int:attempt_id>/": staff(EXAM, targets="attempt", scoped=True),
     # --- credentials (legal affairs) ----------------------------------------------------------
     "admin/credentials/": staff(LEGAL),
@@ -463,6 +471,7 @@ CLASSIFICATION: dict[str, Rule] = {
     "exams/session/<int:session_id>/": login("session_id"),
     "exams/attempt/<int:attempt_id>/": login("attempt", own=True),
     "exams/attempt/<int:attempt_id>/save": TOKEN,
+    "exams/attempt/<int:attempt_id>/heartbeat": TOKEN,
     "exams/attempt/<int:attempt_id>/flag/": login("attempt", own=True),
     "exams/attempt/<int:attempt_id>/submit/": login("attempt", own=True),
     "exams/attempt/<int:attempt_id>/result/": login("attempt", own=True),

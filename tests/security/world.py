@@ -609,6 +609,12 @@ def _wagtail_and_alias_targets(targets, *, course, lesson, home) -> None:
         for t in targets["credential"]
         for action in sorted(TRANSITION_SERVICES)[:2]
     ]
+    # The monitor's actions on each attempt (running, finished, in and out of scope).
+    targets["attempt_action"] = [
+        Target(f"{t.label}/{action}", {**t.kwargs, "action": action}, t.scope, holder=t.holder)
+        for t in targets["attempt"]
+        for action in ("extend", "force_submit", "void", "reopen")
+    ]
     targets["admin_missing"] = [Target("admin/no-such-page", {"path": "/admin/no-such-page/"})]
     targets["page_url"] += [Target("url:/no-such-page/", {"path": "/no-such-page/"})]
     targets["document_serve"] = [
