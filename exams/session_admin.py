@@ -1,7 +1,8 @@
 """The "考试" admin menu: blueprints (组卷规则) and exam sessions (考试场次).
 
 Both are Wagtail ``ModelViewSet``s. A session's own pages (candidates and accommodations, the
-candidate-list import, results, the exam-day monitor and its actions) are extra URLs of the session viewset, in ``session_views``.
+candidate-list import, results, the exam-day monitor and its actions) are extra URLs of the
+session viewset, in ``session_views``.
 Sessions are scoped as ``exams.session_selectors.sessions_visible_to`` says; blueprints are
 shared by every administrator (they hold no personal data).
 """
