@@ -359,10 +359,12 @@ def answer_save(
     if row is None:
         raise AttemptError(ERR_NO_SLOT)
     closed = row["attempt__status"] != AttemptStatus.IN_PROGRESS
+    held = row["seq"] >= seq and row["writer"] == token.writer  # this change or a newer one
     if closed or row["attempt__deadline"] + grace() < saved_at:
-        _refused_keep(token, position, choice, seq, saved_at, finished=closed)
+        if not held:  # a resend of a change the server stored loses nothing
+            _refused_keep(token, position, choice, seq, saved_at, finished=closed)
         raise AttemptClosed(ERR_FINISHED if closed else ERR_LATE)
-    if row["seq"] >= seq and row["writer"] == token.writer:
+    if held:
         return SaveResult(
             position,
             row["seq"],

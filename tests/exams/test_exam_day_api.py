@@ -97,3 +97,19 @@ def test_a_refused_answer_of_a_running_attempt_is_not_called_finished(client, at
         HTTP_X_ATTEMPT_TOKEN=_token(attempt),
     )
     assert response.status_code == 409 and response.json()["finished"] is False
+
+
+def test_resending_a_stored_change_after_the_finish_is_not_reported_as_refused(client, attempt):
+    """The page lost the answer to a save the server stored, and sends it again after the
+    attempt finished: 'finished', but nothing was lost, so nothing is listed as refused."""
+    from exams.models import RefusedChange
+
+    token = _token(attempt)
+    assert _save(client, attempt, token, seq=3).json()["ok"] is True
+    attempt_submit(attempt_id=attempt.pk, user=attempt.user)
+    again = _save(client, attempt, token, seq=3)
+    assert again.status_code == 409 and again.json()["finished"] is True
+    assert not RefusedChange.objects.filter(attempt=attempt).exists()
+    newer = _save(client, attempt, token, seq=4)  # a change the server never had: kept
+    assert newer.status_code == 409
+    assert RefusedChange.objects.get(attempt=attempt).seq == 4
