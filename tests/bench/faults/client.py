@@ -132,7 +132,6 @@ class Stats:
     """Shared by all candidates (one event loop: no locks needed)."""
 
     by_status: Counter = field(default_factory=Counter)  # "save 200", "save net", ...
-    first_ack_after: dict[str, float | None] = field(default_factory=dict)  # fault -> time
     fault_at: dict[str, float] = field(default_factory=dict)
     acks: int = 0
     stale_acks: int = 0
@@ -141,11 +140,16 @@ class Stats:
     refused_late: int = 0
     page_loads: int = 0
     offline_recovery: list = field(default_factory=list)  # back online -> first ack, s
+    saves: list = field(default_factory=list)  # (sent, answered, ok): network or 5xx = not ok
 
-    def saved(self, sent_at: float) -> None:
-        for fault, at in self.fault_at.items():
-            if self.first_ack_after.get(fault) is None and sent_at >= at:
-                self.first_ack_after[fault] = time.monotonic() - at
+    def recovery(self, fault: str, window: float = 60.0) -> tuple[float | None, int]:
+        """Seconds from the fault to the first acknowledged save sent after the last failed
+        one (5xx, network error) of the window after it; and how many failed."""
+        at = self.fault_at[fault]
+        failed = [sent for sent, _done, ok in self.saves if not ok and at <= sent <= at + window]
+        after = max(failed, default=at)
+        done = [d for sent, d, ok in self.saves if ok and sent >= after]
+        return (min(done) - at if done else None), len(failed)
 
 
 def _writer_of(token: str) -> int:
@@ -330,6 +334,7 @@ class Candidate:
                     self._go_offline()
                     return
                 self.stats.by_status[f"save {r.status}"] += 1
+                self.stats.saves.append((sent_at, time.monotonic(), r.status < 500))
                 if r.status >= 500:
                     self._go_offline()
                     return
@@ -343,7 +348,6 @@ class Candidate:
                         self.acks[position] = acked
                     self.stats.acks += 1
                     self.stats.stale_acks += bool(body.get("stale"))
-                    self.stats.saved(sent_at)
                     if self.back_online_at is not None and sent_at >= self.back_online_at:
                         self.stats.offline_recovery.append(time.monotonic() - self.back_online_at)
                         self.back_online_at = None

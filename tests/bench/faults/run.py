@@ -572,13 +572,11 @@ def report(figures: dict) -> int:
     print("  responses by endpoint and status:")
     for key, count in sorted(stats.by_status.items()):
         print(f"      {key:<22} {count}")
-    print("  time to recover (first acknowledged save sent after the fault):")
-    for fault, seconds in stats.first_ack_after.items():
-        print(
-            f"      {fault:<32} {seconds:.2f} s"
-            if seconds is not None
-            else f"      {fault:<32} never"
-        )
+    print("  time to recover (fault -> first acknowledged save sent after the last failed one):")
+    for fault in stats.fault_at:
+        seconds, failed = stats.recovery(fault)
+        shown = f"{seconds:.2f} s" if seconds is not None else "never"
+        print(f"      {fault:<32} {shown} ({failed} failed saves in the minute after it)")
     for label, value in figures["recovery"].items():
         print(f"      {label:<32} {value}")
     rec = sorted(stats.offline_recovery)
