@@ -250,6 +250,9 @@ class Candidate:
                 await asyncio.sleep(2)
                 continue
             self.stats.by_status[f"page {r.status}"] += 1
+            if r.status in (301, 302) and "/result/" in r.headers.get("location", [""])[0]:
+                self.outcome = "finished before the page was opened"
+                return False
             if r.status != 200:
                 await asyncio.sleep(2)
                 continue
@@ -456,7 +459,8 @@ class Candidate:
         self.outcome = "submitted racing a save"
 
     async def run(self) -> None:
-        if not await self.load():
+        """Sit the exam on the opened page (``load`` first)."""
+        if not self.token:
             return
         heartbeat = asyncio.ensure_future(self.heartbeats())
         try:
@@ -465,6 +469,8 @@ class Candidate:
             heartbeat.cancel()
             if self.retry is not None:
                 self.retry.cancel()
+            if self.flush_task is not None and not self.flush_task.done():
+                self.flush_task.cancel()  # the tab is closed with a request in flight
             for conn in self.idle:
                 conn.close()
 
