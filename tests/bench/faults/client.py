@@ -32,6 +32,10 @@ MIN_BACKOFF, MAX_BACKOFF = 1.0, 30.0
 HEARTBEAT_SECONDS = 30.0
 
 
+# Strong references to the send loops in flight (the event loop keeps only weak ones).
+RUNNING: set[asyncio.Task] = set()
+
+
 class NetworkError(Exception):
     pass
 
@@ -299,7 +303,11 @@ class Candidate:
             self.retry.cancel()
             self.retry = None
         if not self.flushing:
+            # One send loop at a time (the page's ``flushing`` flag), set before the loop runs.
+            self.flushing = True
             self.flush_task = asyncio.ensure_future(self.flush())
+            RUNNING.add(self.flush_task)
+            self.flush_task.add_done_callback(RUNNING.discard)
 
     def _go_offline(self) -> None:
         loop = asyncio.get_running_loop()
@@ -309,9 +317,7 @@ class Candidate:
         self.backoff = min(self.backoff * 2, MAX_BACKOFF)
 
     async def flush(self) -> None:
-        if self.flushing or self.finished and not self.pending:
-            return
-        self.flushing = True
+        """Send the queue, one request at a time (started by ``kick``)."""
         try:
             while self.pending:
                 position = min(self.pending)  # JS objects list integer keys in order

@@ -172,8 +172,15 @@ def verify(clients_path: str) -> None:
         "stored_without_ack_received": 0,
         "refused_but_stored": 0,
         "refused_changes_kept": RefusedChange.objects.filter(attempt_id__in=clients).count(),
-        "examples": {"lost": [], "graded_differs": [], "acked_after_finish": [], "late": []},
+        "examples": {
+            "lost": [],
+            "graded_differs": [],
+            "acked_after_finish": [],
+            "late": [],
+            "refused_but_stored": [],
+        },
     }
+    unacked: Counter = Counter()  # stored without an acknowledgement received, by outcome
     ex = figures["examples"]
     for a in attempts.values():
         if a.status == AttemptStatus.IN_PROGRESS:
@@ -202,6 +209,7 @@ def verify(clients_path: str) -> None:
             sent = client["sent"].get(key, {}).get(str(slot.seq))
             if slot.writer == client["writer"] and sent is not None and sorted(sent) == db_selected:
                 figures["stored_without_ack_received"] += 1
+                unacked[client.get("outcome", "")] += 1
                 ref_seq, ref_selected = slot.seq, db_selected
             else:
                 figures["lost"] += 1
@@ -209,6 +217,19 @@ def verify(clients_path: str) -> None:
         refused = client["refused"].get(key, [])
         if slot.seq in refused and slot.writer == client["writer"]:
             figures["refused_but_stored"] += 1
+            kept = RefusedChange.objects.filter(
+                attempt_id=slot.attempt_id, position=slot.position, seq=slot.seq
+            ).first()
+            ex["refused_but_stored"].append(
+                {
+                    "attempt": slot.attempt_id,
+                    "position": slot.position,
+                    "seq": slot.seq,
+                    "saved_at": slot.saved_at.isoformat() if slot.saved_at else None,
+                    "finished": str(finishing.get(slot.attempt_id)),
+                    "refused_row": [kept.why, kept.received_at.isoformat()] if kept else None,
+                }
+            )
         attempt = attempts[slot.attempt_id]
         if attempt.status == AttemptStatus.IN_PROGRESS:
             continue
@@ -240,6 +261,7 @@ def verify(clients_path: str) -> None:
             )
     for k in ex:
         ex[k] = ex[k][:5]
+    figures["stored_without_ack_by_outcome"] = dict(unacked)
     print(json.dumps(figures, default=str))
 
 

@@ -561,13 +561,15 @@ class Run:
             "verdict": verdict,
             "recovery": recovery,
             "outcomes": Counter(c.outcome for c in candidates),
-            "pending_left": sum(len(c.pending) for c in candidates),
+            "pending_left": dict(
+                sum((Counter({c.outcome: len(c.pending)}) for c in candidates), Counter())
+            ),
             "restarts": {s.unit.name: s.restarts for s in self.services},
             "elapsed": time.monotonic() - t0,
             # failures after a fault count against it until the next fault (at most 60 s)
             "windows": {
-                "kill app server": min(60.0, at["restart PostgreSQL"] - at["kill app server"]),
-                "restart PostgreSQL": min(60.0, off_start - at["restart PostgreSQL"]),
+                "kill app server": min(60.0, at["restart PostgreSQL"] - at["kill app server"] - 1),
+                "restart PostgreSQL": min(60.0, off_start - at["restart PostgreSQL"] - 1),
             },
         }
 
@@ -591,7 +593,7 @@ def report(figures: dict) -> int:
         f"  attempts: {v['attempts']} = {v['submitted']} submitted + {v['expired']} expired + {v['in_progress']} in progress"
     )
     print(f"  client outcomes                  {dict(figures['outcomes'])}")
-    print(f"  changes still queued at the end  {figures['pending_left']}")
+    print(f"  changes left in pages' queues    {figures['pending_left'] or 0}")
     print(f"  timer runs (failed)              {figures.get('timer_runs')}")
     print(f"  unit restarts                    {figures['restarts']}")
     print("  responses by endpoint and status:")
@@ -622,6 +624,8 @@ def report(figures: dict) -> int:
         "answers stored after the attempt finished": v["acked_after_finish"],
         "attempts finalised later than deadline + grace + 1 min": v["finalised_late"],
     }
+    if v.get("stored_without_ack_by_outcome"):
+        print(f"      (by outcome: {v['stored_without_ack_by_outcome']})")
     print("  INTEGRITY")
     for label, value in integrity.items():
         print(f"      {label:<56} {value}")
