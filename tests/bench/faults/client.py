@@ -148,9 +148,9 @@ class Stats:
 
     def recovery(self, fault: str, window: float = 60.0) -> tuple[float | None, int]:
         """Seconds from the fault to the first acknowledged save sent after the last failed
-        one (5xx, network error) of the window after it; and how many failed."""
+        one (5xx, network error) answered in the window after it; and how many failed."""
         at = self.fault_at[fault]
-        failed = [sent for sent, _done, ok in self.saves if not ok and at <= sent <= at + window]
+        failed = [sent for sent, done, ok in self.saves if not ok and at <= done < at + window]
         after = max(failed, default=at)
         done = [d for sent, d, ok in self.saves if ok and sent >= after]
         return (min(done) - at if done else None), len(failed)

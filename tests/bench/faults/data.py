@@ -101,17 +101,27 @@ def deadlines(plan_path: str) -> None:
 
 def extend(plan_path: str) -> None:
     """``{"attempt id": minutes}``: extra time through the service, as after an incident."""
+    from django.db import OperationalError, close_old_connections
+
     from exams.services.transitions import attempt_extend
 
     with open(plan_path) as f:
         plan = {int(k): int(v) for k, v in json.load(f).items()}
     moved, refused = 0, Counter()
     for pk, minutes in plan.items():
-        try:
-            attempt_extend(attempt_id=pk, actor=None, minutes=minutes, reason="压测：考场故障补时")
-            moved += 1
-        except Exception as exc:  # finished meanwhile: the table refuses, which is right
-            refused[f"{type(exc).__name__}: {exc}"] += 1
+        for _try in range(20):  # the database may be restarting: the administrator tries again
+            try:
+                attempt_extend(
+                    attempt_id=pk, actor=None, minutes=minutes, reason="压测：考场故障补时"
+                )
+                moved += 1
+            except OperationalError:
+                close_old_connections()
+                time.sleep(1)
+                continue
+            except Exception as exc:  # finished meanwhile: the table refuses, which is right
+                refused[f"{type(exc).__name__}: {exc}"] += 1
+            break
     print(f"extended {moved} attempts" + (f"; refused {dict(refused)}" if refused else ""))
 
 
