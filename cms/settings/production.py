@@ -41,9 +41,7 @@ ALLOWED_HOSTS = [h.strip() for h in _env("ALLOWED_HOSTS").split(",") if h.strip(
 # one: after PostgreSQL restarts or fails over, the first request of every thread reconnects
 # instead of failing with "server closed the connection" (a 500 per stale connection).
 DATABASES = {
-    "default": dj_database_url.parse(
-        _env("DATABASE_URL"), conn_max_age=60, conn_health_checks=True
-    )
+    "default": dj_database_url.parse(_env("DATABASE_URL"), conn_max_age=60, conn_health_checks=True)
 }
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
