@@ -6,7 +6,7 @@ PY := $(BIN)/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: setup run serve test test-postgres bench lint messages demo worker clean
+.PHONY: setup run serve test test-postgres bench bench-faults lint messages demo worker clean
 
 setup: $(VENV)/.installed system-deps
 	$(PY) manage.py migrate --noinput
@@ -43,6 +43,12 @@ test-postgres: setup
 
 bench: setup
 	$(BIN)/python -m pytest tests/bench -s -p no:cacheprovider $(PYTEST_ARGS)
+
+# The production topology of deploy/ on this machine (PostgreSQL, nginx, two app servers, the
+# worker and the close-overdue timer) under faults; exits non-zero on any integrity failure.
+# Knobs: BENCH_FAULTS_USERS (1000), BENCH_FAULTS_DURATION (120 s); see tests/bench/faults/run.py.
+bench-faults: $(VENV)/.installed
+	$(PY) -m tests.bench.faults.run
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

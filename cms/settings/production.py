@@ -8,6 +8,7 @@ Optional: ``CSRF_TRUSTED_ORIGINS`` (comma-separated origins), ``EMAIL_URL``-styl
 codes), ``SECURE_SSL_REDIRECT`` (default on; turn off only behind a proxy that redirects),
 ``TRUSTED_PROXY_COUNT`` (reverse proxies in front of the app, default 1),
 ``CACHE_URL``-less deployments use the database cache table ``django_cache``.
+``STATIC_ROOT`` / ``MEDIA_ROOT`` (default ``var/static`` / ``var/media`` beside the code).
 ``PRIVATE_STORAGE_ROOT`` (default ``var/private`` beside the code): the directory of private
 files (exports, batch zips), outside MEDIA_ROOT and STATIC_ROOT, writable by the app and the
 worker; ``PRIVATE_FILE_RETENTION_DAYS`` (default 7): how long they are kept.
@@ -36,7 +37,12 @@ def _flag(name: str, default: bool) -> bool:
 DEBUG = False
 SECRET_KEY = _env("SECRET_KEY")
 ALLOWED_HOSTS = [h.strip() for h in _env("ALLOWED_HOSTS").split(",") if h.strip()]
-DATABASES = {"default": dj_database_url.parse(_env("DATABASE_URL"), conn_max_age=60)}
+# Persistent connections (one per app server thread), checked before each request reuses
+# one: after PostgreSQL restarts or fails over, the first request of every thread reconnects
+# instead of failing with "server closed the connection" (a 500 per stale connection).
+DATABASES = {
+    "default": dj_database_url.parse(_env("DATABASE_URL"), conn_max_age=60, conn_health_checks=True)
+}
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
@@ -54,6 +60,11 @@ CACHES = {
 # client IP used by login and verification rate limits is read from X-Forwarded-For that
 # many hops from the right. Leave 0 only when clients connect to gunicorn directly.
 ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1"))
+
+# Where collectstatic puts the static files nginx serves, and the public media (lesson
+# images); defaults var/static and var/media beside the code (deploy/nginx/fazhi.conf).
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or STATIC_ROOT)  # noqa: F405
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or MEDIA_ROOT)  # noqa: F405
 
 # Private files on local or shared disk; to keep them in S3 instead, set STORAGES["private"]
 # to a private bucket in a settings module that imports this one (never the media bucket).
