@@ -26,51 +26,11 @@ def _timed(label: str, started: float) -> None:
 
 
 def seed(users: int, out: str) -> None:
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-
-    from cms.people.models import User
-    from exams.models import AttemptSlot
-    from exams.services import attempt_start
     from exams.tokens import token_for
-    from tests.factories import UserFactory, build_org_tree
 
-    from .bank import bank_build, blueprint_build, session_build
+    from .bank import sitting_candidates
 
-    t = time.perf_counter()
-    bank_build(300)
-    _timed("laws + 300-question bank", t)
-    org = build_org_tree()
-    session = session_build(blueprint_build(20), org.city)
-
-    t = time.perf_counter()
-    departments = [d for ds in org.departments.values() for d in ds]
-    User.objects.bulk_create(
-        UserFactory.build(org_unit=departments[i % len(departments)]) for i in range(users)
-    )
-    people = list(User.objects.filter(org_unit__in=departments).order_by("pk"))
-    _timed(f"{len(people)} candidates (bulk, MD5 passwords)", t)
-
-    t = time.perf_counter()
-    attempts = [attempt_start(session=session, user=person) for person in people]
-    _timed(f"{len(attempts)} attempts (attempt_start per candidate)", t)
-
-    t = time.perf_counter()
-    session_keys = []
-    for person in people:
-        store = SessionStore()
-        store[SESSION_KEY] = str(person.pk)
-        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        store[HASH_SESSION_KEY] = person.get_session_auth_hash()
-        store.create()
-        session_keys.append(store.session_key)
-    _timed(f"{len(session_keys)} logged-in sessions (SessionStore)", t)
-
-    slots: dict[int, list] = {}
-    for attempt_id, position, count, multiple in AttemptSlot.objects.filter(
-        attempt__in=attempts
-    ).values_list("attempt_id", "position", "option_count", "multiple"):
-        slots.setdefault(attempt_id, []).append([position, count, multiple])
+    attempts, session_keys, slots = sitting_candidates(users, _timed)
     credentials = [
         {
             "attempt": a.pk,

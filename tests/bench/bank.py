@@ -65,3 +65,58 @@ def session_build(
         duration_minutes=duration_minutes,
         eligible_unit=eligible_unit,
     )
+
+
+def sitting_candidates(users: int, timed) -> tuple[list, list[str], dict[int, list]]:
+    """A 300-question bank, a city-wide session and ``users`` candidates, each with a started
+    attempt (``attempt_start``) and a logged-in database session. Returns the attempts, their
+    session keys (same order) and each attempt's slots as ``[position, option count,
+    multiple]``. ``timed(label, started)`` reports each step's time."""
+    import time
+
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from cms.people.models import User
+    from exams.models import AttemptSlot
+    from exams.services import attempt_start
+    from tests.factories import UserFactory, build_org_tree
+
+    t = time.perf_counter()
+    bank_build(300)
+    timed("laws + 300-question bank", t)
+    org = build_org_tree()
+    session = session_build(blueprint_build(20), org.city)
+
+    t = time.perf_counter()
+    departments = [d for ds in org.departments.values() for d in ds]
+    # Nobody logs in with a password (the sessions below are made directly): a cheap hasher
+    # keeps the seeding short; the app servers keep their own hashers.
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        User.objects.bulk_create(
+            UserFactory.build(org_unit=departments[i % len(departments)]) for i in range(users)
+        )
+    people = list(User.objects.filter(org_unit__in=departments).order_by("pk"))
+    timed(f"{len(people)} candidates (bulk, MD5 passwords)", t)
+
+    t = time.perf_counter()
+    attempts = [attempt_start(session=session, user=person) for person in people]
+    timed(f"{len(attempts)} attempts (attempt_start per candidate)", t)
+
+    t = time.perf_counter()
+    keys = []
+    for person in people:
+        store = SessionStore()
+        store[SESSION_KEY] = str(person.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = person.get_session_auth_hash()
+        store.create()
+        keys.append(store.session_key)
+    timed(f"{len(keys)} logged-in sessions (SessionStore)", t)
+
+    slots: dict[int, list] = {}
+    for attempt_id, position, count, multiple in AttemptSlot.objects.filter(
+        attempt__in=attempts
+    ).values_list("attempt_id", "position", "option_count", "multiple"):
+        slots.setdefault(attempt_id, []).append([position, count, multiple])
+    return attempts, keys, slots
