@@ -2,10 +2,9 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -38,6 +37,7 @@ from .services.attempts import (
     attempt_refusal,
     attempts_allowed,
     candidate_for,
+    grace,
     refusal_for,
 )
 from .services.transitions import attempt_finalize
@@ -181,10 +181,6 @@ class PaperQuestion:
         return self.earned >= self.points
 
 
-def _network_grace() -> timedelta:
-    return timedelta(seconds=settings.EXAM_NETWORK_GRACE_SECONDS)
-
-
 def attempt_for_candidate(attempt_id: int, user, *, now: datetime | None = None) -> Attempt:
     """The user's own attempt (Http404 for anybody else's), finalised first if overdue.
 
@@ -198,7 +194,7 @@ def attempt_for_candidate(attempt_id: int, user, *, now: datetime | None = None)
         pk=attempt_id,
         user_id=user.pk,
     )
-    if attempt.status == AttemptStatus.IN_PROGRESS and now > attempt.deadline + _network_grace():
+    if attempt.status == AttemptStatus.IN_PROGRESS and now > attempt.deadline + grace():
         attempt = attempt_finalize(attempt=attempt, now=now)
     return attempt
 
@@ -503,7 +499,7 @@ def my_exams(user, *, now: datetime | None = None) -> MyExams:
         for attempt in mine:
             attempt.session = session
         current = next((a for a in mine if a.status == AttemptStatus.IN_PROGRESS), None)
-        if current is not None and now > current.deadline + _network_grace():
+        if current is not None and now > current.deadline + grace():
             current = None  # overdue: finalised on next access, no longer resumable
         finished = [a for a in mine if a.is_finished]
         allowed = attempts_allowed(session, candidates.get(session.pk))
@@ -551,7 +547,7 @@ def session_overview(session_id: int, user, *, now: datetime | None = None) -> S
     )
     mine = list(Attempt.objects.filter(session=session, user=user).order_by("number"))
     current = next((a for a in mine if a.status == AttemptStatus.IN_PROGRESS), None)
-    if current is not None and now > current.deadline + _network_grace():
+    if current is not None and now > current.deadline + grace():
         current = None
     finished = [a for a in mine if a.is_finished]
     for attempt in finished:

@@ -34,10 +34,6 @@ class AttemptToken:
     expires: int  # unix seconds: deadline + grace, when the token was made
     writer: int = 0  # the page load that holds the token
 
-    def remaining_seconds(self, now: float) -> int:
-        """Seconds left until the deadline (not counting the grace)."""
-        return max(0, int(self.expires - settings.EXAM_NETWORK_GRACE_SECONDS - now))
-
 
 class InvalidToken(Exception):
     pass

@@ -133,5 +133,4 @@ def heartbeat_view(request, attempt_id: int):
     beat = attempt_heartbeat(token=token, now=now)
     if not beat.in_progress:
         return JsonResponse({"ok": False, "finished": True, "error": _(ERR_FINISHED)}, status=409)
-    remaining = max(0, int(beat.deadline.timestamp() - now))
-    return JsonResponse({"ok": True, **_timing(token, beat.deadline, remaining)})
+    return JsonResponse({"ok": True, **_timing(token, beat.deadline, beat.remaining_seconds)})

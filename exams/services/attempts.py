@@ -395,6 +395,7 @@ def _refused_keep(token, position, choice, seq, at, *, finished: bool) -> None:
 class Heartbeat:
     in_progress: bool
     deadline: datetime | None
+    remaining_seconds: int = 0
 
 
 def attempt_heartbeat(*, token: AttemptToken, now: float) -> Heartbeat:
@@ -407,7 +408,7 @@ def attempt_heartbeat(*, token: AttemptToken, now: float) -> Heartbeat:
     if not updated:
         return Heartbeat(False, None)
     deadline = Attempt.objects.values_list("deadline", flat=True).get(pk=token.attempt_id)
-    return Heartbeat(True, deadline)
+    return Heartbeat(True, deadline, _remaining(deadline, now))
 
 
 @transaction.atomic
