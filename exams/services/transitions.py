@@ -23,7 +23,6 @@ import random
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -33,7 +32,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 
-from ..grading import percentage, slot_score
 from ..models import (
     Attempt,
     AttemptEvent,
@@ -42,7 +40,6 @@ from ..models import (
     ExamKind,
     ExamSession,
     QuestionVersion,
-    ScoringRule,
 )
 from ..session_selectors import people_in_scope, sessions_visible_to
 from ..signals import attempt_graded
@@ -54,6 +51,7 @@ from .attempts import (
     grace,
     paper_draw,
 )
+from .scoring import attempt_grade
 
 Action = AttemptEvent.Action
 S = AttemptStatus
@@ -258,58 +256,8 @@ def _failed_before(attempt: Attempt) -> int:
 
 
 def _grade(attempt: Attempt) -> None:
-    session = attempt.session
-    partial = session.scoring == ScoringRule.PARTIAL
-    slots = list(attempt.slots.select_related("question_version__question__topic"))
-    sections = list(session.blueprint.sections.all())
-    earned_total = possible_total = Decimal("0")
-    topics: dict[str, dict[str, Decimal]] = {}
-    by_section: dict[int, dict[str, Decimal]] = {}
-    for slot in slots:
-        version = slot.question_version
-        slot.earned = slot_score(
-            selected=slot.selected,
-            correct=version.correct_ids,
-            multiple=slot.multiple,
-            partial=partial,
-            points=slot.points,
-        )
-        earned_total += slot.earned
-        possible_total += slot.points
-        topic = topics.setdefault(
-            version.question.topic.name, {"earned": Decimal(0), "possible": Decimal(0)}
-        )
-        topic["earned"] += slot.earned
-        topic["possible"] += slot.points
-        section = by_section.setdefault(
-            slot.section, {"earned": Decimal(0), "possible": Decimal(0)}
-        )
-        section["earned"] += slot.earned
-        section["possible"] += slot.points
-    AttemptSlot.objects.bulk_update(slots, ["earned"])
-    attempt.score = percentage(earned_total, possible_total)
-    sections_passed = all(
-        sections[i].min_score is None or totals["earned"] >= sections[i].min_score
-        for i, totals in by_section.items()
-        if i < len(sections)
-    )
-    attempt.passed = attempt.score >= session.pass_mark and sections_passed
-    attempt.breakdown = {
-        "earned": str(earned_total),
-        "possible": str(possible_total),
-        "topics": {name: {k: str(v) for k, v in t.items()} for name, t in topics.items()},
-        "sections": [
-            {
-                "title": sections[i].title if i < len(sections) else str(i),
-                "earned": str(t["earned"]),
-                "possible": str(t["possible"]),
-                "min_score": str(sections[i].min_score)
-                if i < len(sections) and sections[i].min_score is not None
-                else None,
-            }
-            for i, t in sorted(by_section.items())
-        ],
-    }
+    """Score every slot and total the paper (``scoring``); the blocking mark follows."""
+    attempt_grade(attempt)
     attempt.blocking = _blocks(attempt)
 
 

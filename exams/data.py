@@ -1,0 +1,66 @@
+"""Plain answers of the exam app that other apps read (certification above all).
+
+Standard library only, so that importing it never pulls in models. ``exams.api`` returns
+these; ``exams.signals`` carries them.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class ResultChange:
+    """One graded attempt's result before and after a regrade (a key correction, a dropped
+    question, full marks for a question)."""
+
+    attempt_id: int
+    user_id: int
+    session_id: int
+    session_kind: str  # an ``ExamKind`` value
+    finished_at: datetime.datetime | None
+    old_score: Decimal | None
+    new_score: Decimal | None
+    old_passed: bool | None
+    new_passed: bool | None
+
+    @property
+    def score_changed(self) -> bool:
+        return self.old_score != self.new_score
+
+    @property
+    def pass_flipped(self) -> bool:
+        return self.old_passed != self.new_passed
+
+
+@dataclass(frozen=True)
+class Regrade:
+    """A regrade of the attempts that used one question: planned (dry run, ``id`` None) or
+    done. ``action`` is ``key`` (key correction), ``drop`` (question left out of the score) or
+    ``full_marks`` (every candidate gets the question's points)."""
+
+    id: int | None
+    question_id: int
+    action: str
+    reason: str
+    actor_id: int | None
+    changes: tuple[ResultChange, ...] = field(default_factory=tuple)
+
+    @property
+    def flips(self) -> tuple[ResultChange, ...]:
+        return tuple(c for c in self.changes if c.pass_flipped)
+
+
+@dataclass(frozen=True)
+class Consequence:
+    """A document or record outside the exam app that a regrade changes (or, for a locked
+    record, would change and waits for an audited unlock). Built by the app that owns it, in
+    answer to ``exams.signals.regrade_consequences``; ``summary`` is already translated."""
+
+    kind: str  # "certificate", "credential_review", "appraisal", ...
+    person_id: int
+    summary: str
+    object_id: int | None = None
+    blocked: bool = False  # e.g. a locked appraisal record: flagged for HR, not changed
