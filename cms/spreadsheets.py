@@ -410,13 +410,29 @@ def _width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E7F else 1 for ch in str(text)) + 2
 
 
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of a workbook: its title, header row, rows (any iterable, read once) and
+    column widths."""
+
+    title: str
+    headers: Sequence[str]
+    rows: Iterable[Sequence]
+    widths: Sequence[int] = ()
+
+
 def workbook_bytes(
     title: str,
     headers: Sequence[str],
     rows: Iterable[Sequence],
     widths: Sequence[int] = (),
 ) -> bytes:
-    """One sheet: a bold, frozen header row and the rows, every text cell escaped.
+    """A workbook of one sheet (``workbook_sheets_bytes``)."""
+    return workbook_sheets_bytes([Sheet(title, headers, rows, widths)])
+
+
+def workbook_sheets_bytes(sheets: Sequence[Sheet]) -> bytes:
+    """Sheets with a bold, frozen header row and their rows, every text cell escaped.
 
     Columns without a given width are as wide as their header (at least 10). Written with
     XlsxWriter in constant-memory mode, row by row: text is always stored as text (never
@@ -432,20 +448,21 @@ def workbook_bytes(
             "strings_to_urls": False,
         },
     )
-    sheet = book.add_worksheet(title[:31])
     header_format = book.add_format({"bold": True, "bg_color": HEADER_FILL, "valign": "vcenter"})
     formats = {
         datetime.datetime: book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
         datetime.date: book.add_format({"num_format": "yyyy-mm-dd"}),
     }
-    for index, header in enumerate(headers):
-        width = widths[index] if index < len(widths) else max(10, _width(header))
-        sheet.set_column(index, index, width)
-        sheet.write_string(0, index, str(header), header_format)
-    sheet.freeze_panes(1, 0)
-    for number, row in enumerate(rows, start=1):
-        for column, value in enumerate(row):
-            _write(sheet, number, column, safe_cell(plain(value)), formats)
+    for spec in sheets:
+        sheet = book.add_worksheet(str(spec.title)[:31])
+        for index, header in enumerate(spec.headers):
+            width = spec.widths[index] if index < len(spec.widths) else max(10, _width(header))
+            sheet.set_column(index, index, width)
+            sheet.write_string(0, index, str(header), header_format)
+        sheet.freeze_panes(1, 0)
+        for number, row in enumerate(spec.rows, start=1):
+            for column, value in enumerate(row):
+                _write(sheet, number, column, safe_cell(plain(value)), formats)
     book.close()
     return buffer.getvalue()
 

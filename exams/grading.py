@@ -28,3 +28,18 @@ def percentage(earned: Decimal, possible: Decimal) -> Decimal:
     if not possible:
         return Decimal("0")
     return (earned * 100 / possible).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def grade_band(score: Decimal | None, bands=None) -> str:
+    """优秀 / 良好 / 合格 / 不合格 by ``settings.GRADE_BANDS`` (floors, highest first); "" without
+    a score."""
+    if score is None:
+        return ""
+    if bands is None:
+        from django.conf import settings
+
+        bands = settings.GRADE_BANDS
+    for floor, label in bands:
+        if score >= floor:
+            return str(label)
+    return ""

@@ -290,8 +290,9 @@ def option_letter(index: int) -> str:
     return "ABCDEFGH"[index] if index < 8 else str(index + 1)
 
 
-def _letters(option_order: list[int], selected: list[int]) -> str:
-    chosen = set(selected)
+def answer_letters(option_order: list[int], selected: list[int]) -> str:
+    """The letters of the chosen options as the candidate saw them: ``A、C``."""
+    chosen = set(selected or [])
     return "、".join(option_letter(i) for i, option in enumerate(option_order) if option in chosen)
 
 
@@ -320,8 +321,8 @@ def attempt_refused_changes(attempt: Attempt) -> list[NotAccepted]:
         rows.append(
             NotAccepted(
                 position=position,
-                sent=_letters(slot.option_order, change.selected),
-                kept=_letters(slot.option_order, slot.selected),
+                sent=answer_letters(slot.option_order, change.selected),
+                kept=answer_letters(slot.option_order, slot.selected),
                 why=change.get_why_display(),
                 received_at=change.received_at,
             )

@@ -12,9 +12,8 @@ This module sits beside ``exams/selectors.py`` (the question bank's reads) rathe
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
@@ -116,52 +115,19 @@ class ResultRow:
 
 
 @dataclass
-class UnitSummary:
-    """Counted per person: attempted = finished at least once, passed = passed at least once,
-    average = the mean of each person's best score."""
-
-    unit_name: str
-    attempted: int = 0
-    passed: int = 0
-    best_scores: list[Decimal] = field(default_factory=list, repr=False)
-
-    @property
-    def pass_rate(self) -> Decimal | None:
-        if not self.attempted:
-            return None
-        return (Decimal(100) * self.passed / self.attempted).quantize(
-            Decimal("0.1"), rounding=ROUND_HALF_UP
-        )
-
-    @property
-    def average_score(self) -> Decimal | None:
-        if not self.best_scores:
-            return None
-        return (sum(self.best_scores) / len(self.best_scores)).quantize(
-            Decimal("0.01"), rounding=ROUND_HALF_UP
-        )
-
-
-@dataclass
 class SessionResults:
     rows: list[ResultRow]
-    units: list[UnitSummary]
-    total: UnitSummary
 
 
 def session_results(session: ExamSession, user) -> SessionResults:
-    """Every attempt of the user's people at this session, and a per-unit summary.
-
-    One query for the attempts (with person and unit) and one for the scope, however many
-    attempts there are; the summary is computed from the same rows.
-    """
+    """Every attempt of the user's people at this session, in one query (with person and
+    unit) besides the scope's. The per-unit figures are ``selectors_results.session_report``."""
     attempts = (
         Attempt.objects.filter(session=session, user__in=people_in_scope(user).values("pk"))
         .select_related("user__org_unit")
         .order_by("user__org_unit__path", "user__employee_number", "number")
     )
     rows: list[ResultRow] = []
-    best: dict[int, tuple[str, str, Decimal | None, bool]] = {}  # user id -> unit, path, ...
     for attempt in attempts:
         person = attempt.user
         unit = person.org_unit
@@ -175,29 +141,7 @@ def session_results(session: ExamSession, user) -> SessionResults:
                 time_used=time_used,
             )
         )
-        if attempt.status in (AttemptStatus.IN_PROGRESS, AttemptStatus.VOIDED):
-            continue
-        unit_key = unit.path if unit else ""
-        previous = best.get(person.pk)
-        score = attempt.score
-        passed = bool(attempt.passed)
-        if previous is not None:
-            _unit, _key, previous_score, previous_passed = previous
-            if previous_score is not None and (score is None or previous_score > score):
-                score = previous_score
-            passed = passed or previous_passed
-        best[person.pk] = (unit.name if unit else "", unit_key, score, passed)
-
-    by_unit: dict[str, UnitSummary] = {}
-    total = UnitSummary(str(_("合计")))
-    for unit_name, unit_key, score, passed in sorted(best.values(), key=lambda v: v[1]):
-        summary = by_unit.setdefault(unit_key, UnitSummary(unit_name))
-        for target in (summary, total):
-            target.attempted += 1
-            target.passed += passed
-            if score is not None:
-                target.best_scores.append(score)
-    return SessionResults(rows=rows, units=list(by_unit.values()), total=total)
+    return SessionResults(rows=rows)
 
 
 # --- The live monitor ----------------------------------------------------------------------

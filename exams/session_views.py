@@ -23,8 +23,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.admin import messages
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from .formats.session_sheets import candidate_template, workbook_bytes
+from .formats.session_sheets import candidate_template, results_workbook
 from .models import AttemptEvent, ExamSession, ResultRelease
+from .selectors_results import session_report, session_responses
 from .services import (
     TRANSITIONS,
     AttemptError,
@@ -82,18 +83,6 @@ MSG_SESSION_NONE_RUNNING = _("您管辖范围内没有正在作答的考生，�
 
 MONITOR_REFRESH_SECONDS = 15
 
-RESULT_HEADERS = [
-    _("工号"),
-    _("姓名"),
-    _("单位"),
-    _("第几次"),
-    _("状态"),
-    _("成绩"),
-    _("是否合格"),
-    _("开始时间"),
-    _("交卷时间"),
-    _("用时（分钟）"),
-]
 
 policy = ModelPermissionPolicy(ExamSession)
 
@@ -230,6 +219,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     context = _context(
         session,
         results=data,
+        report=session_report(session, request.user),
         rows=rows,
         can_release=can_release,
         release_open=timezone.now() >= session.closes_at,
@@ -239,35 +229,12 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     return TemplateResponse(request, "exams/admin/sessions/results.html", context)
 
 
-def _yes_no(value) -> str:
-    if value is None:
-        return ""
-    return str(_("合格")) if value else str(_("不合格"))
-
-
 def results_export(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session(request, pk, ["change", "view"])
-    data = session_results(session, request.user)
-    rows = (
-        [
-            row.employee_number,
-            row.name,
-            row.unit_name,
-            row.attempt.number,
-            str(row.attempt.get_status_display()),
-            float(row.attempt.score) if row.attempt.score is not None else None,
-            _yes_no(row.attempt.passed),
-            row.attempt.started_at,
-            row.attempt.finished_at,
-            row.minutes_used,
-        ]
-        for row in data.rows
-    )
-    content = workbook_bytes(
-        str(_("成绩")),
-        [str(h) for h in RESULT_HEADERS],
-        rows,
-        (14, 10, 24, 8, 14, 8, 10, 18, 18, 12),
+    content = results_workbook(
+        report=session_report(session, request.user),
+        results=session_results(session, request.user),
+        responses=session_responses(session, request.user),
     )
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="session-{session.pk}-results.xlsx"'

@@ -301,8 +301,10 @@ def test_results_page_is_scoped_with_a_fixed_query_budget(
     assert {row.unit_name for row, _url in rows} == {unit_a.name}
     html = response.content.decode()
     assert unit_b.name not in html
-    summary = response.context["results"].units
-    assert [(s.unit_name, s.attempted) for s in summary] == [(unit_a.name, attempts)]
+    # The administrator, who sits in district A too, is eligible and absent.
+    summary = [s for s in response.context["report"].units if s.sat]
+    assert [(s.unit_name, s.sat) for s in summary] == [(unit_a.name, attempts)]
+    assert unit_b.name not in {s.unit_name for s in response.context["report"].units}
     passed = (attempts + 1) // 2
     assert summary[0].passed == passed
     assert summary[0].pass_rate == (Decimal(100) * passed / attempts).quantize(Decimal("0.1"))
@@ -317,10 +319,10 @@ def test_results_summary_counts_people_and_best_scores(superuser_client, open_se
 
     response = superuser_client.get(reverse(url_name("results"), args=[open_session.pk]))
 
-    (summary,) = response.context["results"].units
-    assert (summary.attempted, summary.passed) == (2, 1)
+    (summary,) = response.context["report"].units
+    assert (summary.eligible, summary.sat, summary.passed) == (2, 2, 1)
     assert summary.pass_rate == Decimal("50.0")
-    assert summary.average_score == Decimal("55.00")  # (70 + 40) / 2
+    assert summary.mean == Decimal("55.00")  # (70 + 40) / 2
     html = response.content.decode()
     assert "<td>20</td>" in html  # time used in minutes
 
@@ -334,7 +336,9 @@ def test_results_export_is_an_escaped_xlsx_with_a_frozen_header(
     response = superuser_client.get(reverse(url_name("results_export"), args=[open_session.pk]))
 
     assert response.status_code == 200
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["单位汇总", "考生", "答卷", "作答明细"]
+    sheet = book["答卷"]
     assert sheet.freeze_panes == "A2"
     assert [c.value for c in sheet[1]][:7] == [
         "工号",
