@@ -28,7 +28,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 import pandas as pd
 import xlsxwriter
@@ -410,10 +410,9 @@ def _width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E7F else 1 for ch in str(text)) + 2
 
 
-@dataclass(frozen=True)
-class Sheet:
+class Sheet(NamedTuple):
     """One sheet of a workbook: its title, header row, rows (any iterable, read once) and
-    column widths."""
+    column widths. A plain ``(title, headers, rows, widths)`` tuple does as well."""
 
     title: str
     headers: Sequence[str]
@@ -453,14 +452,14 @@ def workbook_sheets_bytes(sheets: Sequence[Sheet]) -> bytes:
         datetime.datetime: book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
         datetime.date: book.add_format({"num_format": "yyyy-mm-dd"}),
     }
-    for spec in sheets:
-        sheet = book.add_worksheet(str(spec.title)[:31])
-        for index, header in enumerate(spec.headers):
-            width = spec.widths[index] if index < len(spec.widths) else max(10, _width(header))
+    for title, headers, rows, widths in sheets:
+        sheet = book.add_worksheet(str(title)[:31])
+        for index, header in enumerate(headers):
+            width = widths[index] if index < len(widths) else max(10, _width(header))
             sheet.set_column(index, index, width)
             sheet.write_string(0, index, str(header), header_format)
         sheet.freeze_panes(1, 0)
-        for number, row in enumerate(spec.rows, start=1):
+        for number, row in enumerate(rows, start=1):
             for column, value in enumerate(row):
                 _write(sheet, number, column, safe_cell(plain(value)), formats)
     book.close()
