@@ -29,8 +29,8 @@ from wagtail.log_actions import log
 
 from cms.people.models import Role, User
 from cms.people.selectors import people_visible_to, user_can_see_person
-from exams.models import ExamKind
-from exams.selectors import finished_attempts
+from exams import api as exams_api
+from exams.data import ExamKind
 from learning.selectors import year_summaries
 
 from ..exceptions import CertificationError, OutOfScope
@@ -140,10 +140,10 @@ def appraisal_compute(
     summaries = year_summaries(people=people, year=year)
     exams = exam_results(people, year=year)
     pre_attempts: dict[int, list] = defaultdict(list)
-    for attempt in finished_attempts(
+    for sitting in exams_api.sittings(
         user_ids=people.values_list("pk", flat=True), kinds=[ExamKind.PRE_APPOINTMENT], until=end
     ):
-        pre_attempts[attempt.user_id].append(attempt)
+        pre_attempts[sitting.user_id].append(sitting)
     reviews = _review_states(people, year)
     counts = {"created": 0, "updated": 0, "unchanged": 0, "locked": 0}
     for offset in range(0, total, CHUNK):

@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 
 from cms.people.models import OrgUnit, User
-from exams.models import AttemptStatus, ExamKind
-from exams.selectors import finished_attempts
+from exams import api as exams_api
+from exams.data import ExamKind, Sitting
 from learning.selectors import year_summary
 
 from ..exceptions import CertificationError
@@ -46,28 +46,35 @@ def _root_unit(user: User) -> OrgUnit | None:
     return unit.get_root() if unit is not None else None
 
 
-def pre_appointment_certificate_issue(*, attempt, now: datetime.datetime | None = None):
-    """The certificate for a passed pre-appointment attempt, valid
+def pre_appointment_certificate_issue(
+    *, sitting: Sitting, now: datetime.datetime | None = None
+) -> Certificate:
+    """The certificate for a passed pre-appointment sitting, valid
     PRE_APPOINTMENT_VALIDITY_YEARS from the day of the exam."""
-    existing = Certificate.objects.filter(attempt_id=attempt.pk).first()
+    existing = Certificate.objects.filter(attempt_id=sitting.attempt_id).first()
     if existing is not None:
         return existing
-    session = attempt.session
-    if session.kind != ExamKind.PRE_APPOINTMENT or not attempt.passed or not attempt.finished_at:
+    if (
+        sitting.session_kind != ExamKind.PRE_APPOINTMENT
+        or not sitting.passed
+        or sitting.voided
+        or not sitting.finished_at
+    ):
         raise CertificationError(ERR_NOT_PASSED)
-    issued_on = timezone.localdate(attempt.finished_at)
+    issued_on = timezone.localdate(sitting.finished_at)
+    holder = User.objects.select_related("org_unit").get(pk=sitting.user_id)
     with transaction.atomic():
         certificate = Certificate(
             kind=CertificateKind.PRE_APPOINTMENT,
             number=certificate_number_next(
                 kind=CertificateKind.PRE_APPOINTMENT, year=issued_on.year
             ),
-            holder=attempt.user,
-            authority=session.eligible_unit or _root_unit(attempt.user),
+            holder=holder,
+            authority_id=sitting.eligible_unit_id or getattr(_root_unit(holder), "pk", None),
             year=issued_on.year,
-            title=session.title,
-            score=attempt.score,
-            attempt=attempt,
+            title=sitting.session_title,
+            score=sitting.score,
+            attempt_id=sitting.attempt_id,
             issued_on=issued_on,
             valid_until=validity_end(issued_on, settings.PRE_APPOINTMENT_VALIDITY_YEARS),
         )
@@ -77,7 +84,7 @@ def pre_appointment_certificate_issue(*, attempt, now: datetime.datetime | None 
             instance=certificate,
             action="certification.certificate.issue",
             user=None,
-            data={"number": certificate.number, "attempt_id": attempt.pk},
+            data={"number": certificate.number, "attempt_id": sitting.attempt_id},
         )
     return certificate
 
@@ -91,10 +98,10 @@ def learning_certificate_refusals(*, user: User, year: int) -> list[str]:
             str(ERR_HOURS % {"year": year, "earned": summary.counted, "required": summary.required})
         )
     since, until = year_bounds(year)
-    passed = finished_attempts(
-        user_ids=[user.pk], kinds=[ExamKind.ANNUAL_LAW], since=since, until=until, passed=True
+    passed = exams_api.people_who_passed(
+        user_ids=[user.pk], kinds=[ExamKind.ANNUAL_LAW], since=since, until=until
     )
-    if not passed.exists():
+    if not passed:
         reasons.append(str(ERR_NO_LAW_EXAM % {"year": year}))
     return reasons
 
@@ -114,17 +121,10 @@ def learning_certificate_issue(
         raise CertificationError(ERR_LEARNING_REFUSED % {"year": year}, reasons)
     now = now or timezone.now()
     summary = year_summary(user=user, year=year)
-    best = (
-        finished_attempts(
-            user_ids=[user.pk],
-            kinds=[ExamKind.ANNUAL_LAW],
-            since=year_bounds(year)[0],
-            until=year_bounds(year)[1],
-            passed=True,
-        )
-        .order_by("-score")
-        .first()
-    )
+    since, until = year_bounds(year)
+    best = exams_api.results_by_person(
+        user_ids=[user.pk], kinds=[ExamKind.ANNUAL_LAW], since=since, until=until
+    ).get(user.pk)
     with transaction.atomic():
         certificate = Certificate(
             kind=CertificateKind.ANNUAL_LEARNING,
@@ -133,7 +133,7 @@ def learning_certificate_issue(
             authority=_root_unit(user),
             year=year,
             title=str(LEARNING_TITLE % {"year": year}),
-            score=best.score if best else None,
+            score=best.best_score if best else None,
             hours=summary.counted,
             issued_on=timezone.localdate(now),
             valid_until=None,
@@ -149,15 +149,15 @@ def learning_certificate_issue(
     return certificate
 
 
-def certificates_revoke_for_voided(*, attempt) -> list[Certificate]:
+def certificates_revoke_for_voided(*, sitting: Sitting) -> list[Certificate]:
     """A voided score takes its certificate with it: the certificate issued for the attempt
     is marked revoked (the public verification then says so), with an audit entry."""
-    if attempt.status != AttemptStatus.VOIDED:
+    if not sitting.voided:
         return []
     revoked = []
     with transaction.atomic():
         for certificate in Certificate.objects.select_for_update().filter(
-            attempt=attempt, status=CertificateStatus.VALID
+            attempt_id=sitting.attempt_id, status=CertificateStatus.VALID
         ):
             certificate.status = CertificateStatus.REVOKED
             certificate.save(update_fields=["status"])
@@ -165,29 +165,34 @@ def certificates_revoke_for_voided(*, attempt) -> list[Certificate]:
                 instance=certificate,
                 action="certification.certificate.revoke",
                 user=None,
-                data={"number": certificate.number, "attempt_id": attempt.pk, "why": "voided"},
+                data={
+                    "number": certificate.number,
+                    "attempt_id": sitting.attempt_id,
+                    "why": "voided",
+                },
             )
             revoked.append(certificate)
     return revoked
 
 
-def certificates_on_attempt_graded(*, attempt) -> None:
+def certificates_on_attempt_graded(*, sitting: Sitting) -> None:
     """What a graded (or voided) attempt means for certificates (called by the receiver)."""
-    certificates_revoke_for_voided(attempt=attempt)
-    kind = attempt.session.kind
+    certificates_revoke_for_voided(sitting=sitting)
+    kind = sitting.session_kind
     if kind == ExamKind.PRE_APPOINTMENT:
-        if attempt.passed:
-            pre_appointment_certificate_issue(attempt=attempt)
-        elif attempt.blocking:
+        if sitting.passed:
+            pre_appointment_certificate_issue(sitting=sitting)
+        elif sitting.blocking:
             # The exam engine has recorded the block on the attempt; keep it in the person's
             # record as well, where the appointment check and HR read it.
             log(
-                instance=attempt.user,
+                instance=User.objects.get(pk=sitting.user_id),
                 action="certification.appointment.blocked",
                 user=None,
-                data={"attempt_id": attempt.pk, "session": attempt.session.title},
+                data={"attempt_id": sitting.attempt_id, "session": sitting.session_title},
             )
-    elif kind == ExamKind.ANNUAL_LAW and attempt.passed and attempt.finished_at:
-        year = timezone.localdate(attempt.finished_at).year
-        if not learning_certificate_refusals(user=attempt.user, year=year):
-            learning_certificate_issue(user=attempt.user, year=year)
+    elif kind == ExamKind.ANNUAL_LAW and sitting.passed and not sitting.voided and sitting.finished_at:
+        year = timezone.localdate(sitting.finished_at).year
+        user = User.objects.get(pk=sitting.user_id)
+        if not learning_certificate_refusals(user=user, year=year):
+            learning_certificate_issue(user=user, year=year)
