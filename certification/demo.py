@@ -126,9 +126,7 @@ def demo_load(*, stdout) -> None:
     stdout.write(f"执法证：新建 {created} 本\n")
     _demo_pre_appointment_pass()
     issued = 0
-    for sitting in exams_api.sittings(
-        user_ids=None, kinds=[ExamKind.PRE_APPOINTMENT], passed=True
-    ):
+    for sitting in exams_api.sittings(user_ids=None, kinds=[ExamKind.PRE_APPOINTMENT], passed=True):
         if not Certificate.objects.filter(attempt_id=sitting.attempt_id).exists():
             pre_appointment_certificate_issue(sitting=sitting)
             issued += 1

@@ -61,9 +61,7 @@ class BatchForm(forms.Form):
     def __init__(self, *args, sessions=(), units=None, **kwargs):
         """``sessions``: ``exams.data.SessionInfo`` rows to choose from."""
         super().__init__(*args, **kwargs)
-        self.fields["session"].choices = [("", "---------")] + [
-            (s.id, s.title) for s in sessions
-        ]
+        self.fields["session"].choices = [("", "---------")] + [(s.id, s.title) for s in sessions]
         self.fields["unit"].queryset = units if units is not None else OrgUnit.objects.none()
 
     def clean(self):

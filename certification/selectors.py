@@ -134,6 +134,8 @@ def certificate_live_status(certificate: Certificate, *, on: datetime.date | Non
     on = on or timezone.localdate()
     if certificate.status == CertificateStatus.REVOKED:
         return CredentialStatus.REVOKED
+    if certificate.status == CertificateStatus.WITHDRAWN:
+        return CertificateStatus.WITHDRAWN
     if certificate.valid_until is not None and certificate.valid_until < on:
         return CredentialStatus.EXPIRED
     return "valid"
@@ -147,6 +149,7 @@ STATUS_LABELS = {
     CredentialStatus.REVOKED: _("吊销"),
     CredentialStatus.EXPIRED: _("已过期"),
     CredentialStatus.CANCELLED: _("注销"),
+    CertificateStatus.WITHDRAWN: _("已撤回"),
 }
 # The machine-readable status of the JSON answer: valid / suspended / revoked / expired / …
 PUBLIC_STATUS = {CredentialStatus.ACTIVE: "valid"}
@@ -191,6 +194,7 @@ def _certificate_verification(certificate: Certificate) -> Verification:
         valid_until=certificate.valid_until,
         status=str(status),
         status_label=str(STATUS_LABELS[status]),
+        status_reason=certificate.status_reason if status != "valid" else "",
     )
 
 

@@ -113,9 +113,7 @@ def _finished(
 ):
     from .models import Attempt, AttemptStatus
 
-    attempts = Attempt.objects.exclude(
-        status__in=[AttemptStatus.IN_PROGRESS, AttemptStatus.VOIDED]
-    )
+    attempts = Attempt.objects.exclude(status__in=[AttemptStatus.IN_PROGRESS, AttemptStatus.VOIDED])
     if user_ids is not None:
         attempts = attempts.filter(user_id__in=list(user_ids))
     if attempt_ids is not None:
@@ -161,9 +159,7 @@ def sittings(
         session_id=session_id,
         attempt_ids=attempt_ids,
     )
-    return [
-        _sitting(a) for a in attempts.select_related("session").order_by("finished_at", "pk")
-    ]
+    return [_sitting(a) for a in attempts.select_related("session").order_by("finished_at", "pk")]
 
 
 def people_who_passed(

@@ -29,6 +29,9 @@ ERR_NOT_PASSED = _("该答卷不是合格的任前法律知识考试答卷。")
 ERR_HOURS = _("%(year)s年度学时未达到要求：已修 %(earned)s 学时，应修 %(required)s 学时。")
 ERR_NO_LAW_EXAM = _("尚未通过%(year)s年度学法考试。")
 ERR_LEARNING_REFUSED = _("暂不能颁发%(year)s年度学法合格证书。")
+ERR_NOT_VALID = _("该证书当前不是有效状态，不能撤回。")
+ERR_NOT_WITHDRAWN = _("该证书未被撤回，无需恢复。")
+REASON_VOIDED = _("考试成绩作废，证书撤销。")
 
 LEARNING_TITLE = _("%(year)s年度学法考法合格")
 
@@ -47,10 +50,11 @@ def _root_unit(user: User) -> OrgUnit | None:
 
 
 def pre_appointment_certificate_issue(
-    *, sitting: Sitting, now: datetime.datetime | None = None
+    *, sitting: Sitting, now: datetime.datetime | None = None, reason: str = ""
 ) -> Certificate:
     """The certificate for a passed pre-appointment sitting, valid
-    PRE_APPOINTMENT_VALIDITY_YEARS from the day of the exam."""
+    PRE_APPOINTMENT_VALIDITY_YEARS from the day of the exam. ``reason`` (e.g. a regrade that
+    made the sitting pass) goes to the audit entry."""
     existing = Certificate.objects.filter(attempt_id=sitting.attempt_id).first()
     if existing is not None:
         return existing
@@ -84,7 +88,11 @@ def pre_appointment_certificate_issue(
             instance=certificate,
             action="certification.certificate.issue",
             user=None,
-            data={"number": certificate.number, "attempt_id": sitting.attempt_id},
+            data={
+                "number": certificate.number,
+                "attempt_id": sitting.attempt_id,
+                **({"reason": reason} if reason else {}),
+            },
         )
     return certificate
 
@@ -160,7 +168,9 @@ def certificates_revoke_for_voided(*, sitting: Sitting) -> list[Certificate]:
             attempt_id=sitting.attempt_id, status=CertificateStatus.VALID
         ):
             certificate.status = CertificateStatus.REVOKED
-            certificate.save(update_fields=["status"])
+            certificate.status_reason = str(REASON_VOIDED)
+            certificate.status_changed_at = timezone.now()
+            certificate.save(update_fields=["status", "status_reason", "status_changed_at"])
             log(
                 instance=certificate,
                 action="certification.certificate.revoke",
@@ -173,6 +183,108 @@ def certificates_revoke_for_voided(*, sitting: Sitting) -> list[Certificate]:
             )
             revoked.append(certificate)
     return revoked
+
+
+def certificate_withdraw(
+    *,
+    certificate_id: int,
+    reason: str,
+    public_reason: str,
+    actor: User | None = None,
+    now: datetime.datetime | None = None,
+) -> Certificate:
+    """The result a certificate attests no longer stands (a regrade): valid -> withdrawn. The
+    public verification then says "withdrawn" with ``public_reason``; audited with ``reason``."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
+        if certificate.status != CertificateStatus.VALID:
+            raise CertificationError(ERR_NOT_VALID)
+        certificate.status = CertificateStatus.WITHDRAWN
+        certificate.status_reason = public_reason
+        certificate.status_changed_at = now
+        certificate.full_clean()
+        certificate.save(update_fields=["status", "status_reason", "status_changed_at"])
+        log(
+            instance=certificate,
+            action="certification.certificate.withdraw",
+            user=actor,
+            data={
+                "number": certificate.number,
+                "attempt_id": certificate.attempt_id,
+                "before": CertificateStatus.VALID,
+                "after": CertificateStatus.WITHDRAWN,
+                "reason": reason,
+            },
+        )
+    return certificate
+
+
+def certificate_reinstate(
+    *,
+    certificate_id: int,
+    reason: str,
+    score=None,
+    actor: User | None = None,
+    now: datetime.datetime | None = None,
+) -> Certificate:
+    """A withdrawn certificate whose result stands again (a later regrade): withdrawn -> valid,
+    with the score as it now is (when given); audited."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
+        if certificate.status != CertificateStatus.WITHDRAWN:
+            raise CertificationError(ERR_NOT_WITHDRAWN)
+        before_score = certificate.score
+        certificate.status = CertificateStatus.VALID
+        certificate.status_reason = ""
+        certificate.status_changed_at = now
+        if score is not None:
+            certificate.score = score
+        certificate.full_clean()
+        certificate.save(update_fields=["status", "status_reason", "status_changed_at", "score"])
+        log(
+            instance=certificate,
+            action="certification.certificate.reinstate",
+            user=actor,
+            data={
+                "number": certificate.number,
+                "before": CertificateStatus.WITHDRAWN,
+                "after": CertificateStatus.VALID,
+                "score": [_text(before_score), _text(certificate.score)],
+                "reason": reason,
+            },
+        )
+    return certificate
+
+
+def certificate_rescore(
+    *, certificate_id: int, score, reason: str, actor: User | None = None
+) -> Certificate:
+    """The score printed on a valid certificate, corrected after a regrade; audited."""
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
+        before = certificate.score
+        if before == score:
+            return certificate
+        certificate.score = score
+        certificate.full_clean()
+        certificate.save(update_fields=["score"])
+        log(
+            instance=certificate,
+            action="certification.certificate.rescore",
+            user=actor,
+            data={
+                "number": certificate.number,
+                "score": [_text(before), _text(score)],
+                "reason": reason,
+            },
+        )
+    return certificate
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
 
 
 def certificates_on_attempt_graded(*, sitting: Sitting) -> None:
@@ -191,7 +303,12 @@ def certificates_on_attempt_graded(*, sitting: Sitting) -> None:
                 user=None,
                 data={"attempt_id": sitting.attempt_id, "session": sitting.session_title},
             )
-    elif kind == ExamKind.ANNUAL_LAW and sitting.passed and not sitting.voided and sitting.finished_at:
+    elif (
+        kind == ExamKind.ANNUAL_LAW
+        and sitting.passed
+        and not sitting.voided
+        and sitting.finished_at
+    ):
         year = timezone.localdate(sitting.finished_at).year
         user = User.objects.get(pk=sitting.user_id)
         if not learning_certificate_refusals(user=user, year=year):
