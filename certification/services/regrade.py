@@ -622,7 +622,7 @@ def _plan_appraisal(plan: Plan, changes: dict[int, ResultChange]) -> None:
                     MSG_APPRAISAL_LOCKED % words,
                     record.pk,
                     blocked=True,
-                    apply=lambda r=record: _appraisal_apply(plan, r.pk),
+                    apply=lambda r=record, v=new: _appraisal_apply(plan, r.pk, v),
                 )
             else:
                 plan.add(
@@ -630,17 +630,15 @@ def _plan_appraisal(plan: Plan, changes: dict[int, ResultChange]) -> None:
                     record.person_id,
                     MSG_APPRAISAL % words,
                     record.pk,
-                    apply=lambda r=record: _appraisal_apply(plan, r.pk),
+                    apply=lambda r=record, v=new: _appraisal_apply(plan, r.pk, v),
                 )
 
 
-def _appraisal_apply(plan: Plan, record_id: int) -> None:
-    """Recompute from the database as it now is (the regrade and the reviews are written)."""
+def _appraisal_apply(plan: Plan, record_id: int, values: dict) -> None:
+    """Write (or, for a locked record, flag) the values the plan computed in one batch: they
+    are what the database gives once the reviews before them are written."""
     with transaction.atomic():
         record = AppraisalRecord.objects.select_for_update().get(pk=record_id)
-        values = appraisal_values_for(
-            year=record.year, person_ids=[record.person_id], now=plan.now
-        )[record.person_id]
         if record.locked:
             appraisal_record_flag(record=record, values=values, reason=plan.reason)
         else:

@@ -317,3 +317,19 @@ def test_the_dry_run_lists_every_consequence_and_writes_nothing(
     assert ("appraisal", officer.pk, True) in kinds  # locked: flagged, not changed
     summaries = "\n".join(c.summary for c in planned)
     assert "撤回证书" in summaries and "年审改为不合格" in summaries
+
+
+def test_the_dry_run_reads_in_a_fixed_number_of_queries():
+    """Batch reads: four people's changed results cost the same queries as one's."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    city = small_city()
+    appraisal_compute(year=HR_YEAR, people=hr_people(city.hr_a))
+    appraisal_compute(year=HR_YEAR, people=hr_people(city.hr_b))
+    attempts = [_annual_attempt(city.people[key]) for key in ("甲", "乙", "丁", "戊")]
+    with CaptureQueriesContext(connection) as one:
+        assert len(dry_run(_change(attempts[0], "55.00", False))) == 1
+    with CaptureQueriesContext(connection) as four:
+        assert len(dry_run(*[_change(a, "55.00", False) for a in attempts])) == 4
+    assert len(four) == len(one)
