@@ -46,6 +46,7 @@ from ..models import (
     Certificate,
     CertificateKind,
     CertificateStatus,
+    Credential,
     CredentialEvent,
     CredentialReview,
     CredentialReviewState,
@@ -84,6 +85,9 @@ MSG_REVIEW_REVOKED = _(
 MSG_REVIEW_FAILED = _("%(name)s：执法证 %(number)s %(year)s年度年审改为不合格（%(consequence)s）")
 MSG_REVIEW_REASONS = _("%(name)s：执法证 %(number)s %(year)s年度年审的不合格原因更新")
 MSG_MAKE_UP = _("%(name)s：执法证 %(number)s 补考（%(session)s）重新评分后合格，恢复执法证")
+MSG_MAKE_UP_UNDONE = _(
+    "%(name)s：执法证 %(number)s 的补考重新评分后不合格，%(year)s年度年审恢复为不合格，暂扣执法证"
+)
 MSG_APPRAISAL = _("%(name)s：%(year)s年度学法考核重新计算（%(changes)s）")
 MSG_APPRAISAL_LOCKED = _(
     "%(name)s：%(year)s年度学法考核已锁定，标记为待人事解锁后重新计算（%(changes)s）"
@@ -93,6 +97,8 @@ REASON_REVIEW_SUSPEND = _("%(regrade)s后%(year)s年度执法证年审不合格�
 REASON_REVIEW_REVOKE = _(
     "%(regrade)s后连续两年执法证年审不合格（%(previous)s、%(year)s年度）：%(reasons)s"
 )
+
+REASON_MAKE_UP_UNDONE = _("%(regrade)s后补考不合格，%(year)s年度执法证年审仍不合格，暂扣执法证")
 
 CONSEQUENCE_SUSPEND, CONSEQUENCE_REVOKE, CONSEQUENCE_KEEP = "suspend", "revoke", "keep_suspended"
 CONSEQUENCE_NAMES = {
@@ -347,54 +353,75 @@ RANK = {
 
 
 def _plan_reviews(plan: Plan, changes: dict[int, ResultChange]) -> None:
-    flipped = [
-        c
+    flipped = {
+        c.attempt_id: c
         for c in changes.values()
         if c.session_kind == ExamKind.ANNUAL_ROTATION and c.pass_flipped and c.finished_at
-    ]
+    }
     if not flipped:
         return
-    years = {_local_year(c.finished_at) for c in flipped}
-    holders = {c.user_id for c in flipped}
+    years = {_local_year(c.finished_at) for c in flipped.values()}
+    holders = {c.user_id for c in flipped.values()}
+    # the reviews of the attempts' years and of the year before (a make-up exam is usually
+    # sat the year after the review it cures, and the previous year decides a revocation)
     reviews = list(
         CredentialReview.objects.filter(
             credential__holder_id__in=holders, year__in=years | {y - 1 for y in years}
         ).select_related("credential")
     )
     by_key = {(r.credential_id, r.year): r for r in reviews}
-    credential_ids = {r.credential_id for r in reviews}
-    last_suspension: dict[int, CredentialEvent] = {}
+    last_event: dict[tuple[int, str], CredentialEvent] = {}
     for event in CredentialEvent.objects.filter(
-        credential_id__in=credential_ids, action=CredentialEvent.Action.SUSPEND
+        credential_id__in={r.credential_id for r in reviews},
+        action__in=[CredentialEvent.Action.SUSPEND, CredentialEvent.Action.RESTORE],
     ).order_by("at", "pk"):
-        last_suspension[event.credential_id] = event
+        last_event[(event.credential_id, event.action)] = event
+    last_suspension = {
+        cid: e
+        for (cid, action), e in last_event.items()
+        if action == CredentialEvent.Action.SUSPEND
+    }
     rotation = defaultdict(list)
     for sitting in plan.sittings:
         if sitting.session_kind == ExamKind.ANNUAL_ROTATION and sitting.finished_at:
-            rotation[(sitting.user_id, _local_year(sitting.finished_at))].append(sitting)
+            rotation[sitting.user_id].append(sitting)
     states: dict[tuple[int, int], str] = {}
-    touched = {(c.user_id, _local_year(c.finished_at)) for c in flipped}
+    touched = {(c.user_id, _local_year(c.finished_at)) for c in flipped.values()}
     for review in sorted(reviews, key=lambda r: (r.year, r.credential_id)):
         holder_id = review.credential.holder_id
         key = (holder_id, review.year)
-        if key not in touched:
-            continue
-        counted = [s for s in rotation[key] if s.finished_at <= review.reviewed_at]
-        exam_passed = any(s.passed for s in counted)
-        outcome = review.outcome
-        if exam_passed != review.exam_passed:
-            outcome = _plan_review_change(plan, review, exam_passed, by_key, last_suspension)
-        else:
-            later = [
+        outcome, made_up = review.outcome, review.made_up_at is not None
+        if key in touched:
+            counted = [
                 s
-                for s in rotation[key]
-                if s.finished_at > review.reviewed_at and s.attempt_id in changes and s.passed
+                for s in rotation[holder_id]
+                if _local_year(s.finished_at) == review.year and s.finished_at <= review.reviewed_at
             ]
-            if later and review.counts_as_failed:
-                _plan_make_up(plan, review, later[0], last_suspension)
-        state = _review_state(review, outcome)
-        if RANK[state] >= RANK.get(states.get(key), -1):
-            states[key] = state
+            exam_passed = any(s.passed for s in counted)
+            if exam_passed != review.exam_passed:
+                outcome = _plan_review_change(plan, review, exam_passed, by_key, last_suspension)
+        later = [s for s in rotation[holder_id] if s.finished_at > review.reviewed_at]
+        if outcome == CredentialReview.Outcome.FAILED and not made_up:
+            cures = [s for s in later if s.attempt_id in flipped and s.passed]
+            if cures and _plan_make_up(plan, review, cures[0], last_suspension):
+                made_up = True
+        elif outcome == CredentialReview.Outcome.FAILED and made_up:
+            restore = last_event.get((review.credential_id, CredentialEvent.Action.RESTORE))
+            data = (restore.data or {}) if restore else {}
+            cured_by = data.get("attempt_id") if data.get("review_id") == review.pk else None
+            if (
+                cured_by in flipped
+                and not any(s.passed for s in later)
+                and _plan_make_up_undone(plan, review, flipped[cured_by])
+            ):
+                made_up = False
+        if key in touched or made_up != (review.made_up_at is not None):
+            if outcome == CredentialReview.Outcome.PASSED:
+                state = CredentialReviewState.PASSED
+            else:
+                state = CredentialReviewState.MADE_UP if made_up else CredentialReviewState.FAILED
+            if RANK[state] >= RANK.get(states.get(key), -1):
+                states[key] = state
     plan.review_states.update(states)
 
 
@@ -548,13 +575,14 @@ def _review_apply(
             )
 
 
-def _plan_make_up(plan, review, sitting: Sitting, last_suspension) -> None:
+def _plan_make_up(plan, review, sitting: Sitting, last_suspension) -> bool:
+    """A rotation exam after a failed review now passes: it is a make-up exam."""
     credential = review.credential
     suspension = last_suspension.get(credential.pk)
     if credential.status != CredentialStatus.SUSPENDED or suspension is None:
-        return
+        return False
     if (suspension.data or {}).get("review_id") != review.pk:
-        return
+        return False
     summary = MSG_MAKE_UP % {
         "name": plan.names.get(credential.holder_id, ""),
         "number": credential.number,
@@ -568,6 +596,54 @@ def _plan_make_up(plan, review, sitting: Sitting, last_suspension) -> None:
             return []
 
     plan.add("credential_review", credential.holder_id, summary, review.pk, apply=apply)
+    return True
+
+
+def _plan_make_up_undone(plan, review, change: ResultChange) -> bool:
+    """The make-up exam that lifted a review's suspension no longer passes: the review counts
+    as failed again and the credential is suspended again (if it is still active)."""
+    credential = review.credential
+    summary = MSG_MAKE_UP_UNDONE % {
+        "name": plan.names.get(credential.holder_id, ""),
+        "number": credential.number,
+        "year": review.year,
+    }
+
+    def apply():
+        with transaction.atomic():
+            locked = CredentialReview.objects.select_for_update().get(pk=review.pk)
+            before = locked.made_up_at
+            locked.made_up_at = None
+            locked.save(update_fields=["made_up_at"])
+            log(
+                instance=credential,
+                action="certification.review.regraded",
+                user=None,
+                data={
+                    "year": locked.year,
+                    "review_id": locked.pk,
+                    "regrade_id": plan.regrade.id,
+                    "reason": plan.reason,
+                    "before": {"made_up_at": before.isoformat() if before else None},
+                    "after": {"made_up_at": None},
+                    "attempt_id": change.attempt_id,
+                },
+            )
+            current = Credential.objects.get(pk=credential.pk)
+            if current.status == CredentialStatus.ACTIVE:
+                credential_suspend(
+                    credential=current,
+                    actor=None,
+                    reason=str(
+                        REASON_MAKE_UP_UNDONE % {"regrade": plan.reason, "year": locked.year}
+                    ),
+                    legal_basis=settings.CREDENTIAL_REVIEW_LEGAL_BASIS,
+                    now=plan.now,
+                    review_id=locked.pk,
+                )
+
+    plan.add("credential_review", credential.holder_id, summary, review.pk, apply=apply)
+    return True
 
 
 # --- appraisal records --------------------------------------------------------------------------

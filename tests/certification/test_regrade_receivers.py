@@ -333,3 +333,45 @@ def test_the_dry_run_reads_in_a_fixed_number_of_queries():
     with CaptureQueriesContext(connection) as four:
         assert len(dry_run(*[_change(a, "55.00", False) for a in attempts])) == 4
     assert len(four) == len(one)
+
+
+def test_a_make_up_exam_that_now_fails_suspends_again_and_one_that_now_passes_restores(
+    old_credential, officer
+):
+    sat(officer, ExamKind.ANNUAL_ROTATION, passed=False, when=at(YEAR, 6, 10))
+    earn(officer, 60, year=YEAR)
+    annual_review_run(year=YEAR, now=at(YEAR + 1, 1, 5))
+    make_up = sat(officer, ExamKind.ANNUAL_ROTATION, passed=True, when=timezone.now())
+    old_credential.refresh_from_db()
+    review = CredentialReview.objects.get(credential=old_credential, year=YEAR)
+    assert old_credential.status == CredentialStatus.ACTIVE and review.made_up_at is not None
+    # the make-up exam's result falls below the pass mark: the cure goes with it
+    regrade((make_up, "55.00", False))
+    review.refresh_from_db()
+    old_credential.refresh_from_db()
+    assert review.made_up_at is None and review.counts_as_failed
+    assert old_credential.status == CredentialStatus.SUSPENDED
+    again = old_credential.events.filter(action=CredentialEvent.Action.SUSPEND).last()
+    assert REASON in again.reason and again.data["review_id"] == review.pk
+    # and back: the regraded make-up exam passes again, which restores the credential
+    make_up.refresh_from_db()
+    (planned,) = dry_run(_change(make_up, "61.00", True))
+    assert "恢复执法证" in planned.summary
+    regrade((make_up, "61.00", True))
+    old_credential.refresh_from_db()
+    review.refresh_from_db()
+    assert old_credential.status == CredentialStatus.ACTIVE and review.made_up_at is not None
+
+
+def test_the_learning_certificate_follows_the_annual_law_exam(client, xihu_dept):
+    person = UserFactory(org_unit=xihu_dept, name="孙丽")
+    earn(person, 40, year=YEAR, kind="online")
+    attempt = sat(person, ExamKind.ANNUAL_LAW, passed=True, when=at(YEAR, 9, 1), score="60.00")
+    certificate = Certificate.objects.get(holder=person, year=YEAR)
+    regrade((attempt, "58.00", False))
+    certificate.refresh_from_db()
+    assert certificate.status == CertificateStatus.WITHDRAWN and REASON in certificate.status_reason
+    attempt.refresh_from_db()
+    regrade((attempt, "60.00", True))
+    certificate.refresh_from_db()
+    assert certificate.status == CertificateStatus.VALID
