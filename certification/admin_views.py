@@ -23,7 +23,8 @@ from wagtail.admin import messages
 from cms.people.models import Role
 from cms.people.selectors import people_visible_to, units_visible_to, user_has_role
 from cms.private_files import private_file_response
-from exams.models import ExamKind, ExamSession
+from exams import api as exams_api
+from exams.data import ExamKind
 
 from .exceptions import CertificationError
 from .forms import BatchForm, IssueForm, ReviewForm, TransitionForm
@@ -260,18 +261,18 @@ def renewals(request: HttpRequest) -> HttpResponse:
 
 @documents_staff_required
 def batch(request: HttpRequest) -> HttpResponse:
-    sessions = ExamSession.objects.filter(
-        kind__in=[ExamKind.PRE_APPOINTMENT, ExamKind.ANNUAL_LAW]
-    ).order_by("-opens_at")
+    sessions = exams_api.sessions(
+        kinds=[ExamKind.PRE_APPOINTMENT, ExamKind.ANNUAL_LAW], newest_first=True
+    )
     units = units_visible_to(request.user, role=Role.LEGAL_AFFAIRS) | units_visible_to(
         request.user, role=Role.HR
     )
     form = BatchForm(request.POST or None, sessions=sessions, units=units.order_by("path"))
     if request.method == "POST" and form.is_valid():
-        session, unit = form.cleaned_data["session"], form.cleaned_data["unit"]
+        session_id, unit = form.cleaned_data["session"], form.cleaned_data["unit"]
         job = batch_pdfs_start(
             actor=request.user,
-            session_id=session.pk if session else None,
+            session_id=session_id,
             unit_id=unit.pk if unit else None,
         )
         messages.success(request, MSG_BATCH_STARTED)

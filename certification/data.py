@@ -28,6 +28,7 @@ class Verification:
     valid_until: datetime.date | None
     status: str
     status_label: str
+    status_reason: str = ""  # why a certificate was withdrawn or revoked ("" otherwise)
 
     def as_json(self) -> dict:
         return {
@@ -42,6 +43,7 @@ class Verification:
             "valid_until": self.valid_until.isoformat() if self.valid_until else None,
             "status": self.status,
             "status_label": self.status_label,
+            "status_reason": self.status_reason,
         }
 
 

@@ -16,8 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from cms.people.models import OrgUnit, User
-from exams.models import ExamKind
-from exams.selectors import finished_attempts
+from exams import api as exams_api
+from exams.data import ExamKind
 
 from .exceptions import CertificationError
 from .models import (
@@ -90,23 +90,9 @@ def _historical_issue(holder: User, domain: str, authority: OrgUnit, issued_on: 
 def _demo_pre_appointment_pass() -> None:
     """郑凯 (E4004), a cadre up for appointment, passes this year's pre-appointment exam, so
     that the demo has a pre-appointment certificate (the exam demo's sitter failed)."""
-    from exams.demo import _finished_attempt  # the exam demo's way of sitting an exam
-    from exams.models import Attempt, ExamSession
-
     cadre = User.objects.filter(employee_number="E4004").first()
-    session = (
-        ExamSession.objects.filter(kind=ExamKind.PRE_APPOINTMENT, opens_at__lte=timezone.now())
-        .order_by("-opens_at")
-        .first()
-    )
-    if cadre is None or session is None or Attempt.objects.filter(session=session, user=cadre):
-        return
-    started = min(
-        session.opens_at + datetime.timedelta(days=1, hours=10),
-        timezone.now() - datetime.timedelta(hours=3),
-    )
-    cadre.is_leading_cadre = True
-    _finished_attempt(session, cadre, started, 0.93)
+    if cadre is not None:
+        exams_api.demo_sit(user_id=cadre.pk, kind=ExamKind.PRE_APPOINTMENT, skill=0.93)
 
 
 def demo_load(*, stdout) -> None:
@@ -140,26 +126,18 @@ def demo_load(*, stdout) -> None:
     stdout.write(f"执法证：新建 {created} 本\n")
     _demo_pre_appointment_pass()
     issued = 0
-    for attempt in finished_attempts(
-        user_ids=User.objects.values_list("pk", flat=True),
-        kinds=[ExamKind.PRE_APPOINTMENT],
-        passed=True,
-    ):
-        if not Certificate.objects.filter(attempt_id=attempt.pk).exists():
-            pre_appointment_certificate_issue(attempt=attempt)
+    for sitting in exams_api.sittings(user_ids=None, kinds=[ExamKind.PRE_APPOINTMENT], passed=True):
+        if not Certificate.objects.filter(attempt_id=sitting.attempt_id).exists():
+            pre_appointment_certificate_issue(sitting=sitting)
             issued += 1
     year = today.year
     since = timezone.make_aware(datetime.datetime(year, 1, 1))
-    for attempt in finished_attempts(
-        user_ids=User.objects.values_list("pk", flat=True),
-        kinds=[ExamKind.ANNUAL_LAW],
-        since=since,
-        passed=True,
-    ):
-        if learning_certificate_refusals(user=attempt.user, year=year):
+    passers = exams_api.people_who_passed(user_ids=None, kinds=[ExamKind.ANNUAL_LAW], since=since)
+    for user in User.objects.filter(pk__in=passers).order_by("pk"):
+        if learning_certificate_refusals(user=user, year=year):
             continue
         try:
-            learning_certificate_issue(user=attempt.user, year=year)
+            learning_certificate_issue(user=user, year=year)
         except CertificationError:
             continue
     stdout.write(f"证书：任前考试合格证书新建 {issued} 份；共 {Certificate.objects.count()} 份\n")

@@ -51,16 +51,17 @@ class ReviewForm(forms.Form):
 
 
 class BatchForm(forms.Form):
-    session = forms.ModelChoiceField(
-        label=_("考试场次（合格者的证书）"), queryset=None, required=False
+    session = forms.TypedChoiceField(
+        label=_("考试场次（合格者的证书）"), coerce=int, empty_value=None, required=False
     )
     unit = forms.ModelChoiceField(
         label=_("单位（证书与执法证卡片）"), queryset=OrgUnit.objects.none(), required=False
     )
 
-    def __init__(self, *args, sessions=None, units=None, **kwargs):
+    def __init__(self, *args, sessions=(), units=None, **kwargs):
+        """``sessions``: ``exams.data.SessionInfo`` rows to choose from."""
         super().__init__(*args, **kwargs)
-        self.fields["session"].queryset = sessions
+        self.fields["session"].choices = [("", "---------")] + [(s.id, s.title) for s in sessions]
         self.fields["unit"].queryset = units if units is not None else OrgUnit.objects.none()
 
     def clean(self):

@@ -198,6 +198,9 @@ class CertificateKind(models.TextChoices):
 class CertificateStatus(models.TextChoices):
     VALID = "valid", _("有效")
     REVOKED = "revoked", _("已撤销")
+    # The result it certified no longer stands (a regrade after a key correction): the public
+    # verification says so, with ``status_reason``.
+    WITHDRAWN = "withdrawn", _("已撤回")
 
 
 class Certificate(models.Model):
@@ -237,6 +240,10 @@ class Certificate(models.Model):
     status = models.CharField(
         _("状态"), max_length=16, choices=CertificateStatus.choices, default=CertificateStatus.VALID
     )
+    status_reason = models.TextField(
+        _("状态说明"), blank=True, help_text=_("撤回或撤销的理由，公开核验时显示。")
+    )
+    status_changed_at = models.DateTimeField(_("状态变更时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
@@ -432,6 +439,10 @@ class AppraisalRecord(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # A regrade changed a result this locked record rests on: the record keeps what HR signed
+    # off until an audited unlock, which then recomputes it and clears the flag.
+    recompute_pending = models.BooleanField(_("待重新计算"), default=False, db_index=True)
+    recompute_reason = models.TextField(_("待重新计算的原因"), blank=True)
 
     class Meta:
         verbose_name = _("年度学法考核")

@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from cms.people.mfa import user_passed_mfa
 from cms.people.models import Role, User
 from cms.people.selectors import people_visible_to, user_can_see_person, user_roles
-from exams.models import ExamKind
-from exams.selectors import finished_attempts
+from exams import api as exams_api
+from exams.data import ExamKind
 from learning.data import YearSummary
 from learning.selectors import earlier_year_summaries, kind_rows, local_year, year_summary
 
@@ -134,6 +134,8 @@ def certificate_live_status(certificate: Certificate, *, on: datetime.date | Non
     on = on or timezone.localdate()
     if certificate.status == CertificateStatus.REVOKED:
         return CredentialStatus.REVOKED
+    if certificate.status == CertificateStatus.WITHDRAWN:
+        return CertificateStatus.WITHDRAWN
     if certificate.valid_until is not None and certificate.valid_until < on:
         return CredentialStatus.EXPIRED
     return "valid"
@@ -147,6 +149,7 @@ STATUS_LABELS = {
     CredentialStatus.REVOKED: _("吊销"),
     CredentialStatus.EXPIRED: _("已过期"),
     CredentialStatus.CANCELLED: _("注销"),
+    CertificateStatus.WITHDRAWN: _("已撤回"),
 }
 # The machine-readable status of the JSON answer: valid / suspended / revoked / expired / …
 PUBLIC_STATUS = {CredentialStatus.ACTIVE: "valid"}
@@ -191,6 +194,7 @@ def _certificate_verification(certificate: Certificate) -> Verification:
         valid_until=certificate.valid_until,
         status=str(status),
         status_label=str(STATUS_LABELS[status]),
+        status_reason=certificate.status_reason if status != "valid" else "",
     )
 
 
@@ -255,7 +259,7 @@ def appointment_check(user: User, *, now: datetime.datetime | None = None) -> Ap
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
-    attempts = list(finished_attempts(user_ids=[user.pk], kinds=[ExamKind.PRE_APPOINTMENT]))
+    attempts = exams_api.sittings(user_ids=[user.pk], kinds=[ExamKind.PRE_APPOINTMENT])
     passes = [a for a in attempts if a.passed]
     last_pass = passes[-1] if passes else None
     blocks = [a for a in attempts if a.blocking]
@@ -264,13 +268,13 @@ def appointment_check(user: User, *, now: datetime.datetime | None = None) -> Ap
         last_pass is None or last_block.finished_at > last_pass.finished_at
     ):
         return AppointmentCheck(
-            False, (str(MSG_APPOINT_BLOCKED % {"session": last_block.session.title}),)
+            False, (str(MSG_APPOINT_BLOCKED % {"session": last_block.session_title}),)
         )
     if last_pass is not None:
         exam_day = timezone.localdate(last_pass.finished_at)
         until = validity_end(exam_day, settings.PRE_APPOINTMENT_VALIDITY_YEARS)
         certificate = Certificate.objects.filter(
-            attempt_id=last_pass.pk, status=CertificateStatus.VALID
+            attempt_id=last_pass.attempt_id, status=CertificateStatus.VALID
         ).first()
         number = certificate.number if certificate else ""
         if until >= today:
@@ -285,7 +289,7 @@ def appointment_check(user: User, *, now: datetime.datetime | None = None) -> Ap
         )
     if attempts:
         last = attempts[-1]
-        reason = MSG_APPOINT_FAILED_ONCE % {"session": last.session.title, "score": last.score}
+        reason = MSG_APPOINT_FAILED_ONCE % {"session": last.session_title, "score": last.score}
         return AppointmentCheck(False, (str(reason),))
     return AppointmentCheck(False, (str(MSG_APPOINT_NONE),))
 
@@ -346,17 +350,16 @@ def transcript(user: User, *, year: int | None = None) -> list[TranscriptYear]:
     summaries = {current: year_summary(user=user, year=current)}
     for summary in earlier_year_summaries(user=user, before=current):
         summaries[summary.year] = summary
-    attempts = finished_attempts(user_ids=[user.pk]).exclude(session__kind=ExamKind.MOCK)
     by_year: dict[int, list[ExamLine]] = defaultdict(list)
-    for attempt in attempts:
-        local = timezone.localtime(attempt.finished_at)
+    for sitting in exams_api.sittings(user_ids=[user.pk], exclude_kinds=[ExamKind.MOCK]):
+        local = timezone.localtime(sitting.finished_at)
         by_year[local.year].append(
             ExamLine(
-                attempt.session.title,
-                attempt.session.get_kind_display(),
+                sitting.session_title,
+                exams_api.exam_kind_label(sitting.session_kind),
                 local,
-                attempt.score,
-                attempt.passed,
+                sitting.score,
+                sitting.passed,
             )
         )
     certificates: dict[int, list[Certificate]] = defaultdict(list)
@@ -398,11 +401,6 @@ def transcript(user: User, *, year: int | None = None) -> list[TranscriptYear]:
 
 def credential_history(credential: Credential) -> QuerySet[CredentialEvent]:
     return credential.events.select_related("actor").order_by("at", "pk")
-
-
-def certificate_passers(session_id: int, *, people: QuerySet[User]) -> QuerySet[Certificate]:
-    """Certificates issued for a session's passed attempts, of people in scope."""
-    return Certificate.objects.filter(attempt__session_id=session_id, holder__in=people)
 
 
 def kinds_label() -> dict[str, str]:

@@ -3,7 +3,7 @@
 Everything is limited to the HR officer's org subtree (``people_visible_to(role=Role.HR)``)
 and computed in a fixed number of queries whatever the number of units or people: study
 hours come from ``learning.selectors.year_summaries``, exam results from
-``exams.selectors.finished_attempts`` (reduced to plain values), credentials from one query.
+``exams.api`` (plain values), credentials from one query.
 
 Figures of a unit (the unit a person belongs to):
 - 参考率: people who sat the exam (any graded attempt) / headcount;
@@ -26,8 +26,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cms.people.models import OrgUnit, Role, User
 from cms.people.selectors import people_visible_to, unit_ancestor_names, units_visible_to
-from exams.models import ExamKind, ExamSession
-from exams.selectors import finished_attempts
+from exams import api as exams_api
+from exams.data import ExamKind, SessionInfo, Sitting
 from learning.selectors import local_year, year_summaries
 
 from .models import (
@@ -52,14 +52,8 @@ CREDENTIAL_COLUMNS = (
 )
 
 
-def grade_band(score) -> str:
-    """优秀 / 良好 / 合格 / 不合格 by ``settings.GRADE_BANDS``; "" without a score."""
-    if score is None:
-        return ""
-    for floor, label in settings.GRADE_BANDS:
-        if score >= floor:
-            return str(label)
-    return ""
+# 优秀 / 良好 / 合格 / 不合格 by ``settings.GRADE_BANDS``: the exam app's bands, one rule.
+grade_band = exams_api.grade_band
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -144,14 +138,10 @@ def hr_person(user, person_id: int) -> User | None:
     )
 
 
-def sessions_of_year(year: int) -> list[ExamSession]:
+def sessions_of_year(year: int) -> list[SessionInfo]:
     """Sessions that opened in the year, for the filter (mock and practice left out)."""
     start, end = year_bounds(year)
-    return list(
-        ExamSession.objects.filter(opens_at__lt=end, closes_at__gte=start)
-        .exclude(kind=ExamKind.MOCK)
-        .order_by("opens_at", "pk")
-    )
+    return exams_api.sessions(exclude_kinds=[ExamKind.MOCK], opens_before=end, closes_after=start)
 
 
 def year_bounds(year: int) -> tuple[datetime.datetime, datetime.datetime]:
@@ -207,24 +197,14 @@ def exam_results(
     """Per person: (attempts, best score, passed any) of the year's annual law exams, or of
     one session. Two queries (the ids, then the attempts as plain values)."""
     start, end = year_bounds(year)
+    user_ids = people.values_list("pk", flat=True)
     if session_id:
-        attempts = finished_attempts(user_ids=people.values_list("pk", flat=True)).filter(
-            session_id=session_id
-        )
+        found = exams_api.results_by_person(user_ids=user_ids, session_id=session_id)
     else:
-        attempts = finished_attempts(
-            user_ids=people.values_list("pk", flat=True),
-            kinds=[ExamKind.ANNUAL_LAW],
-            since=start,
-            until=end,
+        found = exams_api.results_by_person(
+            user_ids=user_ids, kinds=[ExamKind.ANNUAL_LAW], since=start, until=end
         )
-    results: dict[int, tuple[int, Decimal | None, bool]] = {}
-    for user_id, score, passed in attempts.values_list("user_id", "score", "passed").order_by():
-        count, best, any_pass = results.get(user_id, (0, None, False))
-        if score is not None and (best is None or score > best):
-            best = score
-        results[user_id] = (count + 1, best, any_pass or bool(passed))
-    return results
+    return {pk: (r.attempts, r.best_score, r.passed) for pk, r in found.items()}
 
 
 def credential_statuses(people: QuerySet[User]) -> dict[int, list[str]]:
@@ -339,7 +319,7 @@ class Dashboard:
     units: list[UnitFigures]
     total: UnitFigures
     people: list[PersonFigures]
-    sessions: list[ExamSession]
+    sessions: list[SessionInfo]
     scope_unit: OrgUnit | None = None
 
     @property
@@ -389,7 +369,7 @@ class PreAppointmentStatus:
         return str(PreAppointmentState(self.state).label)
 
 
-def pre_appointment_status(attempts: list, *, on: datetime.date) -> PreAppointmentStatus:
+def pre_appointment_status(attempts: list[Sitting], *, on: datetime.date) -> PreAppointmentStatus:
     """The state on a day from a person's pre-appointment attempts (oldest first), as the
     appointment check reads it: a later pass supersedes a blocking failure."""
     attempts = [a for a in attempts if timezone.localdate(a.finished_at) <= on]
@@ -403,8 +383,9 @@ def pre_appointment_status(attempts: list, *, on: datetime.date) -> PreAppointme
     if last_block is not None and (
         last_pass is None or last_block.finished_at > last_pass.finished_at
     ):
-        title = last_block.session.title if hasattr(last_block, "session") else ""
-        return PreAppointmentStatus(PreAppointmentState.BLOCKED, blocking_session=title, **common)
+        return PreAppointmentStatus(
+            PreAppointmentState.BLOCKED, blocking_session=last_block.session_title, **common
+        )
     if last_pass is not None:
         state = PreAppointmentState.PASSED if until >= on else PreAppointmentState.EXPIRED
         return PreAppointmentStatus(state, **common)
@@ -419,7 +400,7 @@ class AppointmentOverview:
     unit_path: str
     check: object
     pre_appointment: PreAppointmentStatus
-    attempts: list
+    attempts: list[Sitting]
     records: list[AppraisalRecord]
     credentials: list[Credential]
     printed_at: datetime.datetime
@@ -432,7 +413,7 @@ def appointment_overview(
     appraisal ratings and every credential's live status."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    attempts = list(finished_attempts(user_ids=[person.pk], kinds=[ExamKind.PRE_APPOINTMENT]))
+    attempts = exams_api.sittings(user_ids=[person.pk], kinds=[ExamKind.PRE_APPOINTMENT])
     records = list(
         AppraisalRecord.objects.filter(person=person, year__gte=today.year - 3).order_by("-year")[
             :3

@@ -144,5 +144,27 @@ def register_certification_log_actions(actions):
         "certification.appraisal.unlock", _("解锁年度学法考核"), _("解锁了年度学法考核记录")
     )
     actions.register_action(
+        "certification.certificate.withdraw", _("撤回证书"), _("重新评分后撤回了证书")
+    )
+    actions.register_action(
+        "certification.certificate.reinstate", _("恢复证书"), _("重新评分后恢复了证书")
+    )
+    actions.register_action(
+        "certification.certificate.rescore", _("更正证书成绩"), _("重新评分后更正了证书上的成绩")
+    )
+    actions.register_action(
+        "certification.review.regraded", _("年审重新认定"), _("重新评分后重新认定了执法证年审")
+    )
+    actions.register_action(
+        "certification.appraisal.recompute",
+        _("重新计算年度学法考核"),
+        _("重新计算了年度学法考核记录"),
+    )
+    actions.register_action(
+        "certification.appraisal.flag",
+        _("年度学法考核待重新计算"),
+        _("重新评分涉及已锁定的考核记录，标记为待解锁后重新计算"),
+    )
+    actions.register_action(
         "certification.appointment.blocked", _("任前考试阻断任用"), _("任前考试补考仍不合格")
     )

@@ -7,6 +7,7 @@ these; ``exams.signals`` carries them.
 from __future__ import annotations
 
 import datetime
+import enum
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -64,3 +65,56 @@ class Consequence:
     summary: str
     object_id: int | None = None
     blocked: bool = False  # e.g. a locked appraisal record: flagged for HR, not changed
+
+
+class ExamKind(enum.StrEnum):
+    """The kinds of exam session. ``exams.models.ExamKind`` (the model field's choices, with
+    their translated labels) takes its values from here, so the two never drift apart."""
+
+    PRE_APPOINTMENT = "pre_appointment"
+    ANNUAL_ROTATION = "annual_rotation"
+    ANNUAL_LAW = "annual_law"
+    QUALIFICATION = "qualification"
+    MOCK = "mock"
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """An exam session as other apps see it: what it is and when it ran."""
+
+    id: int
+    title: str
+    kind: str  # an ``ExamKind`` value
+    opens_at: datetime.datetime
+    closes_at: datetime.datetime
+    eligible_unit_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Sitting:
+    """One graded attempt (a sitting of an exam) of one person: its result as certification
+    reads it. Voided and unfinished attempts are never handed out as sittings."""
+
+    attempt_id: int
+    user_id: int
+    session_id: int
+    session_title: str
+    session_kind: str  # an ``ExamKind`` value
+    number: int
+    finished_at: datetime.datetime | None
+    score: Decimal | None
+    passed: bool | None
+    band: str = ""  # 优秀 / 良好 / 合格 / 不合格 by ``settings.GRADE_BANDS``; "" without a score
+    blocking: bool = False  # a second pre-appointment failure: the appointment is blocked
+    eligible_unit_id: int | None = None  # the session's unit (the certificate's authority)
+    voided: bool = False
+
+
+@dataclass(frozen=True)
+class PersonResult:
+    """A person's sittings of a set of exams reduced to what reports show."""
+
+    user_id: int
+    attempts: int = 0
+    best_score: Decimal | None = None
+    passed: bool = False  # passed any of them

@@ -20,6 +20,8 @@ from wagtail.models import PreviewableMixin
 from cms.laws.models import Article
 from cms.people.models import OrgUnit
 
+from . import data
+
 
 class Topic(MP_Node):
     """A knowledge area (知识点), e.g. 行政法 › 行政许可."""
@@ -285,11 +287,14 @@ class BlueprintSection(models.Model):
 
 
 class ExamKind(models.TextChoices):
-    PRE_APPOINTMENT = "pre_appointment", _("任前法律知识考试")
-    ANNUAL_ROTATION = "annual_rotation", _("执法人员年度轮训考试")
-    ANNUAL_LAW = "annual_law", _("年度学法考试")
-    QUALIFICATION = "qualification", _("执法资格考试")
-    MOCK = "mock", _("模拟考试")
+    """The model field's choices: values from ``exams.data.ExamKind`` (what other apps import),
+    labels here (translated)."""
+
+    PRE_APPOINTMENT = data.ExamKind.PRE_APPOINTMENT.value, _("任前法律知识考试")
+    ANNUAL_ROTATION = data.ExamKind.ANNUAL_ROTATION.value, _("执法人员年度轮训考试")
+    ANNUAL_LAW = data.ExamKind.ANNUAL_LAW.value, _("年度学法考试")
+    QUALIFICATION = data.ExamKind.QUALIFICATION.value, _("执法资格考试")
+    MOCK = data.ExamKind.MOCK.value, _("模拟考试")
 
 
 class ScoringRule(models.TextChoices):

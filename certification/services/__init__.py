@@ -3,6 +3,9 @@
 from .batches import batch_job_run, batch_pdfs_start, review_job_start
 from .certificates import (
     certificate_number_next,
+    certificate_reinstate,
+    certificate_rescore,
+    certificate_withdraw,
     certificates_on_attempt_graded,
     learning_certificate_issue,
     learning_certificate_refusals,
@@ -36,6 +39,9 @@ __all__ = [
     "batch_job_run",
     "batch_pdfs_start",
     "certificate_number_next",
+    "certificate_reinstate",
+    "certificate_rescore",
+    "certificate_withdraw",
     "certificates_on_attempt_graded",
     "credential_cancel",
     "credential_expire",

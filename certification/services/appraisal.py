@@ -29,8 +29,8 @@ from wagtail.log_actions import log
 
 from cms.people.models import Role, User
 from cms.people.selectors import people_visible_to, user_can_see_person
-from exams.models import ExamKind
-from exams.selectors import finished_attempts
+from exams import api as exams_api
+from exams.data import ExamKind
 from learning.selectors import year_summaries
 
 from ..exceptions import CertificationError, OutOfScope
@@ -95,7 +95,8 @@ def appraisal_rating(
     return (AppraisalRating.FAILED if reasons else AppraisalRating.PASSED), reasons
 
 
-def _review_states(people: QuerySet[User], year: int) -> dict[int, str]:
+def review_states(people: QuerySet[User], year: int) -> dict[int, str]:
+    """Per holder: the year's credential review state (the worst over their credentials)."""
     states: dict[int, str] = {}
     rows = CredentialReview.objects.filter(
         year=year, credential__holder__in=people.values("pk")
@@ -128,11 +129,11 @@ def appraisal_compute(
 
     Returns counts: created, updated, unchanged, locked (skipped).
     """
-    from ..selectors_hr import exam_results, grade_band, pre_appointment_status, year_bounds
+    from ..selectors_hr import exam_results, year_bounds
 
     now = now or timezone.now()
-    start, end = year_bounds(year)
-    on = min(timezone.localdate(now), (end - datetime.timedelta(days=1)).date())
+    _start, end = year_bounds(year)
+    on = appraisal_day(year, now)
     persons = list(people.values_list("pk", "org_unit_id").order_by("pk"))
     total = len(persons)
     if progress:
@@ -140,11 +141,11 @@ def appraisal_compute(
     summaries = year_summaries(people=people, year=year)
     exams = exam_results(people, year=year)
     pre_attempts: dict[int, list] = defaultdict(list)
-    for attempt in finished_attempts(
+    for sitting in exams_api.sittings(
         user_ids=people.values_list("pk", flat=True), kinds=[ExamKind.PRE_APPOINTMENT], until=end
     ):
-        pre_attempts[attempt.user_id].append(attempt)
-    reviews = _review_states(people, year)
+        pre_attempts[sitting.user_id].append(sitting)
+    reviews = review_states(people, year)
     counts = {"created": 0, "updated": 0, "unchanged": 0, "locked": 0}
     for offset in range(0, total, CHUNK):
         chunk = persons[offset : offset + CHUNK]
@@ -160,35 +161,16 @@ def appraisal_compute(
             if record is not None and record.locked:
                 counts["locked"] += 1
                 continue
-            summary = summaries[pk]
-            attempts, score, passed = exams.get(pk, (0, None, None))
-            pre = pre_appointment_status(pre_attempts.get(pk, []), on=on)
-            review = reviews.get(pk, CredentialReviewState.NONE)
-            rating, reasons = appraisal_rating(
+            values = record_values(
                 year=year,
-                hours_counted=summary.counted,
-                hours_required=summary.required,
-                exam_attempts=attempts,
-                exam_passed=passed,
-                exam_score=score,
-                credential_review=review,
+                unit_id=unit_id,
+                summary=summaries[pk],
+                exam=exams.get(pk, (0, None, None)),
+                pre_sittings=pre_attempts.get(pk, []),
+                review=reviews.get(pk, CredentialReviewState.NONE),
+                on=on,
+                now=now,
             )
-            values = {
-                "unit_id": unit_id,
-                "hours_required": summary.required,
-                "hours_counted": summary.counted,
-                "hours_met": summary.is_met,
-                "exam_attempts": attempts,
-                "exam_score": score,
-                "exam_passed": passed if attempts else None,
-                "exam_band": grade_band(score),
-                "pre_appointment": pre.state,
-                "pre_appointment_passed_on": pre.passed_on,
-                "credential_review": review,
-                "rating": rating,
-                "reasons": reasons,
-                "computed_at": now,
-            }
             if record is None:
                 new.append(AppraisalRecord(person_id=pk, year=year, **values))
             elif _differs(record, values):
@@ -207,11 +189,217 @@ def appraisal_compute(
     return counts
 
 
+def record_values(
+    *,
+    year: int,
+    unit_id: int | None,
+    summary,
+    exam: tuple[int, Decimal | None, bool | None],
+    pre_sittings: list,
+    review: str,
+    on: datetime.date,
+    now: datetime.datetime,
+) -> dict:
+    """A record's fields from a person's figures: study hours (a ``YearSummary``), the year's
+    annual law exams (attempts, best score, passed any), the pre-appointment sittings up to
+    the year's end and the credential review state."""
+    from ..selectors_hr import grade_band, pre_appointment_status
+
+    attempts, score, passed = exam
+    pre = pre_appointment_status(pre_sittings, on=on)
+    rating, reasons = appraisal_rating(
+        year=year,
+        hours_counted=summary.counted,
+        hours_required=summary.required,
+        exam_attempts=attempts,
+        exam_passed=passed,
+        exam_score=score,
+        credential_review=review,
+    )
+    return {
+        "unit_id": unit_id,
+        "hours_required": summary.required,
+        "hours_counted": summary.counted,
+        "hours_met": summary.is_met,
+        "exam_attempts": attempts,
+        "exam_score": score,
+        "exam_passed": passed if attempts else None,
+        "exam_band": grade_band(score),
+        "pre_appointment": pre.state,
+        "pre_appointment_passed_on": pre.passed_on,
+        "credential_review": review,
+        "rating": rating,
+        "reasons": reasons,
+        "computed_at": now,
+    }
+
+
+def appraisal_day(year: int, now: datetime.datetime) -> datetime.date:
+    """The day a year's record describes: today, or the year's last day once it is over."""
+    from ..selectors_hr import year_bounds
+
+    _start, end = year_bounds(year)
+    return min(timezone.localdate(now), (end - datetime.timedelta(days=1)).date())
+
+
 def _differs(record: AppraisalRecord, values: dict) -> bool:
     """Whether recomputing changed anything but the time stamp (a re-run then writes nothing)."""
     return any(
         getattr(record, name) != value for name, value in values.items() if name != "computed_at"
     )
+
+
+# What the recompute of one record shows as changed (the rest are figures behind these).
+SHOWN_FIELDS = (
+    "hours_counted",
+    "exam_score",
+    "exam_passed",
+    "pre_appointment",
+    "credential_review",
+    "rating",
+)
+
+
+def _shown(record_or_values, name: str) -> str:
+    value = (
+        record_or_values.get(name)
+        if isinstance(record_or_values, dict)
+        else getattr(record_or_values, name)
+    )
+    if value is None or value == "":
+        return "—"
+    if name == "exam_passed":
+        return str(_("合格") if value else _("不合格"))
+    field = AppraisalRecord._meta.get_field(name)
+    if field.choices:
+        return str(dict(field.choices).get(value, value))
+    return str(value)
+
+
+def record_changes(record: AppraisalRecord, values: dict) -> dict[str, list]:
+    """{field: [before, after]} of the fields a recompute would change (time stamp left out)."""
+    changes = {}
+    for name, value in values.items():
+        if name == "computed_at":
+            continue
+        before = getattr(record, name)
+        if before != value:
+            changes[name] = [_json(before), _json(value)]
+    return changes
+
+
+def _json(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def changes_label(record: AppraisalRecord, values: dict) -> str:
+    """ "年度学法考试成绩 58.00 → 62.00；学法考核结果 不合格 → 合格" for the fields people read."""
+    parts = []
+    for name in SHOWN_FIELDS:
+        if name in values and getattr(record, name) != values[name]:
+            label = AppraisalRecord._meta.get_field(name).verbose_name
+            parts.append(f"{label} {_shown(record, name)} → {_shown(values, name)}")
+    return "；".join(parts)
+
+
+def appraisal_values_for(
+    *,
+    year: int,
+    person_ids: list[int],
+    now: datetime.datetime | None = None,
+    adjust: Callable[[list], list] | None = None,
+    review_overrides: dict[int, str] | None = None,
+) -> dict[int, dict]:
+    """The values ``appraisal_compute`` would give these people's records of ``year``, in a
+    fixed number of queries, writing nothing. ``adjust`` may replace sittings (a regrade's dry
+    run reads the results as they would be) and ``review_overrides`` the review states."""
+    from ..selectors_hr import year_bounds
+
+    now = now or timezone.now()
+    start, end = year_bounds(year)
+    people = User.objects.filter(pk__in=person_ids)
+    units = dict(people.values_list("pk", "org_unit_id"))
+    summaries = year_summaries(people=people, year=year)
+    found = exams_api.sittings(
+        user_ids=list(units), kinds=[ExamKind.ANNUAL_LAW, ExamKind.PRE_APPOINTMENT], until=end
+    )
+    if adjust is not None:
+        found = adjust(found)
+    exams: dict[int, tuple[int, Decimal | None, bool]] = {}
+    pre: dict[int, list] = defaultdict(list)
+    for sitting in found:
+        if sitting.session_kind == ExamKind.PRE_APPOINTMENT:
+            pre[sitting.user_id].append(sitting)
+        elif sitting.finished_at and sitting.finished_at >= start:
+            count, best, any_pass = exams.get(sitting.user_id, (0, None, False))
+            if sitting.score is not None and (best is None or sitting.score > best):
+                best = sitting.score
+            exams[sitting.user_id] = (count + 1, best, any_pass or bool(sitting.passed))
+    reviews = review_states(people, year)
+    reviews.update(review_overrides or {})
+    on = appraisal_day(year, now)
+    return {
+        pk: record_values(
+            year=year,
+            unit_id=unit_id,
+            summary=summaries[pk],
+            exam=exams.get(pk, (0, None, None)),
+            pre_sittings=pre.get(pk, []),
+            review=reviews.get(pk, CredentialReviewState.NONE),
+            on=on,
+            now=now,
+        )
+        for pk, unit_id in units.items()
+    }
+
+
+def appraisal_record_recompute(
+    *, record: AppraisalRecord, values: dict, actor: User | None, reason: str
+) -> dict[str, list]:
+    """Write recomputed values to an unlocked record, audited with before/after; returns the
+    changes ({} when nothing changed, and nothing is written then). Call inside a transaction
+    holding the row lock."""
+    if record.locked:
+        raise CertificationError(MSG_LOCKED)
+    changes = record_changes(record, values)
+    if not changes:
+        return {}
+    for name, value in values.items():
+        setattr(record, name, value)
+    record.recompute_pending, record.recompute_reason = False, ""
+    record.save(update_fields=[*RECORD_FIELDS, "recompute_pending", "recompute_reason"])
+    log(
+        instance=record,
+        action="certification.appraisal.recompute",
+        user=actor,
+        data={"year": record.year, "reason": reason, "changes": changes},
+    )
+    return changes
+
+
+def appraisal_record_flag(*, record: AppraisalRecord, values: dict, reason: str) -> dict[str, list]:
+    """A locked record whose figures a regrade changed: flag it for HR (nothing else changes)
+    with what would change; the audited unlock then recomputes it. Returns the changes."""
+    changes = record_changes(record, values)
+    if not changes:
+        return {}
+    note = f"{reason}：{changes_label(record, values)}"
+    record.recompute_pending = True
+    record.recompute_reason = (
+        f"{record.recompute_reason}\n{note}" if record.recompute_reason else note
+    )
+    record.save(update_fields=["recompute_pending", "recompute_reason"])
+    log(
+        instance=record,
+        action="certification.appraisal.flag",
+        user=None,
+        data={"year": record.year, "reason": reason, "changes": changes},
+    )
+    return changes
 
 
 def _scoped_record(record_id: int, actor: User | None, *, lock: bool = True) -> AppraisalRecord:
@@ -290,6 +478,17 @@ def appraisal_unlock(
                 "at": (now or timezone.now()).isoformat(),
             },
         )
+        if record.recompute_pending:
+            # The change a regrade left waiting applies now, as its own audited step.
+            values = appraisal_values_for(year=record.year, person_ids=[record.person_id], now=now)[
+                record.person_id
+            ]
+            waiting = record.recompute_reason
+            if not appraisal_record_recompute(
+                record=record, values=values, actor=actor, reason=waiting
+            ):
+                record.recompute_pending, record.recompute_reason = False, ""
+                record.save(update_fields=["recompute_pending", "recompute_reason"])
     return record
 
 

@@ -19,8 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from cms.people.models import OrgUnit, Role, User
 from cms.people.selectors import people_visible_to
 from cms.private_files import private_files_older_than, private_storage
-from exams.models import ExamKind, ExamSession
-from exams.selectors import finished_attempts
+from exams import api as exams_api
+from exams.data import ExamKind
 
 from ..models import (
     BATCH_FILE_DIRECTORY,
@@ -84,13 +84,13 @@ def batch_documents(
     certificates = Certificate.objects.none()
     credentials = Credential.objects.none()
     if session_id:
-        session = ExamSession.objects.get(pk=session_id)
-        passers = finished_attempts(
-            user_ids=people.values_list("pk", flat=True), passed=True
-        ).filter(session_id=session_id)
-        holder_ids = passers.values("user_id")
-        q = Q(attempt__session_id=session_id)
-        if session.kind == ExamKind.ANNUAL_LAW:
+        session = exams_api.session(session_id)
+        passers = exams_api.sittings(
+            user_ids=people.values_list("pk", flat=True), passed=True, session_id=session_id
+        )
+        holder_ids = {s.user_id for s in passers}
+        q = Q(attempt_id__in=[s.attempt_id for s in passers])
+        if session is not None and session.kind == ExamKind.ANNUAL_LAW:
             year = timezone.localtime(session.closes_at).year
             q |= Q(kind=CertificateKind.ANNUAL_LEARNING, year=year, holder_id__in=holder_ids)
         certificates = Certificate.objects.filter(q, holder__in=people)

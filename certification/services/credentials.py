@@ -22,8 +22,8 @@ from wagtail.log_actions import log
 
 from cms.people.models import OrgUnit, Role, User
 from cms.people.selectors import units_visible_to, user_can_see_person
-from exams.models import ExamKind
-from exams.selectors import passed_attempts
+from exams import api as exams_api
+from exams.data import ExamKind
 
 from ..exceptions import CertificationError, InvalidTransition, IssueRefused, OutOfScope
 from ..models import (
@@ -197,7 +197,9 @@ def credential_issue_refusals(*, holder: User, domain: str, now=None) -> list[st
     if not holder.is_enforcement_officer:
         reasons.append(str(ERR_NOT_OFFICER))
     since = now - datetime.timedelta(days=365)
-    if not passed_attempts(holder, [ExamKind.QUALIFICATION], since=since):
+    if not exams_api.people_who_passed(
+        user_ids=[holder.pk], kinds=[ExamKind.QUALIFICATION], since=since
+    ):
         reasons.append(str(ERR_NO_QUALIFICATION))
     held = Credential.objects.filter(holder=holder, domain=domain, status__in=HELD_STATUSES)
     existing = held.first()

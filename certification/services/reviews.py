@@ -24,8 +24,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 
 from cms.people.models import User
-from exams.models import ExamKind
-from exams.selectors import finished_attempts
+from exams import api as exams_api
+from exams.data import ExamKind, Sitting
 from learning.selectors import year_summaries
 
 from ..data import ReviewOutcome, ReviewReport
@@ -78,14 +78,8 @@ def annual_review_outcomes(
     holders = {c.holder_id: c.holder for c in credentials}
     summaries = year_summaries(people=list(holders.values()), year=year)
     since, until = year_bounds(year)
-    exam_passers = set(
-        finished_attempts(
-            user_ids=holders,
-            kinds=[ExamKind.ANNUAL_ROTATION],
-            since=since,
-            until=until,
-            passed=True,
-        ).values_list("user_id", flat=True)
+    exam_passers = exams_api.people_who_passed(
+        user_ids=holders, kinds=[ExamKind.ANNUAL_ROTATION], since=since, until=until
     )
     ids = [c.pk for c in credentials]
     reviews = CredentialReview.objects.filter(credential_id__in=ids, year__in=[year - 1, year])
@@ -236,18 +230,18 @@ def annual_review_run(
     return report
 
 
-def review_make_up(*, attempt, now: datetime.datetime | None = None) -> list[Credential]:
+def review_make_up(*, sitting: Sitting, now: datetime.datetime | None = None) -> list[Credential]:
     """A passed rotation exam after a failed review restores what that review suspended.
 
     Only suspensions made by the annual review are lifted (a disciplinary suspension stays),
     and only by an exam finished after the review. Returns the credentials restored.
     """
-    if not attempt.passed or attempt.session.kind != ExamKind.ANNUAL_ROTATION:
+    if not sitting.passed or sitting.voided or sitting.session_kind != ExamKind.ANNUAL_ROTATION:
         return []
     now = now or timezone.now()
     restored = []
     suspended = Credential.objects.filter(
-        holder_id=attempt.user_id, status=CredentialStatus.SUSPENDED
+        holder_id=sitting.user_id, status=CredentialStatus.SUSPENDED
     )
     for credential in suspended:
         last = (
@@ -257,7 +251,7 @@ def review_make_up(*, attempt, now: datetime.datetime | None = None) -> list[Cre
         if not review_id:
             continue
         review = CredentialReview.objects.filter(pk=review_id, made_up_at__isnull=True).first()
-        if review is None or (attempt.finished_at and attempt.finished_at <= review.reviewed_at):
+        if review is None or (sitting.finished_at and sitting.finished_at <= review.reviewed_at):
             continue
         with transaction.atomic():
             review.made_up_at = now
@@ -269,11 +263,11 @@ def review_make_up(*, attempt, now: datetime.datetime | None = None) -> list[Cre
                         actor=None,
                         reason=str(
                             REASON_MADE_UP
-                            % {"session": attempt.session.title, "score": attempt.score}
+                            % {"session": sitting.session_title, "score": sitting.score}
                         ),
                         legal_basis=settings.CREDENTIAL_REVIEW_LEGAL_BASIS,
                         now=now,
-                        data={"attempt_id": attempt.pk, "review_id": review.pk},
+                        data={"attempt_id": sitting.attempt_id, "review_id": review.pk},
                     )
                 )
             except InvalidTransition:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from certification import selectors, services
 from certification.exceptions import CertificationError
 from certification.models import Certificate, CertificateKind
+from exams import api as exams_api
 from exams.models import ExamKind
 from tests.factories import UserFactory
 
@@ -31,7 +32,8 @@ def test_a_pass_issues_a_certificate_valid_three_years_once(cadre):
     day = timezone.localdate(attempt.finished_at)
     assert certificate.valid_until == day.replace(year=day.year + 3) - datetime.timedelta(days=1)
     assert certificate.number.startswith(f"RQ{day.year}")
-    assert services.pre_appointment_certificate_issue(attempt=attempt) == certificate
+    sitting = exams_api.sitting(attempt.pk)
+    assert services.pre_appointment_certificate_issue(sitting=sitting) == certificate
     assert Certificate.objects.count() == 1
 
 

@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from certification.services.batches import job_files_purge
 from cms.private_files import retention_cutoff
-from exams.services.pending_imports import pending_imports_purge
+from exams.api import private_files_purge
 
 
 class Command(BaseCommand):
@@ -38,7 +38,7 @@ class Command(BaseCommand):
             days = settings.PRIVATE_FILE_RETENTION_DAYS
         cutoff = retention_cutoff(days=days)
         jobs = job_files_purge(cutoff=cutoff, dry_run=dry_run)
-        imports = pending_imports_purge(cutoff=cutoff, dry_run=dry_run)
+        imports = private_files_purge(cutoff=cutoff, dry_run=dry_run)
         verb = "would delete" if dry_run else "deleted"
         for pk in jobs.jobs:
             self.stdout.write(f"job #{pk}: file {verb}")
