@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from decimal import Decimal
-
-from django.conf import settings
 
 from .data import ExamKind, PersonResult, SessionInfo, Sitting
+from .grading import grade_band
 
 __all__ = [
     "ExamKind",
@@ -35,16 +33,6 @@ __all__ = [
     "sitting_of",
     "sittings",
 ]
-
-
-def grade_band(score: Decimal | None) -> str:
-    """优秀 / 良好 / 合格 / 不合格 by ``settings.GRADE_BANDS``; "" without a score."""
-    if score is None:
-        return ""
-    for floor, label in settings.GRADE_BANDS:
-        if score >= floor:
-            return str(label)
-    return ""
 
 
 def exam_kind_label(kind: str) -> str:
