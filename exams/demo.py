@@ -320,22 +320,9 @@ CASE_ANSWERS = [
 
 
 def _demo_markers() -> list:
-    """Two markers of the city's justice bureau (Role.MARKER), created once."""
-    from cms.people.models import Role
-    from cms.people.services import role_assign
-
-    User = get_user_model()
-    city = OrgUnit.objects.get(code="330100")
-    markers = []
-    for number, name in (("marker01", "阅卷甲"), ("marker02", "阅卷乙")):
-        user = User.objects.filter(employee_number=number).first()
-        if user is None:
-            user = User.objects.create_user(
-                number, name=name, org_unit=city, password="demo-pass-2026"
-            )
-        role_assign(user=user, role=Role.MARKER, scope=city)
-        markers.append(user)
-    return markers
+    """The demo's two markers (``cms.people.demo``: Role.MARKER over the city)."""
+    users = get_user_model().objects.in_bulk(["marker01", "marker02"], field_name="employee_number")
+    return [users["marker01"], users["marker02"]]
 
 
 @transaction.atomic
