@@ -81,6 +81,8 @@ def test_typed_text_is_saved_and_survives_reload(live_server, page, case_session
     # The server cannot be reached: the text waits in localStorage and survives a reload.
     page.route("**/save", lambda route: route.abort())
     area = page.locator(f"#q-{slot.position}-text")
+    area.focus()
+    area.evaluate("el => el.setSelectionRange(el.value.length, el.value.length)")
     area.press_sequentially("，违反第四十二条。", delay=20)
     area.blur()
     expect(status).to_have_text(re.compile("离线"))
