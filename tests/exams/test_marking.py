@@ -458,3 +458,23 @@ def test_spreadsheet_rubric_errors_are_reported_by_row():
     result = parse_spreadsheet(data, "bank.csv")
     assert result.errors and result.errors[0].position == "第 2 行"
     assert "评分要点|分值" in result.errors[0].message
+
+
+def test_demo_has_a_case_analysis_question_marked_twice_and_released():
+    import io
+
+    from django.core.management import call_command
+
+    from exams.demo import CASE_SESSION
+
+    call_command("load_demo", stdout=io.StringIO())
+    session = ExamSession.objects.get(title=CASE_SESSION)
+    assert session.results_released_at is not None and session.double_marking
+    slots = AttemptSlot.objects.filter(attempt__session=session, hand_marked=True)
+    assert slots.count() == 3
+    for slot in slots.select_related("attempt", "question_version"):
+        assert slot.attempt.status == AttemptStatus.SUBMITTED
+        assert not slot.attempt.marking_pending and slot.attempt.score is not None
+        assert slot.marks.count() == 2 and slot.mark_round == 0
+        assert slot.question_version.rubric and slot.question_version.citations.count() == 2
+        assert "二十日" in slot.text
