@@ -191,6 +191,8 @@ def demo_load(*, stdout) -> None:
     sessions = _demo_sessions_load()
     created = _demo_attempts_load(sessions)
     stdout.write(f"exam sessions: {len(sessions)}, finished demo attempts created: {created}\n")
+    marked = demo_marking_load()
+    stdout.write(f"case-analysis demo: {marked} answers marked twice, results released\n")
 
 
 @transaction.atomic
@@ -261,3 +263,165 @@ def _finished_attempt(session: ExamSession, user, started: datetime, skill: floa
         answer_save(token=token, position=slot.position, selected=chosen, seq=1, now=moment)
     finished = started + timedelta(minutes=rng.randint(20, session.duration_minutes - 5))
     return attempt_submit(attempt_id=attempt.pk, user=user, now=finished)
+
+
+# --- A case-analysis question, marked twice and released ------------------------------------
+
+CASE_STEM = (
+    "2026年3月2日，某区市场监督管理局受理了甲公司的食品经营许可申请。该局直到4月20日仍未作出"
+    "决定，其间既未经本局负责人批准延长期限，也未告知甲公司延期理由。4月21日，该局作出不予"
+    "许可的书面决定，决定书只写“经研究，不予许可”，未说明理由，也未告知甲公司救济途径。"
+    "请根据《中华人民共和国行政许可法》分析该局的做法存在哪些问题。"
+)
+CASE_MODEL_ANSWER = (
+    "一、审查期限：除当场作出决定的外，行政机关应当自受理申请之日起二十日内作出决定；二十日内"
+    "不能作出决定的，经本行政机关负责人批准可以延长十日，并应当将延长期限的理由告知申请人"
+    "（第四十二条）。该局受理后逾期未作决定，既未经负责人批准延期，也未告知理由，违反该规定。\n"
+    "二、不予许可的决定：行政机关依法作出不予行政许可的书面决定的，应当说明理由，并告知申请人"
+    "享有依法申请行政复议或者提起行政诉讼的权利（第三十八条第二款）。该局决定书未说明理由、"
+    "未告知救济途径，程序违法。\n"
+    "三、结论：该局的做法违反《行政许可法》规定的期限和程序，甲公司可以依法申请行政复议或者"
+    "提起行政诉讼。"
+)
+CASE_RUBRIC = [
+    ("指出二十日的审查期限及逾期未作决定违法", "4"),
+    ("指出延长十日须经负责人批准并告知申请人延期理由", "4"),
+    ("指出不予许可决定应当说明理由", "4"),
+    ("指出应当告知申请复议或者提起诉讼的权利", "4"),
+    ("结论明确、表述规范", "4"),
+]
+CASE_CITATIONS = "行政许可法第四十二条；行政许可法第三十八条"
+CASE_SESSION = "2026年执法资格考试（含案例分析）"
+CASE_BLUEPRINT = "执法资格考试卷（含案例分析）"
+# (candidate, how well they write: criterion scores of the two markers, a comment)
+CASE_ANSWERS = [
+    (
+        "E1003",
+        "该局违反了行政许可法第四十二条：应当在受理后二十日内作出决定，需要延长的要经负责人批准"
+        "延长十日并告知理由。不予许可决定没有说明理由，也没有告知可以申请行政复议或者提起行政诉讼，"
+        "违反第三十八条。该局做法违法。",
+        (["4", "4", "4", "4", "3.5"], ["4", "3.5", "4", "4", "3"]),
+        ("要点齐全，结论明确。", "要点齐全，延期程序表述略简。"),
+    ),
+    (
+        "E1004",
+        "该局超过了法定期限，应当二十日内作出决定。决定书没有写理由，不规范。",
+        (["3", "0", "3", "0", "2"], ["3", "0", "2.5", "0", "1.5"]),
+        ("未涉及延期程序和救济告知。", "遗漏延期审批与救济途径。"),
+    ),
+    (
+        "E1005",
+        "根据行政许可法，行政机关应当在二十日内作出决定，可以延长十日但要负责人批准并告知理由；"
+        "不予许可的应当说明理由并告知复议、诉讼的权利。本案中该局两方面都违法。",
+        (["4", "4", "3.5", "3.5", "3"], ["4", "3.5", "4", "3", "3"]),
+        ("分析到位。", "基本完整，结论可更具体。"),
+    ),
+]
+
+
+def _demo_markers() -> list:
+    """The demo's two markers (``cms.people.demo``: Role.MARKER over the city)."""
+    users = get_user_model().objects.in_bulk(["marker01", "marker02"], field_name="employee_number")
+    return [users["marker01"], users["marker02"]]
+
+
+@transaction.atomic
+def demo_marking_load() -> int:
+    """One case-analysis question (行政许可法第四十二条、第三十八条) in a closed qualification
+    session with double marking; three candidates' answers marked by two markers within the
+    tolerance (final mark: the mean) and the results released. Idempotent."""
+    from cms.laws.citations import citations_resolve
+
+    from .models import Mark, QuestionKind, QuestionVersion
+    from .services import question_create
+    from .services.marking import mark_submit, marker_assign
+    from .services.sessions import session_release_results
+
+    if ExamSession.objects.filter(title=CASE_SESSION).exists():
+        return 0
+    topic = topic_by_path("行政法")
+    if not QuestionVersion.objects.filter(stem_text=CASE_STEM).exists():
+        question_create(
+            topic=topic,
+            kind=QuestionKind.CASE_ANALYSIS,
+            stem=CASE_STEM,
+            explanation="考查行政许可的审查期限、延期程序与不予许可决定的说理和救济告知。",
+            difficulty=3,
+            articles=citations_resolve(CASE_CITATIONS),
+            model_answer=CASE_MODEL_ANSWER,
+            rubric=CASE_RUBRIC,
+        )
+    blueprint, created = Blueprint.objects.get_or_create(name=CASE_BLUEPRINT)
+    if created:
+        for order, (title, kind, count, points) in enumerate(
+            [("单项选择题", "single", 10, 4), ("案例分析题", "case_analysis", 1, 20)]
+        ):
+            section = BlueprintSection.objects.create(
+                blueprint=blueprint,
+                sort_order=order,
+                title=title,
+                kind=kind,
+                count=count,
+                points=Decimal(points),
+            )
+            section.topics.set([topic])
+    now = timezone.now()
+    admin = get_user_model().objects.filter(employee_number="examadmin01").first()
+    session = ExamSession.objects.create(
+        title=CASE_SESSION,
+        kind=ExamKind.QUALIFICATION,
+        blueprint=blueprint,
+        opens_at=now - timedelta(days=20),
+        closes_at=now - timedelta(days=19),
+        duration_minutes=90,
+        result_release=ResultRelease.MANUAL,
+        review_policy=ReviewPolicy.FULL_AFTER_CLOSE,
+        double_marking=True,
+        marking_tolerance=Decimal("2"),
+        eligible_unit=OrgUnit.objects.get(code="330100"),
+        only_enforcement_officers=True,
+        created_by=admin,
+    )
+    markers = _demo_markers()
+    for marker in markers:
+        if admin is not None:
+            marker_assign(session=session, marker=marker, actor=admin)
+    users = get_user_model().objects.in_bulk(
+        [a[0] for a in CASE_ANSWERS], field_name="employee_number"
+    )
+    marked = 0
+    for offset, (number, text, (first, second), comments) in enumerate(CASE_ANSWERS):
+        user = users[number]
+        started = session.opens_at + timedelta(hours=1, minutes=offset)
+        attempt = attempt_start(session=session, user=user, now=started)
+        raw = token_for(attempt_id=attempt.pk, user_id=user.pk, deadline=attempt.deadline)
+        moment = started.timestamp() + 120
+        token = token_read(raw, now=min(moment, time.time()))
+        rng = random.Random(f"case:{number}")
+        for slot in attempt.slots.select_related("question_version"):
+            if slot.hand_marked:
+                answer_save(
+                    token=token, position=slot.position, selected=[], text=text, seq=1, now=moment
+                )
+            else:
+                right = slot.question_version.correct_ids
+                wrong = [i for i in slot.option_order if i not in right]
+                chosen = right if rng.random() < 0.8 or not wrong else [rng.choice(wrong)]
+                answer_save(token=token, position=slot.position, selected=chosen, seq=1, now=moment)
+        attempt_submit(attempt_id=attempt.pk, user=user, now=started + timedelta(minutes=70))
+        slot = attempt.slots.get(hand_marked=True)
+        for marker, scores, comment, hours in (
+            (markers[0], first, comments[0], 3),
+            (markers[1], second, comments[1], 5),
+        ):
+            mark_submit(
+                slot_id=slot.pk,
+                marker=marker,
+                scores=scores,
+                comment=comment,
+                now=session.closes_at + timedelta(hours=hours),
+            )
+        marked += Mark.objects.filter(slot=slot).count() == 2
+    if admin is not None:
+        session_release_results(session=session, actor=admin)
+    return marked

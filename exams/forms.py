@@ -15,10 +15,17 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from cms.laws.citations import CitationError, citation_format, citations_resolve
 from cms.laws.models import Article
 
-from .formats.base import ParsedOption
+from .formats.base import ParsedOption, RubricCriterion
 from .formats.html import html_to_text, sanitize_html
-from .formats.spreadsheet import FALSE_WORDS, OPTION_LETTERS, TRUE_WORDS
-from .models import Question, QuestionKind, QuestionStatus, QuestionVersion, Topic
+from .formats.spreadsheet import (
+    ERR_MARKED_OPTIONS,
+    FALSE_WORDS,
+    OPTION_LETTERS,
+    TRUE_WORDS,
+    parse_rubric,
+    rubric_text,
+)
+from .models import MARKED_KINDS, Question, QuestionKind, QuestionStatus, QuestionVersion, Topic
 from .selectors import topic_paths
 from .services.questions import ERR_OPEN_FLAGS
 
@@ -76,6 +83,21 @@ class QuestionForm(WagtailAdminModelForm):
         help_text=_("如“行政许可法第四十二条；行政处罚法第三十三条”，多条用分号分隔。"),
     )
 
+    model_answer = forms.CharField(
+        label=_("参考答案"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("案例分析题、简答题：阅卷人评分时参照的答案要点。"),
+    )
+    rubric = forms.CharField(
+        label=_("评分标准"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "案例分析题、简答题：每行一项，写作“评分要点|分值”。组卷时本题的分值按各项分值的比例分配。"
+        ),
+    )
+
     class Meta:
         model = Question
         fields = ["topic", "status"]
@@ -83,6 +105,8 @@ class QuestionForm(WagtailAdminModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.is_bound and self.data.get("kind") in MARKED_KINDS:
+            self.fields["answer"].required = False  # answered in writing: no key
         _topic_choices(self.fields["topic"])
         self.fields["status"].choices = self._status_choices()
         version = self.instance.current_version if self.instance.pk else None
@@ -111,6 +135,10 @@ class QuestionForm(WagtailAdminModelForm):
         initial = {
             "kind": version.kind,
             "stem": version.stem,
+            "model_answer": version.model_answer,
+            "rubric": rubric_text(
+                RubricCriterion(c["criterion"], c["points"]) for c in version.rubric
+            ),
             "explanation": version.explanation,
             "difficulty": version.difficulty,
             "citations": "；".join(
@@ -120,6 +148,8 @@ class QuestionForm(WagtailAdminModelForm):
         }
         if version.kind == QuestionKind.TRUE_FALSE:
             initial["answer"] = "对" if version.options and version.options[0]["correct"] else "错"
+        elif version.kind in MARKED_KINDS:
+            pass
         else:
             for name, option in zip(OPTION_FIELDS, version.options, strict=False):
                 initial[name] = option["text"]
@@ -139,6 +169,14 @@ class QuestionForm(WagtailAdminModelForm):
             if answer and answer not in TRUE_WORDS | FALSE_WORDS:
                 self.add_error("answer", ERR_TF_ANSWER)
             cleaned["answer_true"] = answer in TRUE_WORDS
+            cleaned["option_texts"] = []
+        elif kind in MARKED_KINDS:
+            if any(texts) or answer:
+                self.add_error(OPTION_FIELDS[0], ERR_MARKED_OPTIONS)
+            criteria, errors = parse_rubric(cleaned.get("rubric", ""))
+            for error in errors:
+                self.add_error("rubric", error)
+            cleaned["rubric_criteria"] = criteria
             cleaned["option_texts"] = []
         elif kind:
             last = max((i for i, text in enumerate(texts) if text), default=-1)
@@ -186,6 +224,8 @@ class QuestionForm(WagtailAdminModelForm):
             "explanation": self.cleaned_data.get("explanation", ""),
             "difficulty": self.cleaned_data.get("difficulty") or 3,
             "articles": getattr(self, "articles", []),
+            "model_answer": self.cleaned_data.get("model_answer", "").strip(),
+            "rubric": self.cleaned_data.get("rubric_criteria", []),
         }
 
     def preview_version(self) -> QuestionVersion:
@@ -210,6 +250,11 @@ class QuestionForm(WagtailAdminModelForm):
             options=options,
             explanation=sanitize_html(self.cleaned_data.get("explanation", "")),
             difficulty=self.cleaned_data.get("difficulty") or 3,
+            model_answer=self.cleaned_data.get("model_answer", ""),
+            rubric=[
+                {"criterion": c.criterion, "points": c.points}
+                for c in self.cleaned_data.get("rubric_criteria", [])
+            ],
         )
         version.preview_articles = getattr(self, "articles", [])
         return version

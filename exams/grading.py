@@ -43,3 +43,46 @@ def grade_band(score: Decimal | None, bands=None) -> str:
         if score >= floor:
             return str(label)
     return ""
+
+
+# The kinds scored by the machine against their key; every other kind is marked by people.
+# (Plain strings, the ``QuestionKind`` values, so that this module stays free of models.)
+MACHINE_SCORED_KINDS = frozenset({"single", "multiple", "true_false"})
+
+
+def rubric_total(rubric: list[dict]) -> Decimal:
+    """The sum of a rubric's criterion points."""
+    return sum((Decimal(str(c["points"])) for c in rubric), Decimal("0"))
+
+
+def rubric_earned(mark: Decimal, *, rubric_points: Decimal, points: Decimal) -> Decimal:
+    """A mark in rubric points as the slot's points: the rubric is a set of weights, scaled
+    to whatever the blueprint's section gives the question (a 20-point rubric in a 10-point
+    slot: 15 rubric points earn 7.5)."""
+    if not rubric_points:
+        return Decimal("0")
+    return (points * mark / rubric_points).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def marking_outcome(
+    totals: list[Decimal], *, double: bool, tolerance: Decimal
+) -> tuple[int, Decimal | None]:
+    """Given the marks so far (in round order), the round still needed (0: none) and the
+    final mark (None until there is one).
+
+    Single marking: the first mark is final. Double marking: two independent marks; if they
+    differ by at most ``tolerance`` the final mark is their mean (to the cent, half up),
+    otherwise a third marker marks and that mark is final.
+    """
+    if not totals:
+        return 1, None
+    if not double:
+        return 0, totals[0]
+    if len(totals) == 1:
+        return 2, None
+    first, second = totals[0], totals[1]
+    if abs(first - second) <= tolerance:
+        return 0, ((first + second) / 2).quantize(CENT, rounding=ROUND_HALF_UP)
+    if len(totals) == 2:
+        return 3, None
+    return 0, totals[2]

@@ -41,6 +41,13 @@ class QuestionKind(models.TextChoices):
     SINGLE = "single", _("单选题")
     MULTIPLE = "multiple", _("多选题")
     TRUE_FALSE = "true_false", _("判断题")
+    CASE_ANALYSIS = "case_analysis", _("案例分析题")
+    SHORT_ANSWER = "short_answer", _("简答题")
+
+
+# Kinds answered in writing and marked by people against a rubric (the machine-scored kinds
+# are ``grading.MACHINE_SCORED_KINDS``).
+MARKED_KINDS = frozenset({QuestionKind.CASE_ANALYSIS, QuestionKind.SHORT_ANSWER})
 
 
 class QuestionStatus(models.TextChoices):
@@ -127,8 +134,13 @@ class QuestionVersion(models.Model):
     stem_key = models.CharField(
         _("查重键"), max_length=255, db_index=True, help_text=_("去除标点空白后的题干，用于查重。")
     )
-    options = models.JSONField(_("选项"), default=list)
+    options = models.JSONField(_("选项"), default=list, blank=True)
     explanation = models.TextField(_("解析"), blank=True)
+    # Marked kinds only: the model answer and the rubric, a list of
+    # ``{"criterion": str, "points": "<decimal>"}``. The rubric's points are weights: a slot's
+    # points are shared out in proportion to them (``grading.rubric_earned``).
+    model_answer = models.TextField(_("参考答案"), blank=True)
+    rubric = models.JSONField(_("评分标准"), default=list, blank=True)
     difficulty = models.PositiveSmallIntegerField(
         _("难度"), default=3, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
@@ -164,6 +176,10 @@ class QuestionVersion(models.Model):
     @property
     def correct_ids(self) -> list[int]:
         return [o["id"] for o in self.options if o["correct"]]
+
+    @property
+    def is_marked(self) -> bool:
+        return self.kind in MARKED_KINDS
 
 
 class Citation(models.Model):
@@ -348,6 +364,19 @@ class ExamSession(models.Model):
         _("考后回顾"), max_length=20, choices=ReviewPolicy.choices, default=ReviewPolicy.SCORE_ONLY
     )
     instructions = models.TextField(_("考试须知"), blank=True)
+    # Case-analysis and short-answer questions: every answer is marked once, or twice
+    # independently; two marks further apart than the tolerance go to a third marker.
+    double_marking = models.BooleanField(
+        _("双评"), default=False, help_text=_("主观题由两名阅卷人分别评分，取平均分。")
+    )
+    marking_tolerance = models.DecimalField(
+        _("双评允许分差"),
+        max_digits=5,
+        decimal_places=2,
+        default=2,
+        validators=[MinValueValidator(0)],
+        help_text=_("两评分差（按评分标准的分值）超过此值时，交第三名阅卷人评定，以其评分为准。"),
+    )
     # Eligibility by rule: everyone in the unit's subtree, optionally only cadres / officers.
     eligible_unit = models.ForeignKey(
         OrgUnit,
@@ -443,6 +472,9 @@ class Attempt(models.Model):
     )
     # The page's last contact (its heartbeat or a save), for the live monitor's "offline".
     last_seen_at = models.DateTimeField(_("最近联系"), null=True, blank=True)
+    # Finished, with answers still to be marked by people (待阅卷): score and pass stay empty
+    # until the last mark completes the attempt (``transitions.attempt_marking_complete``).
+    marking_pending = models.BooleanField(_("待阅卷"), default=False, db_index=True)
 
     class Meta:
         verbose_name = _("答卷")
@@ -481,6 +513,11 @@ class AttemptSlot(models.Model):
     multiple = models.BooleanField(_("多选"), default=False)
     points = models.DecimalField(_("分值"), max_digits=5, decimal_places=2)
     selected = models.JSONField(_("作答"), default=list, blank=True)
+    # A question marked by people: the written answer, and the marking round it waits for
+    # (1, 2, or 3 for the arbitration; 0 when its mark is final or it is machine-scored).
+    hand_marked = models.BooleanField(_("人工阅卷"), default=False)
+    text = models.TextField(_("文字作答"), blank=True)
+    mark_round = models.PositiveSmallIntegerField(_("待评轮次"), default=0)
     seq = models.PositiveIntegerField(_("保存序号"), default=0)
     # Which page load wrote the saved answer (the attempt token's ``writer``): sequence numbers
     # order the changes of one page; a change from another page load wins by arrival.
@@ -514,6 +551,7 @@ class AttemptEvent(models.Model):
         VOID = "void", _("成绩作废")
         REOPEN = "reopen", _("重新开放作答")
         EXTEND = "extend", _("延长时间")
+        MARK = "mark", _("阅卷完成")
 
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(_("操作"), max_length=16, choices=Action.choices)
@@ -555,6 +593,7 @@ class RefusedChange(models.Model):
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="refused_changes")
     position = models.PositiveSmallIntegerField(_("题号"))
     selected = models.JSONField(_("未被接受的作答"), default=list, blank=True)
+    text = models.TextField(_("未被接受的文字作答"), blank=True)
     seq = models.PositiveIntegerField(_("保存序号"))
     writer = models.PositiveIntegerField(_("保存页面"), default=0)
     why = models.CharField(_("原因"), max_length=16, choices=Why.choices)
@@ -572,3 +611,62 @@ class RefusedChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attempt_id} #{self.position} ({self.why})"
+
+
+class SessionMarker(models.Model):
+    """A marker (``Role.MARKER``) assigned to a session by its exam administrator."""
+
+    session = models.ForeignKey(ExamSession, on_delete=models.CASCADE, related_name="markers")
+    marker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("阅卷人"),
+        on_delete=models.CASCADE,
+        related_name="marking_sessions",
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_at = models.DateTimeField(_("指派时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("阅卷人指派")
+        verbose_name_plural = _("阅卷人指派")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "marker"], name="exams_marker_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} · {self.marker_id}"
+
+
+class Mark(models.Model):
+    """One marker's mark of one written answer: points per rubric criterion and a comment.
+
+    Round 1 and 2 are the independent marks, round 3 the arbitration of a disagreement. A
+    marker marks an answer once; each round is marked once.
+    """
+
+    slot = models.ForeignKey(AttemptSlot, on_delete=models.CASCADE, related_name="marks")
+    marker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("阅卷人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    round = models.PositiveSmallIntegerField(_("评阅轮次"))
+    scores = models.JSONField(_("各项得分"), default=list)
+    total = models.DecimalField(_("评分"), max_digits=6, decimal_places=2)
+    comment = models.TextField(_("评语"), blank=True)
+    marked_at = models.DateTimeField(_("评阅时间"))
+
+    class Meta:
+        verbose_name = _("阅卷评分")
+        verbose_name_plural = _("阅卷评分")
+        ordering = ["slot", "round"]
+        constraints = [
+            models.UniqueConstraint(fields=["slot", "marker"], name="exams_mark_once_per_marker"),
+            models.UniqueConstraint(fields=["slot", "round"], name="exams_mark_once_per_round"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.slot_id} r{self.round}"

@@ -14,7 +14,7 @@ from cms.laws.citations import citation_format
 from cms.people.models import Role
 from cms.people.selectors import people_visible_to
 
-from .formats.base import ExportQuestion, ParsedOption
+from .formats.base import ExportQuestion, ParsedOption, RubricCriterion
 from .models import (
     AmendmentFlag,
     Attempt,
@@ -25,6 +25,7 @@ from .models import (
     Candidate,
     Citation,
     ExamSession,
+    Mark,
     Question,
     QuestionKind,
     QuestionStatus,
@@ -86,6 +87,8 @@ def questions_as_export(questions: Iterable[Question]) -> list[ExportQuestion]:
                 topic=paths[question.topic_id],
                 citations="；".join(citation_format(c.article) for c in version.citations.all()),
                 name=f"Q{question.pk}",
+                model_answer=version.model_answer,
+                rubric=[RubricCriterion(c["criterion"], c["points"]) for c in version.rubric],
             )
         )
     return result
@@ -169,10 +172,17 @@ class PaperQuestion:
     earned: Decimal | None = None
     explanation: str = ""
     articles: list = field(default_factory=list)
+    # Questions marked by people: the written answer; with keys (review after release) the
+    # model answer, the rubric and the marks (criterion scores and comments) that counted.
+    hand_marked: bool = False
+    text: str = ""
+    model_answer: str = ""
+    rubric: list = field(default_factory=list)
+    marks: list = field(default_factory=list)
 
     @property
     def answered(self) -> bool:
-        return bool(self.selected)
+        return bool(self.text.strip()) if self.hand_marked else bool(self.selected)
 
     @property
     def correct(self) -> bool | None:
@@ -227,7 +237,8 @@ def attempt_paper(attempt: Attempt, *, with_keys: bool = False) -> list[PaperQue
             Prefetch(
                 "question_version__citations",
                 queryset=Citation.objects.select_related("article__version__law"),
-            )
+            ),
+            Prefetch("marks", queryset=Mark.objects.order_by("round")),
         )
     sections = list(
         BlueprintSection.objects.filter(blueprint_id=attempt.session.blueprint_id)
@@ -269,9 +280,46 @@ def attempt_paper(attempt: Attempt, *, with_keys: bool = False) -> list[PaperQue
                 earned=slot.earned if with_keys else None,
                 explanation=version.explanation if with_keys else "",
                 articles=[c.article for c in version.citations.all()] if with_keys else [],
+                hand_marked=slot.hand_marked,
+                text=slot.text,
+                model_answer=version.model_answer if with_keys else "",
+                rubric=version.rubric if with_keys else [],
+                marks=_counted_marks(slot, version.rubric) if with_keys else [],
             )
         )
     return paper
+
+
+@dataclass(frozen=True)
+class ReviewMark:
+    """A mark that counted, as the candidate's review shows it (no marker's name)."""
+
+    round: int
+    total: Decimal
+    rows: list  # (criterion, points, score)
+    comment: str
+
+
+def _counted_marks(slot: AttemptSlot, rubric: list[dict]) -> list[ReviewMark]:
+    """The marks behind a final mark: the single or the two averaged marks, or the third
+    marker's alone when the first two disagreed. Empty until the mark is final."""
+    if not slot.hand_marked or slot.mark_round or slot.earned is None:
+        return []
+    marks = list(slot.marks.all())
+    if any(m.round == 3 for m in marks):
+        marks = [m for m in marks if m.round == 3]
+    return [
+        ReviewMark(
+            round=m.round,
+            total=m.total,
+            rows=[
+                (c["criterion"], c["points"], m.scores[i] if i < len(m.scores) else "")
+                for i, c in enumerate(rubric)
+            ],
+            comment=m.comment,
+        )
+        for m in marks
+    ]
 
 
 @dataclass(frozen=True)
@@ -341,16 +389,18 @@ def attempt_unanswered(attempt: Attempt) -> list[int]:
     """Positions of the questions without a saved answer, in one query."""
     return [
         position
-        for position, selected in attempt.slots.order_by("position").values_list(
-            "position", "selected"
+        for position, selected, text, hand_marked in attempt.slots.order_by("position").values_list(
+            "position", "selected", "text", "hand_marked"
         )
-        if not selected
+        if not (text.strip() if hand_marked else selected)
     ]
 
 
 def result_visible(attempt: Attempt, *, now: datetime | None = None) -> bool:
     """Whether the candidate may see the score, following the session's release rule."""
     if not attempt.is_finished or attempt.status == AttemptStatus.VOIDED:
+        return False
+    if attempt.marking_pending:  # 待阅卷: no score to show yet
         return False
     session = attempt.session
     now = now or timezone.now()
@@ -395,10 +445,14 @@ class AttemptResult:
     possible: Decimal | None
     topics: list[ResultRow]
     sections: list[ResultRow]
+    awaiting_marking: bool = False  # 待阅卷: finished, written answers not yet all marked
 
 
 def attempt_result(attempt: Attempt, *, now: datetime | None = None) -> AttemptResult:
-    """The result page's figures from the stored breakdown (no query), if released."""
+    """The result page's figures from the stored breakdown (no query), if released. A paper
+    awaiting marking has no figures yet, released or not."""
+    if attempt.marking_pending:
+        return AttemptResult(attempt, False, False, None, None, None, None, [], [], True)
     visible = result_visible(attempt, now=now)
     if not visible:
         return AttemptResult(attempt, False, False, None, None, None, None, [], [])
@@ -447,6 +501,8 @@ class MyExam:
             return _("未参加")
         if self.latest.status == AttemptStatus.VOIDED:
             return _("成绩作废")
+        if self.latest.marking_pending:
+            return _("待阅卷")
         return _("已交卷")
 
 
@@ -583,6 +639,7 @@ def finished_attempts(
     attempts = (
         Attempt.objects.filter(user_id__in=list(user_ids))
         .exclude(status__in=[AttemptStatus.IN_PROGRESS, AttemptStatus.VOIDED])
+        .exclude(marking_pending=True)  # not final: certification never sees a provisional one
         .select_related("session")
         .order_by("finished_at", "pk")
     )

@@ -6,7 +6,7 @@ attempt that was not voided; their result is their best such attempt (the highes
 later one on a tie); they *passed* when that attempt passed. *Eligible* are the people on the
 candidate list and the active people the session's rule admits (its unit's subtree, leading
 cadres or enforcement officers only where it says so), and anyone who sat although no longer
-eligible. Grade bands come from ``settings.GRADE_BANDS``.
+eligible. A paper awaiting marking (待阅卷) counts as sat, with no score, band or pass yet. Grade bands come from ``settings.GRADE_BANDS``.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from .selectors import answer_letters
 from .session_selectors import people_in_scope
 
 ABSENT = _("缺考")
+AWAITING_MARKING = _("待阅卷")
 SAT_STATUSES = (AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED)
 
 
@@ -133,6 +134,8 @@ def _best(attempts: list[Attempt]) -> Attempt | None:
 
 
 def _status(attempts: list[Attempt], best: Attempt | None) -> str:
+    if best is not None and best.marking_pending:
+        return str(AWAITING_MARKING)
     if best is not None:
         return str(best.get_status_display())
     if any(a.status == AttemptStatus.IN_PROGRESS for a in attempts):

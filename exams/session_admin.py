@@ -308,6 +308,12 @@ class ExamSessionViewSet(ScopedViewSetMixin, ModelViewSet):
                             FieldPanel("review_policy", **_help(_("考生考后能看到的内容。"))),
                         ]
                     ),
+                    FieldRowPanel(
+                        [
+                            FieldPanel("double_marking"),
+                            FieldPanel("marking_tolerance"),
+                        ]
+                    ),
                 ],
                 heading=_("评分与公布"),
             ),
@@ -356,6 +362,7 @@ class ExamSessionViewSet(ScopedViewSetMixin, ModelViewSet):
             path("<int:pk>/results/export/", session_views.results_export, name="results_export"),
             path("<int:pk>/results/release/", session_views.results_release, name="release"),
             path("<int:pk>/monitor/", session_views.monitor, name="monitor"),
+            path("<int:pk>/marking/", session_views.marking, name="marking"),
             path("<int:pk>/monitor/table/", session_views.monitor_table, name="monitor_table"),
             path("<int:pk>/monitor/extend/", session_views.monitor_extend, name="monitor_extend"),
             path(

@@ -9,7 +9,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from cms.people.models import OrgUnit, Role
 from cms.people.selectors import units_visible_to
 
-from .models import Candidate
+from .models import Candidate, ExamSession
 
 ERR_WINDOW = _("截止时间必须晚于开考时间。")
 ERR_DIFFICULTY_RANGE = _("最高难度不能低于最低难度。")
@@ -66,6 +66,14 @@ class ExamSessionForm(WagtailAdminModelForm):
             field.label_from_instance = lambda u: "\u3000" * (u.depth - 1) + u.name
         if "blueprint" in self.fields:
             self.fields["blueprint"].queryset = self.fields["blueprint"].queryset.order_by("name")
+        if "marking_tolerance" in self.fields:  # left empty: the default tolerance
+            self.fields["marking_tolerance"].required = False
+
+    def clean_marking_tolerance(self):
+        value = self.cleaned_data.get("marking_tolerance")
+        if value is None:
+            return ExamSession._meta.get_field("marking_tolerance").get_default()
+        return value
 
     def clean(self):
         cleaned = super().clean()

@@ -108,6 +108,7 @@ def _context(session: ExamSession, **extra) -> dict:
         "template_url": reverse(url_name("candidates_template")),
         "results_url": reverse(url_name("results"), args=[session.pk]),
         "monitor_url": reverse(url_name("monitor"), args=[session.pk]),
+        "marking_url": reverse(url_name("marking"), args=[session.pk]),
         **extra,
     }
 
@@ -430,3 +431,46 @@ def attempt_action(request: HttpRequest, attempt_id: int, action: str) -> HttpRe
         staff_attempt_url=reverse(STAFF_ATTEMPT_URL, args=[attempt.pk]),
     )
     return TemplateResponse(request, "exams/admin/sessions/monitor_action.html", context)
+
+
+# --- Marking: progress and the session's markers ----------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def marking(request: HttpRequest, pk: int) -> HttpResponse:
+    """How far the marking of the session's written answers is, and who marks it. POST
+    assigns (``assign``) or takes off (``unassign``) a marker of the administrator's scope."""
+    from cms.people.models import User
+
+    from .services.marking import (
+        MarkingError,
+        marker_assign,
+        marker_unassign,
+        markers_assignable_by,
+        marking_progress,
+    )
+
+    session = _session(request, pk, ["change", "view"] if request.method == "GET" else ["change"])
+    assignable = markers_assignable_by(request.user)
+    if request.method == "POST":
+        marker = get_object_or_404(assignable, pk=request.POST.get("marker") or 0)
+        try:
+            if request.POST.get("action") == "unassign":
+                marker_unassign(session=session, marker=marker, actor=request.user)
+            else:
+                marker_assign(session=session, marker=marker, actor=request.user)
+        except MarkingError as exc:
+            messages.error(request, str(exc))
+        return redirect(url_name("marking"), pk=session.pk)
+    assigned = User.objects.filter(
+        marking_sessions__session=session, pk__in=assignable.values("pk")
+    ).order_by("employee_number")
+    progress = marking_progress(ExamSession.objects.filter(pk=session.pk))[0]
+    context = _context(
+        session,
+        progress=progress,
+        assigned=assigned,
+        available=assignable.exclude(pk__in=assigned.values("pk")),
+    )
+    return TemplateResponse(request, "exams/admin/sessions/marking.html", context)

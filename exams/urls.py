@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_api
+from . import marking_views, views, views_api
 
 app_name = "exams"
 
@@ -15,4 +15,11 @@ urlpatterns = [
     path("attempt/<int:attempt_id>/result/", views.attempt_result, name="result"),
     path("attempt/<int:attempt_id>/review/", views.attempt_review, name="review"),
     path("staff/attempt/<int:attempt_id>/", views.staff_attempt_detail, name="staff_attempt"),
+    path("marking/", marking_views.marking_queue, name="marking_queue"),
+    path(
+        "marking/session/<int:session_id>/",
+        marking_views.marking_session,
+        name="marking_session",
+    ),
+    path("marking/answer/<int:slot_id>/", marking_views.marking_answer, name="marking_answer"),
 ]

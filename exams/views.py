@@ -18,6 +18,7 @@ from cms.people.models import Role
 from . import selectors
 from .models import AttemptStatus
 from .services import AttemptError, attempt_start, attempt_submit, slot_flag
+from .services.attempts import TEXT_MAX_LENGTH
 from .tokens import token_for
 
 
@@ -54,6 +55,7 @@ def attempt_detail(request: HttpRequest, attempt_id: int) -> HttpResponse:
         "session": attempt.session,
         "paper": paper,
         "answered": sum(q.answered for q in paper),
+        "text_max_length": TEXT_MAX_LENGTH,
         "remaining": selectors.attempt_remaining_seconds(attempt),
         "token": token_for(
             attempt_id=attempt.pk, user_id=attempt.user_id, deadline=attempt.deadline

@@ -17,6 +17,8 @@ from django.views.decorators.http import require_POST
 
 from .services.attempts import (
     ERR_FINISHED,
+    ERR_TEXT_TOO_LONG,
+    TEXT_MAX_LENGTH,
     AttemptClosed,
     AttemptError,
     answer_save,
@@ -39,7 +41,12 @@ SELECTED_MAX = 64  # no question has anywhere near as many options
 
 
 class PayloadError(ValueError):
-    """The body is not ``{"position": int, "seq": int, "selected": [int, ...]}`` in range."""
+    """The body is not ``{"position": int, "seq": int, "selected": [int, ...]}`` (or, for a
+    written answer, ``"text": str`` instead of ``selected``) in range."""
+
+
+class TextTooLong(PayloadError):
+    """A written answer over ``TEXT_MAX_LENGTH``: refused with its own message."""
 
 
 def _bounded_int(value, low: int, high: int) -> int:
@@ -50,8 +57,22 @@ def _bounded_int(value, low: int, high: int) -> int:
     return value
 
 
-def _save_payload(body: bytes) -> tuple[int, int, list[int]]:
-    """(position, seq, selected) from the request body, or ``PayloadError``."""
+def _text(value) -> str:
+    """A written answer: a string the database can store as it is (no NUL, which PostgreSQL
+    refuses in text, and no lone surrogate, which is not UTF-8)."""
+    if type(value) is not str or "\x00" in value:
+        raise PayloadError
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise PayloadError from exc
+    if len(value) > TEXT_MAX_LENGTH:
+        raise TextTooLong
+    return value
+
+
+def _save_payload(body: bytes) -> tuple[int, int, list[int], str | None]:
+    """(position, seq, selected, text) from the request body, or ``PayloadError``."""
     try:
         payload = json.loads(body)
     except (ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, absurd nesting
@@ -60,10 +81,14 @@ def _save_payload(body: bytes) -> tuple[int, int, list[int]]:
         raise PayloadError
     position = _bounded_int(payload["position"], 1, POSITION_MAX)
     seq = _bounded_int(payload["seq"], 1, SEQ_MAX)
+    if "text" in payload:
+        if "selected" in payload:  # one answer or the other, never both
+            raise PayloadError
+        return position, seq, [], _text(payload["text"])
     selected = payload.get("selected", [])
     if not isinstance(selected, list) or len(selected) > SELECTED_MAX:
         raise PayloadError
-    return position, seq, [_bounded_int(i, 1, OPTION_ID_MAX) for i in selected]
+    return position, seq, [_bounded_int(i, 1, OPTION_ID_MAX) for i in selected], None
 
 
 def session_free(view):
@@ -101,11 +126,15 @@ def answer_save_view(request, attempt_id: int):
     if token is None:
         return JsonResponse({"ok": False, "error": _(ERR_TOKEN)}, status=403)
     try:
-        position, seq, selected = _save_payload(request.body)
+        position, seq, selected, text = _save_payload(request.body)
+    except TextTooLong:
+        return JsonResponse({"ok": False, "error": _(ERR_TEXT_TOO_LONG)}, status=400)
     except PayloadError:
         return JsonResponse({"ok": False, "error": _(ERR_PAYLOAD)}, status=400)
     try:
-        result = answer_save(token=token, position=position, selected=selected, seq=seq, now=now)
+        result = answer_save(
+            token=token, position=position, selected=selected, seq=seq, now=now, text=text
+        )
     except AttemptError as exc:
         closed = isinstance(exc, AttemptClosed)
         return JsonResponse({"ok": False, "finished": closed, "error": _(str(exc))}, status=409)
@@ -118,6 +147,8 @@ def answer_save_view(request, attempt_id: int):
     }
     if result.stale:
         body["selected"] = result.selected
+        if result.text is not None:
+            body["text"] = result.text
     return JsonResponse(body)
 
 

@@ -224,6 +224,10 @@ class QuestionViewSet(SnippetViewSet):
                 heading=_("选项与答案"),
             ),
             FieldPanel("explanation"),
+            MultiFieldPanel(
+                [FieldPanel("model_answer"), FieldPanel("rubric")],
+                heading=_("案例分析题、简答题的评分"),
+            ),
             FieldPanel("citations"),
             HelpPanel(template="exams/admin/panels/question_versions.html", heading=_("版本")),
         ],

@@ -134,3 +134,7 @@ def register_session_log_actions(actions):
     actions.register_action("exams.candidates.import", _("导入考生名单"), _("导入了考生名单"))
     actions.register_action("exams.candidate.update", _("修改考生安排"), _("修改了考生的特殊安排"))
     actions.register_action("exams.session.release_results", _("公布成绩"), _("公布了考试成绩"))
+    actions.register_action("exams.marking.assign", _("指派阅卷人"), _("为考试指派了阅卷人"))
+    actions.register_action("exams.marking.unassign", _("取消阅卷人"), _("取消了阅卷人的指派"))
+    actions.register_action("exams.marking.mark", _("阅卷评分"), _("评阅了主观题答案"))
+    actions.register_action("exams.attempt.mark", _("阅卷完成"), _("主观题评阅完毕，答卷计分"))

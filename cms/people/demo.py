@@ -100,6 +100,22 @@ STAFF = [
         ((Role.LEGAL_AFFAIRS, "330100"),),
         note="法制审核员：执法证管理与年审",
     ),
+    DemoPerson(
+        "marker01",
+        "阅卷甲",
+        "330100-SFJ-FZK",
+        "一级主任科员",
+        ((Role.MARKER, "330100"),),
+        note="阅卷人：评阅案例分析题、简答题",
+    ),
+    DemoPerson(
+        "marker02",
+        "阅卷乙",
+        "330100-SFJ-FZK",
+        "二级主任科员",
+        ((Role.MARKER, "330100"),),
+        note="阅卷人：评阅案例分析题、简答题",
+    ),
 ]
 
 LEARNERS = [

@@ -160,6 +160,7 @@ class Role(models.TextChoices):
     EXAM_ADMIN = "exam_admin", _("考试管理员")
     HR = "hr", _("人事专员")
     LEGAL_AFFAIRS = "legal_affairs", _("法制审核员")
+    MARKER = "marker", _("阅卷人")
 
 
 class RoleAssignment(models.Model):

@@ -8,7 +8,16 @@ validates citations, topics and duplicates before anything is written.
 from dataclasses import dataclass, field
 from typing import Literal
 
-QuestionKind = Literal["single", "multiple", "true_false"]
+QuestionKind = Literal["single", "multiple", "true_false", "case_analysis", "short_answer"]
+
+# Kinds answered in writing and marked by people against a rubric.
+MARKED = frozenset({"case_analysis", "short_answer"})
+
+
+@dataclass
+class RubricCriterion:
+    criterion: str
+    points: str  # a decimal as text, e.g. "4" or "2.5"
 
 
 @dataclass
@@ -31,6 +40,8 @@ class ParsedQuestion:
     topic: str = ""  # topic name or category path ("宪法" or "法律知识/宪法")
     citations: str = ""  # raw citation text, resolved later against the law library
     name: str = ""
+    model_answer: str = ""  # marked kinds only
+    rubric: list[RubricCriterion] = field(default_factory=list)  # marked kinds only
 
 
 @dataclass
@@ -65,3 +76,5 @@ class ExportQuestion:
     topic: str  # topic path, e.g. "宪法" or "行政法/行政许可"
     citations: str  # canonical citation text, several separated by "；"
     name: str = ""
+    model_answer: str = ""
+    rubric: list[RubricCriterion] = field(default_factory=list)

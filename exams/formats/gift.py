@@ -305,6 +305,10 @@ def _export_question(question: ExportQuestion) -> str:
     if question.kind == "true_false":
         lines.append(f"{head}{{{'TRUE' if question.answer_true else 'FALSE'}{feedback}}}")
         return "\n".join(lines)
+    if question.kind in ("case_analysis", "short_answer"):
+        # GIFT's essay: it has no place for the rubric or the model answer (Moodle XML has).
+        lines.append(f"{head}{{{feedback}}}")
+        return "\n".join(lines)
     lines.append(head + "{")
     fractions = export_fractions(question.kind, question.options)
     for option, fraction in zip(question.options, fractions, strict=True):

@@ -3,6 +3,17 @@
 Files come from outside, so they are parsed with defusedxml and any DTD is refused: no entity
 expansion (billion laughs), no external entity (XXE), nothing is fetched. Topics travel as
 ``<question type="category">``, difficulty and citations as ``<tags>``.
+
+Case-analysis and short-answer questions travel as Moodle's ``essay``: the model answer and
+the rubric in ``<graderinfo>`` (Moodle's "information for graders"), written as
+
+    参考答案：
+    <the model answer>
+    评分标准：
+    <criterion>|<points>        (one a line)
+
+and the kind as the tag ``题型:案例分析`` (an essay without it is a short answer). An essay from
+elsewhere without a rubric gets one criterion worth its ``defaultgrade``.
 """
 
 import re
@@ -13,11 +24,13 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser, ParseError
 
 from .base import (
+    MARKED,
     ExportQuestion,
     FormatError,
     ParsedOption,
     ParsedQuestion,
     ParseResult,
+    RubricCriterion,
     SkippedQuestion,
 )
 from .html import html_to_text, looks_like_html, rich_text_from_moodle
@@ -45,6 +58,12 @@ MISSING_TYPE = "<question> 缺少 type 属性，无法判断题型。"
 BAD_FRACTION = "答案的分值 fraction=“{value}” 不是数字。"
 UNSUPPORTED_ENCODING = "无法识别 XML 文件的字符编码，请另存为 UTF-8 编码后再导入。"
 TRUE_FALSE_UNCLEAR = "判断题的正确答案不明确：需要一个分值为 100 的 true 或 false 答案。"
+BAD_RUBRIC = "评阅信息（graderinfo）中的评分标准第 {n} 行“{line}”应写作“评分要点|分值”。"
+MODEL_ANSWER_HEADING = "参考答案："
+RUBRIC_HEADING = "评分标准："
+KIND_TAG = "题型"
+CASE_ANALYSIS_TAG = "案例分析"
+DEFAULT_CRITERION = "按参考答案评分"
 
 _XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _DECLARED_ENCODING = re.compile(rb"""(\s*<\?xml[^>]*?encoding\s*=\s*["'])([A-Za-z0-9._-]+)""")
@@ -73,6 +92,8 @@ def parse_moodle_xml(data: bytes) -> ParseResult:
             topic = topic_from_category(element.findtext("category/text") or "")
         elif not qtype:
             result.errors.append(FormatError(position, MISSING_TYPE))
+        elif qtype == "essay":
+            _read_essay(element, position, topic, result)
         elif qtype not in ("multichoice", "truefalse"):
             result.skipped.append(SkippedQuestion(position, unsupported_reason(qtype)))
         else:
@@ -193,6 +214,63 @@ def _read_question(
     result.questions.append(question)
 
 
+def _read_essay(
+    element: ElementTree.Element, position: str, topic: str, result: ParseResult
+) -> None:
+    """An ``essay``: a case-analysis or short-answer question marked by people."""
+    text_format = _format_of(element.find("questiontext"), "html")
+    stem = _rich_text(element.find("questiontext"), text_format)
+    tags = [t.findtext("text") or "" for t in element.findall("tags/tag")]
+    meta = metadata_from_tags(tags)
+    if not stem:
+        return result.errors.append(FormatError(position, EMPTY_STEM))
+    if meta.errors:
+        return result.errors.append(FormatError(position, meta.errors[0]))
+    case = any(
+        "".join(t.split())
+        in (f"{KIND_TAG}:{CASE_ANALYSIS_TAG}", f"{KIND_TAG}：{CASE_ANALYSIS_TAG}")
+        for t in tags
+    )
+    info = element.find("graderinfo")
+    info_text = html_to_text(_rich_text(info, _format_of(info, "html"))) if info is not None else ""
+    model_answer, rubric_lines = info_text, []
+    if RUBRIC_HEADING in info_text:
+        model_answer, _sep, rubric_part = info_text.partition(RUBRIC_HEADING)
+        rubric_lines = [line.strip() for line in rubric_part.splitlines() if line.strip()]
+    model_answer = model_answer.replace(MODEL_ANSWER_HEADING, "", 1).strip()
+    rubric = []
+    for n, line in enumerate(rubric_lines, start=1):
+        criterion, bar, points = line.replace("｜", "|").rpartition("|")
+        try:
+            valid = bool(bar and criterion.strip()) and float(points) > 0
+        except ValueError:
+            valid = False
+        if not valid:
+            return result.errors.append(FormatError(position, BAD_RUBRIC.format(n=n, line=line)))
+        rubric.append(RubricCriterion(criterion.strip(), points.strip()))
+    if not rubric:
+        grade = (element.findtext("defaultgrade") or "").strip()
+        try:
+            points = f"{float(grade):g}" if float(grade) > 0 else "10"
+        except ValueError:
+            points = "10"
+        rubric = [RubricCriterion(DEFAULT_CRITERION, points)]
+    result.questions.append(
+        ParsedQuestion(
+            position=position,
+            kind="case_analysis" if case else "short_answer",
+            stem=stem,
+            explanation=_rich_text(element.find("generalfeedback"), text_format),
+            difficulty=meta.difficulty,
+            topic=topic,
+            citations=meta.citations,
+            name=" ".join((element.findtext("name/text") or "").split()),
+            model_answer=model_answer,
+            rubric=rubric,
+        )
+    )
+
+
 def _true_false_answer(answers: list[tuple[str, float]]) -> bool | None:
     """As Moodle: match the answers by their text "true"/"false", else by order (true first)."""
     by_word: dict[str, float] = {}
@@ -263,12 +341,56 @@ def export_moodle_xml(questions: Iterable[ExportQuestion]) -> bytes:
     return ("\n".join(out) + "\n").encode("utf-8")
 
 
+def _export_essay(question: ExportQuestion, name: str) -> list[str]:
+    total = sum(float(c.points) for c in question.rubric) or 1.0
+    info = "\n".join(
+        [
+            MODEL_ANSWER_HEADING,
+            question.model_answer.strip(),
+            RUBRIC_HEADING,
+            *(f"{c.criterion}|{c.points}" for c in question.rubric),
+        ]
+    )
+    lines = [
+        '  <question type="essay">',
+        "    <name>",
+        f"      <text>{_xml_text(name)}</text>",
+        "    </name>",
+        *_text_element("questiontext", question.stem, "    "),
+        *_text_element("generalfeedback", question.explanation, "    "),
+        f"    <defaultgrade>{total:.7f}</defaultgrade>",
+        "    <penalty>0.0000000</penalty>",
+        "    <hidden>0</hidden>",
+        "    <responseformat>plain</responseformat>",
+        "    <responserequired>1</responserequired>",
+        "    <responsefieldlines>15</responsefieldlines>",
+        "    <attachments>0</attachments>",
+        '    <graderinfo format="plain_text">',
+        f"      <text>{_xml_text(info)}</text>",
+        "    </graderinfo>",
+        '    <responsetemplate format="plain_text">',
+        "      <text></text>",
+        "    </responsetemplate>",
+    ]
+    tags = tags_for(question.difficulty, question.citations)
+    if question.kind == "case_analysis":
+        tags.append(f"{KIND_TAG}:{CASE_ANALYSIS_TAG}")
+    if tags:
+        lines.append("    <tags>")
+        lines += [f"      <tag><text>{_xml_text(tag)}</text></tag>" for tag in tags]
+        lines.append("    </tags>")
+    lines.append("  </question>")
+    return lines
+
+
 def _export_question(question: ExportQuestion) -> list[str]:
     true_false = question.kind == "true_false"
     name = (
         " ".join(question.name.split())
         or " ".join(html_to_text(question.stem).split())[:NAME_LENGTH]
     )
+    if question.kind in MARKED:
+        return _export_essay(question, name)
     lines = [
         f'  <question type="{"truefalse" if true_false else "multichoice"}">',
         "    <name>",

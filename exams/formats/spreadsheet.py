@@ -1,7 +1,12 @@
 """The question-bank spreadsheet template (xlsx or csv), the format examination offices keep.
 
-Columns: 题型, 题干, 选项A … 选项H, 答案, 解析, 难度, 知识点, 法条. Row numbers in messages are
-the ones people see in the spreadsheet (the header is row 1).
+Columns: 题型, 题干, 选项A … 选项H, 答案, 解析, 难度, 知识点, 法条, 参考答案, 评分标准. Row numbers in
+messages are the ones people see in the spreadsheet (the header is row 1).
+
+Case-analysis (案例分析) and short-answer (简答) rows leave the options and 答案 empty and fill
+参考答案 (the model answer) and 评分标准: one criterion a line, written "评分要点|分值", e.g.
+"指出行政机关未履行告知义务|4". The points are weights: the question's points in a paper are
+shared out in proportion to them.
 """
 
 import io
@@ -15,11 +20,30 @@ from openpyxl.utils import get_column_letter
 
 from cms import spreadsheets
 
-from .base import ExportQuestion, FormatError, ParsedOption, ParsedQuestion, ParseResult
+from .base import (
+    MARKED,
+    ExportQuestion,
+    FormatError,
+    ParsedOption,
+    ParsedQuestion,
+    ParseResult,
+    RubricCriterion,
+)
 
 OPTION_LETTERS = string.ascii_uppercase[:8]
 OPTION_COLUMNS = [f"选项{letter}" for letter in OPTION_LETTERS]
-COLUMNS = ["题型", "题干", *OPTION_COLUMNS, "答案", "解析", "难度", "知识点", "法条"]
+COLUMNS = [
+    "题型",
+    "题干",
+    *OPTION_COLUMNS,
+    "答案",
+    "解析",
+    "难度",
+    "知识点",
+    "法条",
+    "参考答案",
+    "评分标准",
+]
 REQUIRED_COLUMNS = ["题型", "题干", "答案"]
 
 KIND_NAMES = {
@@ -31,14 +55,27 @@ KIND_NAMES = {
     "多项选择题": "multiple",
     "判断": "true_false",
     "判断题": "true_false",
+    "案例分析": "case_analysis",
+    "案例分析题": "case_analysis",
+    "简答": "short_answer",
+    "简答题": "short_answer",
 }
-KIND_LABELS = {"single": "单选", "multiple": "多选", "true_false": "判断"}
+KIND_LABELS = {
+    "single": "单选",
+    "multiple": "多选",
+    "true_false": "判断",
+    "case_analysis": "案例分析",
+    "short_answer": "简答",
+}
 TRUE_WORDS = {"对", "正确", "√", "T", "TRUE", "是"}
 FALSE_WORDS = {"错", "错误", "×", "F", "FALSE", "否"}
 
 ERR_UNREADABLE = "无法读取文件：{detail}。请使用平台提供的模板（xlsx 或 UTF-8 编码的 csv）。"
 ERR_MISSING_COLUMNS = "缺少必需的列：{columns}。"
-ERR_KIND = "题型“{value}”无法识别，应为 单选、多选 或 判断。"
+ERR_KIND = "题型“{value}”无法识别，应为 单选、多选、判断、案例分析 或 简答。"
+ERR_RUBRIC_EMPTY = "案例分析题、简答题须填写评分标准（每行一项：评分要点|分值）。"
+ERR_RUBRIC_LINE = "评分标准第 {n} 行“{line}”应写作“评分要点|分值”，分值为大于 0 的数。"
+ERR_MARKED_OPTIONS = "案例分析题、简答题不应填写选项和答案。"
 ERR_STEM = "题干为空。"
 ERR_ANSWER_EMPTY = "答案为空。"
 ERR_TF_ANSWER = "判断题的答案应为“对”或“错”，而不是“{value}”。"
@@ -119,7 +156,7 @@ def _parse_row(row: pd.Series, position: str) -> tuple[ParsedQuestion | None, li
         .replace("，", "")
         .replace("、", "")
     )
-    if not answer:
+    if not answer and kind not in MARKED:
         errors.append(ERR_ANSWER_EMPTY)
     option_texts = [_cell(row, c) for c in OPTION_COLUMNS]
     difficulty = None
@@ -139,7 +176,13 @@ def _parse_row(row: pd.Series, position: str) -> tuple[ParsedQuestion | None, li
         topic=_cell(row, "知识点"),
         citations=_cell(row, "法条"),
     )
-    if kind == "true_false":
+    if kind in MARKED:
+        if any(option_texts) or answer:
+            errors.append(ERR_MARKED_OPTIONS)
+        question.model_answer = _cell(row, "参考答案")
+        question.rubric, rubric_errors = parse_rubric(_cell(row, "评分标准"))
+        errors.extend(rubric_errors)
+    elif kind == "true_false":
         if any(option_texts):
             errors.append(ERR_TF_OPTIONS)
         if answer and answer not in TRUE_WORDS | FALSE_WORDS:
@@ -173,6 +216,30 @@ def _parse_row(row: pd.Series, position: str) -> tuple[ParsedQuestion | None, li
     return question, errors
 
 
+def parse_rubric(text: str) -> tuple[list[RubricCriterion], list[str]]:
+    """ "评分要点|分值" lines (a full-width ｜ too) as criteria, with the errors found."""
+    criteria: list[RubricCriterion] = []
+    errors: list[str] = []
+    lines = [line.strip() for line in text.replace("\r", "").split("\n") if line.strip()]
+    if not lines:
+        return criteria, [ERR_RUBRIC_EMPTY]
+    for n, line in enumerate(lines, start=1):
+        criterion, bar, points = line.replace("｜", "|").rpartition("|")
+        try:
+            value = float(points.strip())
+        except ValueError:
+            value = 0
+        if not bar or not criterion.strip() or not value > 0 or value > 1000:
+            errors.append(ERR_RUBRIC_LINE.format(n=n, line=line))
+            continue
+        criteria.append(RubricCriterion(criterion.strip(), points.strip()))
+    return criteria, errors
+
+
+def rubric_text(rubric: Iterable[RubricCriterion]) -> str:
+    return "\n".join(f"{c.criterion}|{c.points}" for c in rubric)
+
+
 def export_spreadsheet(questions: Iterable[ExportQuestion], *, fmt: str = "xlsx") -> bytes:
     rows = []
     for q in questions:
@@ -181,6 +248,9 @@ def export_spreadsheet(questions: Iterable[ExportQuestion], *, fmt: str = "xlsx"
         row["题干"] = q.stem
         if q.kind == "true_false":
             row["答案"] = "对" if q.answer_true else "错"
+        elif q.kind in MARKED:
+            row["参考答案"] = q.model_answer
+            row["评分标准"] = rubric_text(q.rubric)
         else:
             for i, option in enumerate(q.options):
                 row[OPTION_COLUMNS[i]] = option.text
@@ -213,7 +283,24 @@ def template_workbook() -> bytes:
             "法条": "行政许可法第四十四条",
         }
     )
-    return _xlsx([example])
+    case = dict.fromkeys(COLUMNS, "")
+    case.update(
+        {
+            "题型": "案例分析",
+            "题干": "某区市场监管局受理一家企业的食品经营许可申请后，既未在法定期限内作出决定，"
+            "也未告知延期理由。请结合《行政许可法》分析该局的做法。",
+            "解析": "考查行政许可的审查期限。",
+            "难度": "3",
+            "知识点": "行政许可",
+            "法条": "行政许可法第四十二条",
+            "参考答案": "行政机关应当自受理申请之日起二十日内作出决定；二十日内不能作出决定的，"
+            "经本机关负责人批准可以延长十日，并应当将延长期限的理由告知申请人。该局既未按期"
+            "决定又未告知延期理由，违反了上述规定。",
+            "评分标准": "指出二十日的审查期限|3\n指出延长十日须经负责人批准并告知理由|4\n"
+            "结论：该局做法违法|3",
+        }
+    )
+    return _xlsx([example, case])
 
 
 def _xlsx(rows: list[dict[str, str]]) -> bytes:
@@ -230,7 +317,17 @@ def _xlsx(rows: list[dict[str, str]]) -> bytes:
             if isinstance(cell.value, str):
                 cell.data_type = "s"
     sheet.freeze_panes = "A2"
-    widths = {"题型": 8, "题干": 50, "答案": 8, "解析": 50, "难度": 6, "知识点": 14, "法条": 28}
+    widths = {
+        "题型": 8,
+        "题干": 50,
+        "答案": 8,
+        "解析": 50,
+        "难度": 6,
+        "知识点": 14,
+        "法条": 28,
+        "参考答案": 50,
+        "评分标准": 36,
+    }
     for index, column in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = widths.get(column, 18)
     for row in sheet.iter_rows(min_row=2):

@@ -19,6 +19,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_noop
 
 from ..models import (
+    MARKED_KINDS,
     Attempt,
     AttemptSlot,
     AttemptStatus,
@@ -44,6 +45,11 @@ ERR_FINISHED = gettext_noop("本次考试已交卷，不能再修改答案。")
 ERR_BAD_OPTIONS = gettext_noop("所选选项不属于这道题。")
 ERR_NO_SLOT = gettext_noop("没有这道题。")
 ERR_LATE = gettext_noop("考试时间已到，这条修改在截止时间之后送达，未被接受。")
+ERR_TEXT_TOO_LONG = gettext_noop("答案过长：每题最多 10000 字，请删减后再保存。")
+ERR_NOT_WRITTEN = gettext_noop("这道题不是文字作答题。")
+
+# A written answer's length limit, in characters (a case analysis runs to a page or two).
+TEXT_MAX_LENGTH = 10_000
 
 # A pre-appointment nomination allows one sitting and one re-sit (DESIGN §3).
 PRE_APPOINTMENT_ATTEMPTS = 2
@@ -99,6 +105,7 @@ class DrawnSlot:
     option_count: int
     multiple: bool
     points: Decimal
+    hand_marked: bool = False
 
 
 def paper_draw(blueprint: Blueprint, rng: random.Random) -> list[DrawnSlot]:
@@ -142,6 +149,7 @@ def paper_draw(blueprint: Blueprint, rng: random.Random) -> list[DrawnSlot]:
                 len(order),
                 version.kind == QuestionKind.MULTIPLE,
                 points,
+                version.kind in MARKED_KINDS,
             )
         )
     return slots
@@ -229,6 +237,7 @@ class SaveResult:
     remaining_seconds: int
     deadline: datetime | None = None  # the attempt's deadline as the database has it now
     selected: list[int] | None = None  # stale only: the answer the server has kept
+    text: str | None = None  # stale only, for a written answer: the text the server has kept
 
 
 def _as_datetime(value) -> datetime | None:
@@ -249,6 +258,7 @@ def _slot_update(
     seq: int,
     saved_at: datetime,
     not_before: datetime,
+    text: str | None = None,
 ) -> datetime | None:
     """The save's one statement, written out: on the hottest path, building the same statement
     with the ORM (the join to the attempt turned into ``id IN (subquery)``) cost more CPU than
@@ -261,8 +271,9 @@ def _slot_update(
     save either lands before the grading reads the slots, or waits and finds the attempt
     finished. (SQLite runs write transactions one at a time: ``transaction_mode`` IMMEDIATE.)
     A change from the same page load must carry a newer sequence number; one from another
-    page load (another device) wins by arrival. Returns the attempt's deadline when the row
-    was written, None when nothing was.
+    page load (another device) wins by arrival. A written answer (``text`` given) is the same
+    statement setting the text column instead, and only on a slot marked by people. Returns
+    the attempt's deadline when the row was written, None when nothing was.
     """
     q = connection.ops.quote_name
     slot, attempt = AttemptSlot._meta, Attempt._meta
@@ -277,18 +288,26 @@ def _slot_update(
             "position",
             "option_count",
             "multiple",
+            "text",
+            "hand_marked",
         )
     }
     a_table, a_pk = q(attempt.db_table), q(attempt.pk.column)
     a_deadline = q(attempt.get_field("deadline").column)
+    answer_col = col["selected"] if text is None else col["text"]
     sql = (
-        f"UPDATE {q(slot.db_table)} SET {col['selected']} = %s, {col['seq']} = %s, "
+        f"UPDATE {q(slot.db_table)} SET {answer_col} = %s, {col['seq']} = %s, "
         f"{col['writer']} = %s, {col['saved_at']} = %s "
         f"WHERE {col['attempt']} = %s AND {col['position']} = %s "
         f"AND ({col['seq']} < %s OR {col['writer']} <> %s) AND {col['option_count']} >= %s"
     )
+    answer = (
+        slot.get_field("selected").get_db_prep_save(choice, connection)
+        if text is None
+        else slot.get_field("text").get_db_prep_save(text, connection)
+    )
     params = [
-        slot.get_field("selected").get_db_prep_save(choice, connection),
+        answer,
         seq,
         token.writer,
         slot.get_field("saved_at").get_db_prep_save(saved_at, connection),
@@ -300,6 +319,9 @@ def _slot_update(
     ]
     if len(choice) > 1:
         sql += f" AND {col['multiple']} = %s"
+        params.append(True)
+    if text is not None:
+        sql += f" AND {col['hand_marked']} = %s"
         params.append(True)
     lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
     sql += (
@@ -326,18 +348,29 @@ def _remaining(deadline: datetime, now: float) -> int:
 
 
 def answer_save(
-    *, token: AttemptToken, position: int, selected: list[int], seq: int, now: float
+    *,
+    token: AttemptToken,
+    position: int,
+    selected: list[int],
+    seq: int,
+    now: float,
+    text: str | None = None,
 ) -> SaveResult:
     """Save one answer, trusting the signed token for who and from which page.
+
+    ``text`` (instead of ``selected``) is the answer to a question marked by people; it goes
+    by the same rules: per-slot sequence and writer, the deadline in the statement.
 
     One statement does the checks and the write (see ``_slot_update``). Only when nothing was
     written does a second query find out why; a change refused because the attempt had
     closed is kept as a ``RefusedChange`` so that the candidate and the staff see which
     questions' last changes did not count.
     """
-    choice = sorted(set(selected))
+    choice = [] if text is not None else sorted(set(selected))
     if any(not isinstance(i, int) or isinstance(i, bool) or i < 1 for i in choice):
         raise AttemptError(ERR_BAD_OPTIONS)
+    if text is not None and len(text) > TEXT_MAX_LENGTH:
+        raise AttemptError(ERR_TEXT_TOO_LONG)
     saved_at = datetime.fromtimestamp(now, tz=UTC)
     deadline = _slot_update(
         token=token,
@@ -346,6 +379,7 @@ def answer_save(
         seq=seq,
         saved_at=saved_at,
         not_before=saved_at - grace(),
+        text=text,
     )
     if deadline is not None:
         return SaveResult(position, seq, False, _remaining(deadline, now), deadline)
@@ -353,7 +387,16 @@ def answer_save(
         AttemptSlot.objects.filter(
             attempt_id=token.attempt_id, position=position, attempt__user_id=token.user_id
         )
-        .values("seq", "writer", "selected", "option_count", "attempt__status", "attempt__deadline")
+        .values(
+            "seq",
+            "writer",
+            "selected",
+            "text",
+            "hand_marked",
+            "option_count",
+            "attempt__status",
+            "attempt__deadline",
+        )
         .first()
     )
     if row is None:
@@ -362,7 +405,7 @@ def answer_save(
     held = row["seq"] >= seq and row["writer"] == token.writer  # this change or a newer one
     if closed or row["attempt__deadline"] + grace() < saved_at:
         if not held:  # a resend of a change the server stored loses nothing
-            _refused_keep(token, position, choice, seq, saved_at, finished=closed)
+            _refused_keep(token, position, choice, seq, saved_at, finished=closed, text=text)
         raise AttemptClosed(ERR_FINISHED if closed else ERR_LATE)
     if held:
         return SaveResult(
@@ -372,11 +415,14 @@ def answer_save(
             _remaining(row["attempt__deadline"], now),
             row["attempt__deadline"],
             row["selected"],
+            row["text"] if row["hand_marked"] else None,
         )
+    if text is not None and not row["hand_marked"]:
+        raise AttemptError(ERR_NOT_WRITTEN)
     raise AttemptError(ERR_BAD_OPTIONS)
 
 
-def _refused_keep(token, position, choice, seq, at, *, finished: bool) -> None:
+def _refused_keep(token, position, choice, seq, at, *, finished: bool, text=None) -> None:
     """Keep a refused change once (a page resending it does not add rows)."""
     RefusedChange.objects.get_or_create(
         attempt_id=token.attempt_id,
@@ -385,6 +431,7 @@ def _refused_keep(token, position, choice, seq, at, *, finished: bool) -> None:
         seq=seq,
         defaults={
             "selected": choice,
+            "text": text or "",
             "why": RefusedChange.Why.FINISHED if finished else RefusedChange.Why.LATE,
             "received_at": at,
         },

@@ -3,6 +3,7 @@
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,6 +20,7 @@ from ..formats.base import ParsedOption, ParsedQuestion
 from ..formats.detect import parse_questions_file
 from ..formats.html import html_to_text, sanitize_html
 from ..models import (
+    MARKED_KINDS,
     AmendmentFlag,
     Citation,
     Question,
@@ -35,6 +37,7 @@ ERR_DUPLICATE_IN_FILE = "与本文件{other}的试题题干相同（重复）。
 ERR_NO_CITATION = "缺少法条引用：每道题至少引用一条法条。"
 ERR_CITATION = "法条引用无法解析：{reason}"
 ERR_CORRECT_COUNT = "题型与正确选项数量不符。"
+ERR_RUBRIC = "案例分析题、简答题须有评分标准：每行一项，写明评分要点和分值（大于 0）。"
 
 
 def normalize_stem(stem: str) -> str:
@@ -77,6 +80,30 @@ def _options_json(
     ]
 
 
+def rubric_json(kind: str, rubric: Sequence) -> list[dict]:
+    """A rubric as stored: ``[{"criterion", "points"}]`` from (criterion, points) pairs or
+    ``RubricCriterion``s; empty for machine-scored kinds. ``ValidationError`` if a marked
+    kind's rubric is empty or has a criterion without text or with points not above 0."""
+    if kind not in MARKED_KINDS:
+        return []
+    rows = []
+    for item in rubric:
+        criterion, points = (
+            (item.criterion, item.points) if hasattr(item, "criterion") else (item[0], item[1])
+        )
+        try:
+            value = Decimal(str(points).strip())
+        except (InvalidOperation, ValueError) as exc:
+            raise ValidationError(ERR_RUBRIC) from exc
+        criterion = str(criterion).strip()
+        if not criterion or not value.is_finite() or value <= 0 or value > 1000:
+            raise ValidationError(ERR_RUBRIC)
+        rows.append({"criterion": criterion, "points": str(value.normalize())})
+    if not rows:
+        raise ValidationError(ERR_RUBRIC)
+    return rows
+
+
 def _version_create(
     *,
     question: Question,
@@ -88,6 +115,8 @@ def _version_create(
     difficulty: int,
     articles: Sequence[Article],
     actor=None,
+    model_answer: str = "",
+    rubric: list[dict] | None = None,
 ) -> QuestionVersion:
     stem = sanitize_html(stem)
     version = QuestionVersion(
@@ -101,6 +130,8 @@ def _version_create(
         explanation=sanitize_html(explanation),
         difficulty=difficulty,
         created_by=actor,
+        model_answer=model_answer if kind in MARKED_KINDS else "",
+        rubric=rubric or [],
     )
     version.full_clean(exclude=["question"])
     version.save()
@@ -123,9 +154,14 @@ def question_create(
     articles: Sequence[Article],
     actor=None,
     status: str = QuestionStatus.ACTIVE,
+    model_answer: str = "",
+    rubric: Sequence = (),
 ) -> Question:
+    rubric_rows = rubric_json(kind, rubric)
     question = Question.objects.create(topic=topic, status=status, created_by=actor)
     version = _version_create(
+        model_answer=model_answer,
+        rubric=rubric_rows,
         question=question,
         number=1,
         kind=kind,
@@ -156,8 +192,11 @@ def question_update(
     articles: Sequence[Article],
     topic: Topic | None = None,
     actor=None,
+    model_answer: str = "",
+    rubric: Sequence = (),
 ) -> QuestionVersion:
     """Edit a question. A version an attempt has used is never changed: a new one is made."""
+    rubric_rows = rubric_json(kind, rubric)
     question = Question.objects.select_for_update().get(pk=question.pk)
     current = question.current_version
     before = _snapshot(current)
@@ -169,6 +208,8 @@ def question_update(
         difficulty=difficulty,
         articles=articles,
         actor=actor,
+        model_answer=model_answer,
+        rubric=rubric_rows,
     )
     if current is None or current.locked:
         number = (current.number + 1) if current else 1
@@ -183,6 +224,8 @@ def question_update(
         version.options = fields["options"]
         version.explanation = sanitize_html(explanation)
         version.difficulty = difficulty
+        version.model_answer = model_answer if kind in MARKED_KINDS else ""
+        version.rubric = rubric_rows
         version.created_by = actor
         version.full_clean()
         version.save()
@@ -211,6 +254,8 @@ def _snapshot(version: QuestionVersion | None) -> dict:
         "options": version.options,
         "explanation": version.explanation,
         "difficulty": version.difficulty,
+        "model_answer": version.model_answer,
+        "rubric": version.rubric,
         "citations": [
             str(c.article) for c in version.citations.select_related("article__version__law")
         ],
@@ -484,6 +529,11 @@ def questions_import(
         correct = sum(o.correct for o in q.options)
         if (q.kind == "single" and correct != 1) or (q.kind == "multiple" and correct < 2):
             errors.append(ERR_CORRECT_COUNT)
+        if q.kind in MARKED_KINDS:
+            try:
+                rubric_json(q.kind, q.rubric)
+            except ValidationError:
+                errors.append(ERR_RUBRIC)
         if q_topic is not None:
             duplicate = checker.check(q_topic, normalize_stem(q.stem), q.position)
             if duplicate and skip_duplicates and not errors:
@@ -566,6 +616,8 @@ def _questions_bulk_create(
                 explanation=sanitize_html(q.explanation),
                 difficulty=q.difficulty or 3,
                 created_by=actor,
+                model_answer=q.model_answer if q.kind in MARKED_KINDS else "",
+                rubric=rubric_json(q.kind, q.rubric),
             )
         )
     versions = QuestionVersion.objects.bulk_create(versions)

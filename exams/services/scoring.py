@@ -76,11 +76,24 @@ def attempt_totals(attempt: Attempt, slots: Sequence[AttemptSlot], sections: Seq
 
 
 def attempt_grade(attempt: Attempt) -> list[AttemptSlot]:
-    """Score every slot against its key, store ``earned``, and total the attempt (not saved)."""
+    """Score every machine-scored slot against its key, store ``earned``, and total the
+    attempt (not saved).
+
+    Slots marked by people keep ``earned`` empty and wait for their first marking round; the
+    attempt is then ``marking_pending`` with no score and no pass until the last final mark
+    totals it again (``transitions.attempt_marking_complete``)."""
     partial = attempt.session.scoring == ScoringRule.PARTIAL
     slots = list(attempt.slots.select_related("question_version__question__topic"))
     for slot in slots:
-        slot.earned = slot_rescore(slot, partial=partial)
-    AttemptSlot.objects.bulk_update(slots, ["earned"])
+        if slot.hand_marked:
+            slot.earned = None
+            slot.mark_round = 1
+        else:
+            slot.earned = slot_rescore(slot, partial=partial)
+    AttemptSlot.objects.bulk_update(slots, ["earned", "mark_round"])
     attempt_totals(attempt, slots, list(attempt.session.blueprint.sections.all()))
+    attempt.marking_pending = any(slot.hand_marked for slot in slots)
+    if attempt.marking_pending:
+        attempt.score = None
+        attempt.passed = None
     return slots

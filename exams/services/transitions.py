@@ -5,6 +5,11 @@
                           └─ void ───────────────────────────────┘
               submitted / expired ─ re-open (technical fault) ─▶ in progress
               in progress ─ extend ─▶ in progress (a later deadline)
+              submitted / expired (待阅卷) ─ mark ─▶ submitted / expired (graded)
+
+A paper with questions marked by people finishes "awaiting marking" (``marking_pending``):
+finished, so nobody can change it, but with no score and no pass. ``mark`` (the last final
+mark of its written answers) totals it and only then is ``attempt_graded`` sent.
 
 Grading happens inside the transition that finishes an attempt (submit, expire, force-submit),
 so a finished attempt is always a graded one. Every transition locks the attempt row
@@ -39,6 +44,7 @@ from ..models import (
     AttemptStatus,
     ExamKind,
     ExamSession,
+    Mark,
     QuestionVersion,
 )
 from ..session_selectors import people_in_scope, sessions_visible_to
@@ -51,19 +57,21 @@ from .attempts import (
     grace,
     paper_draw,
 )
-from .scoring import attempt_grade
+from .scoring import attempt_grade, attempt_totals
 
 Action = AttemptEvent.Action
 S = AttemptStatus
 
 # action -> (statuses it may start from, status it leads to)
-TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     Action.SUBMIT: (frozenset({S.IN_PROGRESS}), S.SUBMITTED),
     Action.EXPIRE: (frozenset({S.IN_PROGRESS}), S.EXPIRED),
     Action.FORCE_SUBMIT: (frozenset({S.IN_PROGRESS}), S.SUBMITTED),
     Action.VOID: (frozenset({S.IN_PROGRESS, S.SUBMITTED, S.EXPIRED}), S.VOIDED),
     Action.REOPEN: (frozenset({S.SUBMITTED, S.EXPIRED}), S.IN_PROGRESS),
     Action.EXTEND: (frozenset({S.IN_PROGRESS}), S.IN_PROGRESS),
+    # The status stays (submitted or expired): ``None`` as the target means "unchanged".
+    Action.MARK: (frozenset({S.SUBMITTED, S.EXPIRED}), None),
 }
 # The transitions that finish (and grade) an attempt.
 FINISHING = frozenset({Action.SUBMIT, Action.EXPIRE, Action.FORCE_SUBMIT})
@@ -142,6 +150,7 @@ def _apply(
             % {"status": attempt.get_status_display(), "action": Action(action).label}
         )
     before = attempt.status
+    target = before if target is None else target
     data = change(attempt, now) if change else {}
     attempt.status = target
     # The foreign keys come from the locked row itself and the constraints are the database's:
@@ -171,7 +180,11 @@ def _apply(
             **data,
         },
     )
-    if action in FINISHING or action == Action.VOID:
+    # Only a final result is announced: not a paper still awaiting marking.
+    final = action in (Action.VOID, Action.MARK) or (
+        action in FINISHING and not attempt.marking_pending
+    )
+    if final:
         transaction.on_commit(lambda: attempt_graded.send(sender=Attempt, attempt=attempt))
     return attempt
 
@@ -219,6 +232,7 @@ def attempt_start(*, session: ExamSession, user, now: datetime | None = None) ->
                     option_count=s.option_count,
                     multiple=s.multiple,
                     points=s.points,
+                    hand_marked=s.hand_marked,
                 )
                 for i, s in enumerate(slots, start=1)
             )
@@ -262,8 +276,9 @@ def _grade(attempt: Attempt) -> None:
 
 
 def _blocks(attempt: Attempt) -> bool:
-    """A pre-appointment candidate's second failed sitting records 不得任用."""
-    if attempt.session.kind != ExamKind.PRE_APPOINTMENT or attempt.passed:
+    """A pre-appointment candidate's second failed sitting records 不得任用 (decided when
+    the result is final, not while the paper awaits marking)."""
+    if attempt.session.kind != ExamKind.PRE_APPOINTMENT or attempt.passed is not False:
         return False
     return _failed_before(attempt) + 1 >= PRE_APPOINTMENT_ATTEMPTS
 
@@ -273,7 +288,12 @@ def _finish(attempt: Attempt, now: datetime) -> dict:
     _grade(attempt)
     expired = now > attempt.deadline + grace()
     attempt.finished_at = min(now, attempt.deadline + grace()) if expired else now
-    return {"score": str(attempt.score), "passed": attempt.passed, "blocking": attempt.blocking}
+    return {
+        "score": str(attempt.score),
+        "passed": attempt.passed,
+        "blocking": attempt.blocking,
+        "marking_pending": attempt.marking_pending,
+    }
 
 
 # --- Submit, time out, force-submit ----------------------------------------------------------
@@ -342,6 +362,34 @@ def attempt_force_submit(
     )
 
 
+# --- Marking complete ------------------------------------------------------------------------
+
+ERR_NOT_AWAITING_MARKING = _("该答卷不在待阅卷状态。")
+ERR_MARKS_MISSING = _("该答卷还有未评定的主观题。")
+
+
+def attempt_marking_complete(*, attempt_id: int, actor) -> Attempt:
+    """The last written answer of a paper has its final mark: total the paper through
+    ``scoring.attempt_totals`` (machine and human parts together) and announce the result.
+
+    Call inside the marking transaction; the marker's right was checked by the caller."""
+
+    def change(attempt: Attempt, now: datetime) -> dict:
+        if not attempt.marking_pending:
+            raise InvalidTransition(ERR_NOT_AWAITING_MARKING)
+        slots = list(attempt.slots.select_related("question_version__question__topic"))
+        if any(s.hand_marked and (s.mark_round or s.earned is None) for s in slots):
+            raise AttemptError(ERR_MARKS_MISSING)
+        attempt_totals(attempt, slots, list(attempt.session.blueprint.sections.all()))
+        attempt.marking_pending = False
+        attempt.blocking = _blocks(attempt)
+        return {"score": str(attempt.score), "passed": attempt.passed, "blocking": attempt.blocking}
+
+    return _apply(
+        attempt_id=attempt_id, action=Action.MARK, actor=actor, now=None, staff=False, change=change
+    )
+
+
 # --- Void and re-open ------------------------------------------------------------------------
 
 
@@ -359,6 +407,8 @@ def attempt_void(
         if attempt.status == AttemptStatus.IN_PROGRESS:
             _grade(attempt)
             attempt.finished_at = now
+        attempt.marking_pending = False  # voided: the result is final, nothing left to mark
+        AttemptSlot.objects.filter(attempt=attempt, mark_round__gt=0).update(mark_round=0)
         attempt.passed = False
         attempt.blocking = _blocks(attempt)
         return {"before_result": before, "score": str(attempt.score), "blocking": attempt.blocking}
@@ -451,7 +501,11 @@ def attempt_reopen(
         attempt.passed = None
         attempt.blocking = False
         attempt.breakdown = {}
-        attempt.slots.update(earned=None)
+        attempt.marking_pending = False
+        attempt.slots.update(earned=None, mark_round=0)
+        # The answers may change again: marks given so far no longer apply (they stay in the
+        # audit log with their scores and comments).
+        Mark.objects.filter(slot__attempt=attempt).delete()
         return {"before_result": before, "deadline": attempt.deadline.isoformat()}
 
     return _apply(

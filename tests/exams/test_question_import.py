@@ -183,7 +183,9 @@ def _bank() -> list[tuple]:
 
 def test_template_download_is_a_valid_import(law_library):
     report = questions_import(data=template_workbook(), filename="template.xlsx", dry_run=True)
-    assert report.errors == [] and report.imported == 1
+    # A single-choice example and a case-analysis example (with its rubric).
+    assert report.errors == [] and report.imported == 2
+    assert [row["kind"] for row in report.preview] == ["single", "case_analysis"]
 
 
 def test_command_prints_summary_and_fails_on_errors(law_library, tmp_path: Path, capsys):

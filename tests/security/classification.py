@@ -33,6 +33,8 @@ CONTENT = frozenset({"author", "reviewer"})
 EXAM = frozenset({"exam_admin_city", "exam_admin_district"})
 HR = frozenset({"hr_city", "hr_district"})
 LEGAL = frozenset({"legal_city", "legal_district"})
+MARKER = frozenset({"marker"})
+# Markers are staff for the front office's marking pages only (no Wagtail admin access).
 ALL_STAFF = CONTENT | EXAM | HR | LEGAL
 
 
@@ -413,10 +415,17 @@ CLASSIFICATION: dict[str, Rule] = {
     "admin/exams/sessions/<int:pk>/monitor/": staff(EXAM, targets="session", scoped=True),
     "admin/exams/sessions/<int:pk>/monitor/table/": staff(EXAM, targets="session", scoped=True),
     "admin/exams/sessions/<int:pk>/monitor/extend/": staff(EXAM, targets="session", scoped=True),
+    "admin/exams/sessions/<int:pk>/marking/": staff(EXAM, targets="session", scoped=True),
     "admin/exams/sessions/attempts/<int:attempt_id>/<slug:action>/": staff(
         EXAM, targets="attempt_action", scoped=True
     ),
     "exams/staff/attempt/<int:attempt_id>/": staff(EXAM, targets="attempt", scoped=True),
+    # Marking: markers see the sessions they are assigned to (the in-scope target), nothing else.
+    "exams/marking/": staff(MARKER),
+    "exams/marking/session/<int:session_id>/": staff(
+        MARKER, targets="marking_session", scoped=True
+    ),
+    "exams/marking/answer/<int:slot_id>/": staff(MARKER, targets="marking_answer", scoped=True),
     # --- credentials (legal affairs) ----------------------------------------------------------
     "admin/credentials/": staff(LEGAL),
     "admin/credentials/<int:pk>/": staff(LEGAL, targets="credential", scoped=True),

@@ -53,10 +53,12 @@ ROLE_KEYS = [
     "hr_district",
     "legal_city",
     "legal_district",
+    "marker",
     "superuser",
 ]
 STAFF_ROLE_KEYS = frozenset(ROLE_KEYS[3:])
-DISTRICT_ROLE_KEYS = frozenset({"exam_admin_district", "hr_district", "legal_district"})
+# The marker holds Role.MARKER over 西湖区 and is assigned to the 西湖区 marking session only.
+DISTRICT_ROLE_KEYS = frozenset({"exam_admin_district", "hr_district", "legal_district", "marker"})
 CITY_ROLE_KEYS = frozenset({"exam_admin_city", "hr_city", "legal_city", "superuser"})
 
 
@@ -220,6 +222,7 @@ def build_world() -> World:  # noqa: C901 - one linear recipe
         Topic,
     )
     from exams.services import attempt_start
+    from exams.services.transitions import attempt_submit
     from exams.tokens import token_for
     from learning.models import CourseUnitAssignment, StudyHourEntry, StudyRequirement
 
@@ -241,6 +244,7 @@ def build_world() -> World:  # noqa: C901 - one linear recipe
         "legal_district": _staff(
             "legal-xihu", "西湖法制", "330106-SFJ", Role.LEGAL_AFFAIRS, DISTRICT_CODE
         ),
+        "marker": _staff("marker-xihu", "西湖阅卷", "330106-SFJ", Role.MARKER, DISTRICT_CODE),
         "superuser": by_number["admin"],
     }
     # Staff of the other district: their assignments are out-of-scope objects.
@@ -400,6 +404,49 @@ def build_world() -> World:  # noqa: C901 - one linear recipe
             targets["attempt"].append(
                 Target(f"attempt:{label}#{attempt.pk}", {"attempt_id": attempt.pk}, code)
             )
+    # Marking: a session per district with a submitted case-analysis answer awaiting marking;
+    # the district marker is assigned to the 西湖区 one only.
+    from exams.demo import CASE_BLUEPRINT
+    from exams.models import SessionMarker
+
+    case_blueprint = Blueprint.objects.get(name=CASE_BLUEPRINT)
+    marking_sessions, marking_slots = {}, {}
+    for code, unit, person in (
+        (DISTRICT_CODE, xihu, learner_in),
+        (OTHER_DISTRICT_CODE, shangcheng, learner_out),
+    ):
+        marking_session = ExamSession.objects.create(
+            title=f"矩阵阅卷考试{code}",
+            kind="qualification",
+            blueprint=case_blueprint,
+            opens_at=now - datetime.timedelta(hours=2),
+            closes_at=now + datetime.timedelta(days=2),
+            duration_minutes=60,
+            eligible_unit=unit,
+            double_marking=True,
+            created_by=users["exam_admin_city"],
+        )
+        sat = attempt_start(session=marking_session, user=person, now=now)
+        attempt_submit(attempt_id=sat.pk, user=person, now=now)
+        marking_sessions[code] = marking_session
+        marking_slots[code] = sat.slots.get(hand_marked=True)
+    SessionMarker.objects.create(session=marking_sessions[DISTRICT_CODE], marker=users["marker"])
+    targets["marking_session"] = [
+        Target(
+            f"marking_session:{label}#{marking_sessions[code].pk}",
+            {"session_id": marking_sessions[code].pk},
+            code,
+        )
+        for label, code in (("in", DISTRICT_CODE), ("out", OTHER_DISTRICT_CODE))
+    ]
+    targets["marking_answer"] = [
+        Target(
+            f"marking_answer:{label}#{marking_slots[code].pk}",
+            {"slot_id": marking_slots[code].pk},
+            code,
+        )
+        for label, code in (("in", DISTRICT_CODE), ("out", OTHER_DISTRICT_CODE))
+    ]
     # Certification
     pair(
         "credential",

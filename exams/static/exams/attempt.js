@@ -16,6 +16,11 @@
  * the page asks the server once whether the deadline moved, sends what was answered in time,
  * and submits. Changes the server refuses as late are recorded there and listed on the result
  * page. Submitting by hand flushes first.
+ *
+ * A written answer (case analysis, short answer) goes by the same rules. Every keystroke puts
+ * the text in the localStorage queue with a new sequence number, so a reload loses nothing;
+ * it is sent once typing has stopped for a second, or when the text area loses focus, so
+ * typing does not flood the server.
  */
 (function () {
   "use strict";
@@ -35,6 +40,7 @@
   var MIN_BACKOFF = 1000;
   var MAX_BACKOFF = 30000;
   var HEARTBEAT = 30000;
+  var TYPING_PAUSE = 1000;
 
   var state = load();
   var flushing = false;
@@ -47,6 +53,7 @@
   var locked = false; // the countdown reached 00:00: no more changes
   var conflicts = {}; // position -> true: the server kept another device's answer
   var token = data.token;
+  var typing = {}; // position -> timer: a text being typed, sent once typing pauses
 
   function text(name, n) {
     var value = data["t" + name.charAt(0).toUpperCase() + name.slice(1)] || "";
@@ -134,6 +141,15 @@
     return Array.prototype.slice.call(section.querySelectorAll("input[type=radio], input[type=checkbox]"));
   }
 
+  function textareaOf(section) {
+    return section.querySelector("textarea[data-answer-text]");
+  }
+
+  function answeredOf(section) {
+    var area = textareaOf(section);
+    return area ? area.value.trim().length > 0 : selectedOf(section).length > 0;
+  }
+
   function selectedOf(section) {
     return inputsOf(section)
       .filter(function (input) { return input.checked; })
@@ -142,7 +158,7 @@
 
   function refreshQuestion(section) {
     var position = section.getAttribute("data-position");
-    var answered = selectedOf(section).length > 0;
+    var answered = answeredOf(section);
     var flagged = section.classList.contains("is-flagged");
     var item = root.querySelector('[data-palette="' + position + '"]');
     if (item) {
@@ -161,7 +177,7 @@
       return;
     }
     answeredEl.textContent = String(
-      questions.filter(function (section) { return selectedOf(section).length > 0; }).length
+      questions.filter(answeredOf).length
     );
   }
 
@@ -181,7 +197,11 @@
       credentials: "omit",
       cache: "no-store",
       headers: { "Content-Type": "application/json", "X-Attempt-Token": token },
-      body: JSON.stringify({ position: Number(position), selected: entry.selected, seq: entry.seq })
+      body: JSON.stringify(
+        typeof entry.text === "string"
+          ? { position: Number(position), text: entry.text, seq: entry.seq }
+          : { position: Number(position), selected: entry.selected, seq: entry.seq }
+      )
     });
   }
 
@@ -201,10 +221,12 @@
     return x.length === y.length && x.every(function (v, i) { return v === y[i]; });
   }
 
-  function markConflict(position, kept) {
+  function markConflict(position, kept, keptText) {
     var section = questionFor(position);
+    var area = section ? textareaOf(section) : null;
     var mine = section ? selectedOf(section) : null;
-    if (mine === null || sameAnswer(mine, kept)) {
+    var same = area ? area.value === (keptText || "") : sameAnswer(mine, kept);
+    if (mine === null || same) {
       delete conflicts[position];
     } else {
       conflicts[position] = true;
@@ -263,7 +285,10 @@
     render();
     try {
       while (pendingCount() > 0) {
-        var position = Object.keys(state.pending)[0];
+        var position = Object.keys(state.pending).filter(function (p) { return !typing[p]; })[0];
+        if (position === undefined) {
+          break; // only texts being typed: they go once typing pauses
+        }
         var entry = state.pending[position];
         var response;
         try {
@@ -291,9 +316,9 @@
           }
           state.counter = Math.max(state.counter, Number(body.seq) || 0);
           if (body.stale) {
-            markConflict(position, body.selected);
+            markConflict(position, body.selected, body.text);
           } else if (conflicts[position] && current && current.seq <= body.seq) {
-            markConflict(position, entry.selected);
+            markConflict(position, entry.selected, entry.text);
           }
           learnTime(body);
         } else if (response.status === 403) {
@@ -321,7 +346,16 @@
     }
   }
 
+  // Send texts being typed now (blur, submit, time up), without waiting for the pause.
+  function settleTyping() {
+    Object.keys(typing).forEach(function (position) {
+      window.clearTimeout(typing[position]);
+      delete typing[position];
+    });
+  }
+
   function flushWithin(ms) {
+    settleTyping();
     var until = Date.now() + ms;
     backoff = MIN_BACKOFF;
     return new Promise(function (resolve) {
@@ -351,6 +385,38 @@
     flush();
   }
 
+  // A keystroke in a written answer: queued (and kept in localStorage) at once, sent after
+  // a pause in typing.
+  function recordText(section, area, immediately) {
+    if (locked) {
+      return;
+    }
+    var position = section.getAttribute("data-position");
+    var entry = state.pending[position];
+    if (!entry || entry.text !== area.value) {
+      state.pending[position] = { text: area.value, seq: nextSeq() };
+      persist();
+    }
+    notice = "";
+    var counter = section.querySelector("[data-text-count]");
+    if (counter) {
+      counter.textContent = String(area.value.length);
+    }
+    refreshQuestion(section);
+    refreshProgress();
+    window.clearTimeout(typing[position]);
+    if (immediately) {
+      delete typing[position];
+      flush();
+      return;
+    }
+    typing[position] = window.setTimeout(function () {
+      delete typing[position];
+      flush();
+    }, TYPING_PAUSE);
+    render();
+  }
+
   // --- restoring after a reload --------------------------------------------------------------
 
   function restore() {
@@ -369,7 +435,12 @@
         delete state.pending[position]; // the server already has this or something newer
         return;
       }
-      var chosen = entry.selected.map(String);
+      var area = textareaOf(section);
+      if (area && typeof entry.text === "string") {
+        area.value = entry.text;
+        return;
+      }
+      var chosen = (entry.selected || []).map(String);
       inputsOf(section).forEach(function (input) {
         input.checked = chosen.indexOf(input.value) !== -1;
       });
@@ -402,7 +473,7 @@
 
   function allInputs() {
     return Array.prototype.slice.call(
-      root.querySelectorAll(".exam-q input, .exam-q button, [data-exam-submit]")
+      root.querySelectorAll(".exam-q input, .exam-q textarea, .exam-q button, [data-exam-submit]")
     );
   }
 
@@ -553,9 +624,22 @@
   // --- wiring -------------------------------------------------------------------------------
 
   root.addEventListener("change", function (event) {
+    if (event.target.matches("textarea[data-answer-text]")) {
+      return; // written answers: input and focusout below
+    }
     var section = event.target.closest(".exam-q[data-position]");
     if (section) {
       record(section);
+    }
+  });
+  root.addEventListener("input", function (event) {
+    if (event.target.matches("textarea[data-answer-text]")) {
+      recordText(event.target.closest(".exam-q[data-position]"), event.target, false);
+    }
+  });
+  root.addEventListener("focusout", function (event) {
+    if (event.target.matches("textarea[data-answer-text]")) {
+      recordText(event.target.closest(".exam-q[data-position]"), event.target, true);
     }
   });
   root.addEventListener("submit", function (event) {

@@ -34,6 +34,7 @@ def test_sample_imports_supported_questions(sample):
         ("第 2 题（第 15 行）", "single", "行政法/行政复议"),
         ("第 3 题（第 58 行）", "multiple", "行政法/行政复议"),
         ("第 4 题（第 93 行）", "true_false", "行政法/行政复议"),
+        ("第 8 题（第 137 行）", "short_answer", "行政法/行政复议"),  # an essay
         ("第 13 题（第 164 行）", "single", "宪法"),
     ]
 
@@ -77,10 +78,16 @@ def test_true_false_takes_the_answer_graded_100(sample):
 
 
 def test_missing_single_element_means_single_and_citations_are_deduplicated(sample):
-    q = sample.questions[3]
+    q = sample.questions[4]
     assert q.kind == "single"
     assert [o.text for o in q.options if o.correct] == ["人民"]
     assert q.citations == "宪法第二条"
+
+
+def test_essay_without_rubric_gets_one_criterion(sample):
+    essay = sample.questions[3]
+    assert essay.stem == "论述行政复议与行政诉讼的衔接。"
+    assert [(c.criterion, c.points) for c in essay.rubric] == [("按参考答案评分", "10")]
 
 
 def test_unsupported_types_are_listed_with_index_and_line(sample):
@@ -88,7 +95,6 @@ def test_unsupported_types_are_listed_with_index_and_line(sample):
         SkippedQuestion("第 5 题（第 120 行）", "不支持的题型：简答题（shortanswer）"),
         SkippedQuestion("第 6 题（第 126 行）", "不支持的题型：匹配题（matching）"),
         SkippedQuestion("第 7 题（第 132 行）", "不支持的题型：完形填空题（cloze/multianswer）"),
-        SkippedQuestion("第 8 题（第 137 行）", "不支持的题型：论述题（essay）"),
         SkippedQuestion("第 9 题（第 142 行）", "不支持的题型：说明文字（description）"),
         SkippedQuestion("第 10 题（第 147 行）", "不支持的题型：数值题（numerical）"),
         SkippedQuestion("第 11 题（第 153 行）", "不支持的题型：拖放填空题（ddwtos）"),
