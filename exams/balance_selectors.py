@@ -45,6 +45,7 @@ from .models import (
     ExamSession,
     Question,
     QuestionStatus,
+    QuestionVersion,
 )
 
 FINISHED = (AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED)
@@ -54,11 +55,16 @@ CACHE_KEY = "exams:balance:observed:{blueprint}"
 # --- Facilities ------------------------------------------------------------------------------
 
 
-def _observed(questions: Iterable[int] | QuerySet, now: datetime) -> dict[int, tuple[int, float]]:
-    """question id -> (graded responses, mean share of the points earned), in one query."""
+def _observed(
+    questions: Iterable[int] | QuerySet | None, now: datetime
+) -> dict[int, tuple[int, float]]:
+    """question id -> (graded responses, mean share of the points earned), in one query;
+    ``questions`` None: every question (cheaper than a large pool as a subquery)."""
+    slots = AttemptSlot.objects.all()
+    if questions is not None:
+        slots = slots.filter(question_version__question_id__in=questions)
     rows = (
-        AttemptSlot.objects.filter(
-            question_version__question_id__in=questions,
+        slots.filter(
             attempt__status__in=FINISHED,
             attempt__session__closes_at__lte=now,
             earned__isnull=False,
@@ -128,66 +134,90 @@ def section_pool(section: BlueprintSection) -> QuerySet[Question]:
 
 @dataclass(frozen=True)
 class PaperPools:
-    """A blueprint's sections with the versions each may draw, and who those versions are."""
+    """A blueprint's sections with the current versions each may draw (primary-key order)."""
 
     blueprint: Blueprint
     sections: list[BlueprintSection]
     pools: list[SectionPool]
-    question_of: dict[int, int]  # version id -> question id
-    difficulty_of: dict[int, int]  # version id -> the version's difficulty
 
-    def facility(self, by_question: Mapping[int, float] | None = None) -> dict[int, float]:
-        """Version id -> facility: the question's from ``by_question``, else its prior."""
-        by_question = by_question or {}
-        prior = settings.EXAM_BALANCE_PRIOR_FACILITY
-        return {
-            v: float(by_question[q])
-            if q in by_question
-            else prior_facility(self.difficulty_of[v], prior)
-            for v, q in self.question_of.items()
-        }
+    @property
+    def versions(self) -> set[int]:
+        return {v for pool in self.pools for v in pool.versions}
 
 
 def paper_pools(blueprint: Blueprint) -> PaperPools:
-    """One query per section (plus the sections with their topics)."""
+    """The sections with their topics (two queries) and one query per section for its pool:
+    the version ids alone, as the plain draw always read them."""
     sections = list(blueprint.sections.prefetch_related("topics"))
-    pools, question_of, difficulty_of = [], {}, {}
-    for section in sections:
-        rows = list(
-            section_pool(section)
-            .order_by("pk")
-            .values_list("current_version_id", "pk", "current_version__difficulty")
+    pools = [
+        SectionPool(
+            section.title,
+            section.count,
+            section.points,
+            list(section_pool(section).order_by("pk").values_list("current_version_id", flat=True)),
         )
-        for version, question, difficulty in rows:
-            question_of[version] = question
-            difficulty_of[version] = difficulty
-        pools.append(
-            SectionPool(section.title, section.count, section.points, [r[0] for r in rows])
-        )
-    return PaperPools(blueprint, sections, pools, question_of, difficulty_of)
+        for section in sections
+    ]
+    return PaperPools(blueprint, sections, pools)
+
+
+def pool_questions(pools: PaperPools) -> dict[int, tuple[int, int]]:
+    """Version id -> (question id, difficulty) for every version of the pools: one query."""
+    if not pools.sections:
+        return {}
+    union = functools.reduce(operator.or_, (section_filter(s) for s in pools.sections))
+    rows = Question.objects.filter(union).values_list(
+        "current_version_id", "pk", "current_version__difficulty"
+    )
+    return {version: (question, difficulty) for version, question, difficulty in rows}
+
+
+def facilities_by_version(pools: PaperPools, by_question: Mapping[int, float]) -> dict[int, float]:
+    """Facilities given per question (e.g. ``question_facilities`` computed once for an exam
+    day) as the draw uses them, per version; the prior for questions missing from them."""
+    prior = settings.EXAM_BALANCE_PRIOR_FACILITY
+    return {
+        v: float(by_question[q]) if q in by_question else prior_facility(d, prior)
+        for v, (q, d) in pool_questions(pools).items()
+    }
 
 
 def pool_facilities(pools: PaperPools, *, now: datetime | None = None) -> dict[int, float]:
     """Version id -> facility for every version the blueprint may draw.
 
-    The observed part is one aggregate query over the blueprint's whole pool, kept in the
-    cache for ``EXAM_BALANCE_FACILITY_CACHE_SECONDS`` so that an exam day's many draws share
-    it (it changes only when a sitting closes or is regraded).
+    Computed once (the pool's questions, and one aggregate over the graded slots) and kept
+    in the cache per blueprint for ``EXAM_BALANCE_FACILITY_CACHE_SECONDS``, so that an exam
+    day's draws share it: the observed part changes only when a sitting closes or is
+    regraded. Versions that joined the pool since (a new or edited question) are added with
+    two small queries.
     """
     seconds = settings.EXAM_BALANCE_FACILITY_CACHE_SECONDS
     key = CACHE_KEY.format(blueprint=pools.blueprint.pk)
-    observed = cache.get(key) if seconds else None
-    if observed is None:
-        if pools.sections:
-            union = functools.reduce(operator.or_, (section_filter(s) for s in pools.sections))
-            observed = _observed(Question.objects.filter(union).values("pk"), now or timezone.now())
-        else:
-            observed = {}
-        if seconds:
-            cache.set(key, observed, seconds)
-    return {
-        v: _blend(observed.get(q), pools.difficulty_of[v]) for v, q in pools.question_of.items()
-    }
+    facility = (cache.get(key) if seconds else None) or {}
+    versions = pools.versions
+    missing = [v for v in versions if v not in facility]
+    if not missing:
+        return facility
+    now = now or timezone.now()
+    if len(missing) == len(versions):
+        # The first draw: every question's observed figures in one aggregate (no pool
+        # subquery to evaluate), and the pool's questions.
+        questions = pool_questions(pools)
+        observed = _observed(None, now)
+    else:
+        questions = {
+            v: (q, d)
+            for v, q, d in QuestionVersion.objects.filter(pk__in=missing).values_list(
+                "pk", "question_id", "difficulty"
+            )
+        }
+        observed = _observed([q for q, _d in questions.values()], now)
+    facility = {**facility, **{v: _blend(observed.get(q), d) for v, (q, d) in questions.items()}}
+    for v in versions - facility.keys():  # left the bank between two queries: never drawn
+        facility[v] = _blend(None, None)
+    if seconds:
+        cache.set(key, facility, seconds)
+    return facility
 
 
 def blueprint_target(blueprint: Blueprint, pools: PaperPools, facility: Mapping[int, float]):

@@ -20,7 +20,13 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_noop
 
 from ..balance import paper_pick
-from ..balance_selectors import blueprint_target, paper_pools, pool_facilities, section_pool
+from ..balance_selectors import (
+    blueprint_target,
+    facilities_by_version,
+    paper_pools,
+    pool_facilities,
+    section_pool,
+)
 from ..models import (
     Attempt,
     AttemptSlot,
@@ -120,23 +126,30 @@ def paper_draw_balanced(
 ) -> DrawnPaper:
     """Draw one paper and say how balanced it is.
 
-    ``facilities`` (question id -> facility, e.g. ``question_facilities`` computed once for
-    an exam day) are used as given, the author's prior for questions missing from them;
-    without them the pool's facilities are read once for this draw (cached, see
-    ``pool_facilities``). The same seed, bank and facilities give the same paper. The random
-    numbers are used in a fixed order: the questions per section, then the swaps
-    (``exams.balance.paper_pick``), then each question's option order.
+    With the blueprint's balancing on, ``facilities`` (question id -> facility, e.g.
+    ``question_facilities`` computed once for an exam day) are used as given, the author's
+    prior for questions missing from them; without them the pool's facilities come from
+    ``pool_facilities`` (read once, then shared through the cache). With balancing off the
+    paper is drawn as it always was, and its expected score is left to the papers page. The
+    same seed, bank and facilities give the same paper: the random numbers are used in a fixed
+    order, the questions per section, then the swaps (``exams.balance.paper_pick``), then each
+    question's option order.
     """
     pools = paper_pools(blueprint)
-    facility = pools.facility(facilities) if facilities is not None else pool_facilities(pools)
+    facility = None
+    if blueprint.balance_papers:
+        facility = (
+            facilities_by_version(pools, facilities)
+            if facilities is not None
+            else pool_facilities(pools)
+        )
     pick = paper_pick(
         pools.pools,
         rng,
         facility=facility,
-        target=blueprint_target(blueprint, pools, facility),
+        target=blueprint_target(blueprint, pools, facility) if facility is not None else None,
         band=float(settings.EXAM_BALANCE_BAND),
         max_swaps=settings.EXAM_BALANCE_MAX_SWAPS,
-        balance=blueprint.balance_papers,
     )
     if pick.shortfalls:
         details = "；".join(

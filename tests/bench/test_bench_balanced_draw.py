@@ -23,6 +23,7 @@ from exams.balance_selectors import (
     blueprint_target,
     paper_pools,
     pool_facilities,
+    pool_questions,
     question_facilities,
     simulated_scores,
 )
@@ -117,7 +118,7 @@ def _graded_sittings(blueprint: Blueprint) -> None:
     )
     pools = paper_pools(blueprint)
     rng = random.Random(1)
-    truth = {v: rng.uniform(0.3, 0.95) for v in pools.question_of}
+    truth = {v: rng.uniform(0.3, 0.95) for v in pools.versions}
     slots = []
     for attempt in attempts:
         position = 0
@@ -149,7 +150,7 @@ def test_draw_times_on_a_10000_question_bank():
     )
     pools = paper_pools(blueprint)
     start = time.perf_counter()
-    facilities = question_facilities(list(set(pools.question_of.values())))
+    facilities = question_facilities([q for q, _d in pool_questions(pools).values()])
     print(
         f"BENCH question_facilities for {len(facilities):,} questions "
         f"({GRADED_ATTEMPTS * 100:,} graded slots): {(time.perf_counter() - start) * 1000:.0f} ms"
