@@ -91,7 +91,7 @@ def pools_target(pools: Sequence[SectionPool], facility: Mapping[int, float]) ->
     raw = 0.0
     for pool in pools:
         if pool.versions:
-            mean = math.fsum(facility[v] for v in pool.versions) / len(pool.versions)
+            mean = math.fsum(map(facility.__getitem__, pool.versions)) / len(pool.versions)
             raw += pool.count * float(pool.points) * mean
     return 100 * raw / total
 
@@ -128,7 +128,11 @@ def paper_pick(
     used: set[int] = set()
     available: list[list[int]] = []
     for pool in pools:
-        candidates = [v for v in pool.versions if v not in used]
+        versions = pool.versions
+        # Sections of different kinds never share a question: no copy of a large pool then.
+        candidates = (
+            versions if used.isdisjoint(versions) else [v for v in versions if v not in used]
+        )
         if len(candidates) < pool.count:
             pick.shortfalls.append((pool.title, pool.count, len(candidates)))
             pick.chosen.append([])

@@ -195,7 +195,7 @@ def pool_facilities(pools: PaperPools, *, now: datetime | None = None) -> dict[i
     key = CACHE_KEY.format(blueprint=pools.blueprint.pk)
     facility = (cache.get(key) if seconds else None) or {}
     versions = pools.versions
-    missing = [v for v in versions if v not in facility]
+    missing = versions - facility.keys()
     if not missing:
         return facility
     now = now or timezone.now()
