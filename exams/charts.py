@@ -14,7 +14,7 @@ from cms.charts import COLORS, data_uri, font, style, svg
 def expected_score_histogram(
     series: Sequence[tuple[str, Sequence[float]]], *, target: float | None, band: float
 ) -> str:
-    """Papers by expected score in one-point bins, each series as outlined bars over the
+    """Papers by expected score in half-point bins, each series as outlined bars over the
     same bins; the band around the target shaded. Returns a data URI."""
     values = [x for _label, scores in series for x in scores]
     figure = Figure(figsize=(7.5, 3))
@@ -23,7 +23,7 @@ def expected_score_histogram(
     if values:
         low = math.floor(min([*values, *([target - band] if target is not None else [])]))
         high = math.ceil(max([*values, *([target + band] if target is not None else [])]))
-        edges = list(range(low, max(high, low + 1) + 1))
+        edges = [low + i / 2 for i in range(2 * (max(high, low + 1) - low) + 1)]
         if target is not None:
             axes.axvspan(target - band, target + band, color="#e2e8f0", zorder=0)
             axes.axvline(target, color="#555", linestyle="--", linewidth=1)
