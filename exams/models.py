@@ -256,6 +256,25 @@ class Blueprint(ClusterableModel):
 
     name = models.CharField(_("名称"), max_length=200)
     description = models.TextField(_("说明"), blank=True)
+    # Papers of equal difficulty (exams/balance.py): each paper's expected score is kept
+    # within EXAM_BALANCE_BAND points of the target.
+    balance_papers = models.BooleanField(
+        _("均衡各卷难度"),
+        default=True,
+        help_text=_(
+            "按试题的通过率（历次考试的得分率，结合命题难度）调整抽题，使每份试卷的期望得分"
+            "接近目标。"
+        ),
+    )
+    target_expected_score = models.DecimalField(
+        _("目标期望得分"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("百分制。留空则取题库按本规则随机组卷的平均期望得分。"),
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
@@ -461,6 +480,10 @@ class Attempt(models.Model):
         db_index=True,
     )
     seed = models.BigIntegerField(_("组卷随机种子"))
+    # The paper's expected score (0–100) by the facilities its draw used (exams/balance.py).
+    expected_score = models.DecimalField(
+        _("试卷期望得分"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
     started_at = models.DateTimeField(_("开始时间"))
     deadline = models.DateTimeField(_("截止时间"))
     finished_at = models.DateTimeField(_("交卷时间"), null=True, blank=True)

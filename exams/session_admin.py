@@ -98,6 +98,7 @@ class BlueprintViewSet(ModelViewSet):
         [
             FieldPanel("name"),
             FieldPanel("description"),
+            FieldRowPanel([FieldPanel("balance_papers"), FieldPanel("target_expected_score")]),
             BlueprintSupplyPanel(heading=_("题库能否满足本规则")),
             InlinePanel(
                 "sections",
@@ -223,6 +224,11 @@ class SessionEditView(SupplyWarningMixin, ScopedSessionMixin, generic.EditView):
                 _("考场监控"),
                 url=reverse(session_views.url_name("monitor"), args=[self.object.pk]),
                 icon_name="time",
+            ),
+            HeaderButton(
+                _("试卷难度"),
+                url=reverse(session_views.url_name("papers"), args=[self.object.pk]),
+                icon_name="list-ol",
             ),
         ]
 
@@ -361,6 +367,7 @@ class ExamSessionViewSet(ScopedViewSetMixin, ModelViewSet):
             path("<int:pk>/results/", session_views.results, name="results"),
             path("<int:pk>/results/export/", session_views.results_export, name="results_export"),
             path("<int:pk>/results/release/", session_views.results_release, name="release"),
+            path("<int:pk>/papers/", session_views.papers, name="papers"),
             path("<int:pk>/monitor/", session_views.monitor, name="monitor"),
             path("<int:pk>/marking/", session_views.marking, name="marking"),
             path("<int:pk>/monitor/table/", session_views.monitor_table, name="monitor_table"),

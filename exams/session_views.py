@@ -7,6 +7,7 @@ page, a download or a redirect with a message. People outside the user's scope n
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,6 +24,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.admin import messages
 from wagtail.permission_policies import ModelPermissionPolicy
 
+from .balance_selectors import session_paper_spread
+from .charts import expected_score_histogram
 from .formats.session_sheets import candidate_template, results_workbook
 from .models import AttemptEvent, ExamSession, ResultRelease
 from .selectors_results import session_report, session_responses
@@ -53,6 +56,7 @@ from .session_selectors import (
     MonitorStatus,
     attempt_monitor_row,
     attempts_visible_to,
+    people_in_scope,
     session_candidates,
     session_monitor,
     session_results,
@@ -109,6 +113,9 @@ def _context(session: ExamSession, **extra) -> dict:
         "results_url": reverse(url_name("results"), args=[session.pk]),
         "monitor_url": reverse(url_name("monitor"), args=[session.pk]),
         "marking_url": reverse(url_name("marking"), args=[session.pk]),
+
+
+        "papers_url": reverse(url_name("papers"), args=[session.pk]),
         **extra,
     }
 
@@ -252,6 +259,37 @@ def results_release(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, MSG_RELEASED % {"session": session.title})
     return redirect(url_name("results"), pk=session.pk)
+
+
+# --- Papers of equal difficulty --------------------------------------------------------------
+
+PAPERS_DRAWN = _("已抽取的试卷")
+PAPERS_BALANCED = _("均衡抽题")
+PAPERS_UNBALANCED = _("不均衡（纯随机）")
+
+
+def papers(request: HttpRequest, pk: int) -> HttpResponse:
+    """The spread of expected scores across the candidates' papers (those of the user's
+    people) and, drawn in memory, the spread the draw gives with and without balancing."""
+    session = _session(request, pk, ["change", "view"])
+    data = session_paper_spread(session, people=people_in_scope(request.user))
+    histogram = functools.partial(expected_score_histogram, target=data.target, band=data.band)
+    drawn_chart = histogram([(str(PAPERS_DRAWN), data.drawn_scores)]) if data.drawn.count else None
+    simulated_chart = None
+    if data.simulated is not None:
+        series = [(str(PAPERS_UNBALANCED), data.unbalanced_scores)]
+        if data.balancing:
+            series.insert(0, (str(PAPERS_BALANCED), data.simulated_scores))
+        simulated_chart = histogram(series)
+    context = _context(
+        session,
+        spread=data,
+        drawn_chart=drawn_chart,
+        simulated_chart=simulated_chart,
+        simulated_papers=settings.EXAM_BALANCE_SIMULATED_PAPERS,
+        blueprint_url=reverse("exams_blueprints:edit", args=[session.blueprint_id]),
+    )
+    return TemplateResponse(request, "exams/admin/sessions/papers.html", context)
 
 
 # --- Exam day: the live monitor and its actions -----------------------------------------------

@@ -242,6 +242,20 @@ PRE_APPOINTMENT_VALIDITY_YEARS = 3
 CREDENTIAL_VALIDITY_YEARS = 5
 # Saves that arrive this long after an attempt's deadline are still accepted (network delay).
 EXAM_NETWORK_GRACE_SECONDS = 30
+# Papers of equal difficulty (exams/balance.py). Each paper's expected score (the sum of its
+# questions' facility × points, out of 100) stays within this many points of the blueprint's
+# target; a blueprint may turn balancing off.
+EXAM_BALANCE_BAND = 2.0
+# The author's difficulty (1 easiest … 5 hardest) as a prior facility, and its weight k in
+# responses: facility = (n · observed + k · prior) / (n + k) for n graded responses.
+EXAM_BALANCE_PRIOR_FACILITY = {1: 0.90, 2: 0.80, 3: 0.65, 4: 0.50, 5: 0.35}
+EXAM_BALANCE_PRIOR_WEIGHT = 20
+# Rounds of swap-improvement a draw may use before it takes the closest paper it found.
+EXAM_BALANCE_MAX_SWAPS = 300
+# The observed facilities of a blueprint's pool are shared by an exam day's draws this long.
+EXAM_BALANCE_FACILITY_CACHE_SECONDS = 900
+# Papers the session's papers page draws in memory to show the spread before the sitting.
+EXAM_BALANCE_SIMULATED_PAPERS = 200
 
 # --- Learning: active study time and the study-hour ledger (learning app, DESIGN §3) -----
 # A lesson page sends a heartbeat this often while it is visible; each heartbeat credits at

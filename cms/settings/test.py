@@ -25,6 +25,8 @@ STORAGES["private"] = {
     "OPTIONS": {**STORAGES["private"]["OPTIONS"], "location": PRIVATE_STORAGE_ROOT},
 }
 WAGTAILADMIN_BASE_URL = "http://testserver"
+# The cache outlives a test's database: facilities are not kept between draws in tests.
+EXAM_BALANCE_FACILITY_CACHE_SECONDS = 0
 
 if os.environ.get("TEST_DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["TEST_DATABASE_URL"])}

@@ -7,6 +7,7 @@ from .attempts import (  # noqa: F401
     attempt_refusal,
     blueprint_supply,
     paper_draw,
+    paper_draw_balanced,
     slot_flag,
 )
 from .questions import (  # noqa: F401

@@ -6,18 +6,27 @@ is checked by the save statement itself. The attempt's transitions (start, submi
 void, re-open, extend) are in ``transitions``.
 """
 
+import logging
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_noop
 
+from ..balance import paper_pick
+from ..balance_selectors import (
+    blueprint_target,
+    facilities_by_version,
+    paper_pools,
+    pool_facilities,
+    section_pool,
+)
 from ..models import (
     MARKED_KINDS,
     Attempt,
@@ -28,11 +37,12 @@ from ..models import (
     ExamKind,
     ExamSession,
     QuestionKind,
-    QuestionStatus,
     QuestionVersion,
     RefusedChange,
 )
 from ..tokens import AttemptToken
+
+logger = logging.getLogger(__name__)
 
 ERR_NOT_OPEN = gettext_noop("考试尚未开始。")
 ERR_CLOSED = gettext_noop("考试已经结束。")
@@ -75,18 +85,7 @@ class SectionSupply:
 
 
 def _section_pool(section):
-    topic_q = Q()
-    for topic in section.topics.all():
-        topic_q |= Q(topic__path__startswith=topic.path)
-    from ..models import Question
-
-    return Question.objects.filter(
-        topic_q,
-        status=QuestionStatus.ACTIVE,
-        current_version__kind=section.kind,
-        current_version__difficulty__gte=section.difficulty_min,
-        current_version__difficulty__lte=section.difficulty_max,
-    )
+    return section_pool(section)
 
 
 def blueprint_supply(blueprint: Blueprint) -> list[SectionSupply]:
@@ -108,27 +107,76 @@ class DrawnSlot:
     hand_marked: bool = False
 
 
-def paper_draw(blueprint: Blueprint, rng: random.Random) -> list[DrawnSlot]:
-    """Draw one paper: per section, ``count`` distinct active questions, options shuffled."""
-    used: set[int] = set()
-    picked: list[tuple[int, int, Decimal]] = []  # (section, version id, points)
-    shortfalls = []
-    for index, section in enumerate(blueprint.sections.prefetch_related("topics")):
-        pool = [
-            v
-            for v in _section_pool(section)
-            .order_by("pk")
-            .values_list("current_version_id", flat=True)
-            if v not in used
-        ]
-        if len(pool) < section.count:
-            shortfalls.append(f"{section.title} 需要 {section.count} 道、只有 {len(pool)} 道")
-            continue
-        chosen = rng.sample(pool, section.count)
-        used.update(chosen)
-        picked.extend((index, v, section.points) for v in chosen)
-    if shortfalls:
-        raise AttemptError(ERR_SHORTFALL.format(details="；".join(shortfalls)))
+@dataclass(frozen=True)
+class DrawnPaper:
+    """A drawn paper and its balancing: expected score and target out of 100, whether it is
+    within the band (False: the pool could not reach it; the closest paper was drawn)."""
+
+    slots: list[DrawnSlot]
+    expected_score: float | None
+    target: float | None
+    within_band: bool | None
+    balanced: bool
+    swaps: int
+
+
+def paper_draw(
+    blueprint: Blueprint, rng: random.Random, *, facilities: Mapping[int, float] | None = None
+) -> list[DrawnSlot]:
+    """Draw one paper: per section, ``count`` distinct active questions, options shuffled,
+    balanced to the blueprint's target expected score (``paper_draw_balanced``)."""
+    return paper_draw_balanced(blueprint, rng, facilities=facilities).slots
+
+
+def paper_draw_balanced(
+    blueprint: Blueprint, rng: random.Random, *, facilities: Mapping[int, float] | None = None
+) -> DrawnPaper:
+    """Draw one paper and say how balanced it is.
+
+    With the blueprint's balancing on, ``facilities`` (question id -> facility, e.g.
+    ``question_facilities`` computed once for an exam day) are used as given, the author's
+    prior for questions missing from them; without them the pool's facilities come from
+    ``pool_facilities`` (read once, then shared through the cache). With balancing off the
+    paper is drawn as it always was, and its expected score is left to the papers page. The
+    same seed, bank and facilities give the same paper: the random numbers are used in a fixed
+    order, the questions per section, then the swaps (``exams.balance.paper_pick``), then each
+    question's option order.
+    """
+    pools = paper_pools(blueprint)
+    facility = None
+    if blueprint.balance_papers:
+        facility = (
+            facilities_by_version(pools, facilities)
+            if facilities is not None
+            else pool_facilities(pools)
+        )
+    pick = paper_pick(
+        pools.pools,
+        rng,
+        facility=facility,
+        target=blueprint_target(blueprint, pools, facility) if facility is not None else None,
+        band=float(settings.EXAM_BALANCE_BAND),
+        max_swaps=settings.EXAM_BALANCE_MAX_SWAPS,
+    )
+    if pick.shortfalls:
+        details = "；".join(
+            f"{title} 需要 {needed} 道、只有 {available} 道"
+            for title, needed, available in pick.shortfalls
+        )
+        raise AttemptError(ERR_SHORTFALL.format(details=details))
+    if pick.balanced and not pick.within_band:
+        logger.warning(
+            "blueprint %s: the pool cannot bring the paper within ±%s of %.2f (drew %.2f)",
+            blueprint.pk,
+            settings.EXAM_BALANCE_BAND,
+            pick.target,
+            pick.expected,
+        )
+    picked = [
+        (index, v, pool.points)
+        for index, (pool, chosen) in enumerate(zip(pools.pools, pick.chosen, strict=True))
+        for v in chosen
+    ]
     versions = {
         v.pk: v
         for v in QuestionVersion.objects.filter(pk__in=[p[1] for p in picked]).only(
@@ -152,7 +200,9 @@ def paper_draw(blueprint: Blueprint, rng: random.Random) -> list[DrawnSlot]:
                 version.kind in MARKED_KINDS,
             )
         )
-    return slots
+    return DrawnPaper(
+        slots, pick.expected, pick.target, pick.within_band, pick.balanced, pick.swaps
+    )
 
 
 # --- Eligibility -----------------------------------------------------------------------------

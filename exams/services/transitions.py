@@ -28,6 +28,7 @@ import random
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -55,7 +56,7 @@ from .attempts import (
     attempt_refusal,
     candidate_for,
     grace,
-    paper_draw,
+    paper_draw_balanced,
 )
 from .scoring import attempt_grade, attempt_totals
 
@@ -192,6 +193,10 @@ def _apply(
 # --- Start -----------------------------------------------------------------------------------
 
 
+def _two_places(value: float | None) -> Decimal | None:
+    return None if value is None else Decimal(str(round(value, 2)))
+
+
 def attempt_start(*, session: ExamSession, user, now: datetime | None = None) -> Attempt:
     """Start (or resume) the candidate's attempt. At most one is ever in progress: a second,
     simultaneous start meets the database constraint and returns the first one."""
@@ -210,7 +215,8 @@ def attempt_start(*, session: ExamSession, user, now: datetime | None = None) ->
     extra = timedelta(minutes=candidate.extra_minutes if candidate else 0)
     deadline = min(now + timedelta(minutes=session.duration_minutes) + extra, session.closes_at)
     seed = secrets.randbits(62)
-    slots = paper_draw(session.blueprint, random.Random(seed))
+    paper = paper_draw_balanced(session.blueprint, random.Random(seed))
+    slots = paper.slots
     number = Attempt.objects.filter(session=session, user=user).count() + 1
     try:
         with transaction.atomic():
@@ -221,6 +227,7 @@ def attempt_start(*, session: ExamSession, user, now: datetime | None = None) ->
                 seed=seed,
                 started_at=now,
                 deadline=deadline,
+                expected_score=_two_places(paper.expected_score),
             )
             AttemptSlot.objects.bulk_create(
                 AttemptSlot(
@@ -240,6 +247,14 @@ def attempt_start(*, session: ExamSession, user, now: datetime | None = None) ->
                 pk__in=[s.version_id for s in slots], locked=False
             ).update(locked=True)
             data = {"deadline": deadline.isoformat(), "questions": len(slots), "seed": seed}
+            if paper.expected_score is not None:
+                data["paper"] = {
+                    "expected_score": round(paper.expected_score, 2),
+                    "target": round(paper.target, 2),
+                    "balanced": paper.balanced,
+                    "within_band": paper.within_band,
+                    "swaps": paper.swaps,
+                }
             AttemptEvent.objects.create(
                 attempt=attempt,
                 action=Action.START,

@@ -410,6 +410,8 @@ CLASSIFICATION: dict[str, Rule] = {
     "admin/exams/sessions/<int:pk>/results/": staff(EXAM, targets="session", scoped=True),
     "admin/exams/sessions/<int:pk>/results/export/": staff(EXAM, targets="session", scoped=True),
     "admin/exams/sessions/<int:pk>/results/release/": staff(EXAM, targets="session", scoped=True),
+    # The spread of expected scores across the session's papers (drawn and simulated).
+    "admin/exams/sessions/<int:pk>/papers/": staff(EXAM, targets="session", scoped=True),
     # Exam day: the live monitor, its table part, the whole session's extension, and the
     # actions on one attempt (GET: the form; POST: the transition service).
     "admin/exams/sessions/<int:pk>/monitor/": staff(EXAM, targets="session", scoped=True),
