@@ -38,7 +38,13 @@ from exams.models import (
     ResultRelease,
     Topic,
 )
-from exams.services import attempt_start, attempt_submit, attempt_void, question_create
+from exams.services import (
+    attempt_start,
+    attempt_submit,
+    attempt_void,
+    question_create,
+    topic_by_path,
+)
 from exams.services.regrades import (
     ERR_KEY_SHAPE,
     ERR_REASON,
@@ -49,7 +55,6 @@ from exams.services.regrades import (
     regrade_run,
     regrade_start,
 )
-from exams.services import topic_by_path
 from exams.signals import regrade_consequences, results_regraded
 from tests.exams.test_session_admin import make_exam_admin
 from tests.factories import UserFactory
