@@ -33,6 +33,7 @@ from .regrade_selectors import (
 from .services import question_set_status
 from .services.regrades import (
     RegradeError,
+    key_correction_check,
     key_correction_confirm,
     regrade_consequences_collect,
     regrade_plan,
@@ -179,6 +180,13 @@ def key_correction(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, MSG_STARTED % {"action": regrade.get_action_display()})
             return redirect("exams_regrade", pk=regrade.pk)
     try:
+        edit = _edit_kwargs(pending)
+        key_correction_check(
+            question=question,
+            kind=edit["kind"],
+            options=edit["options"],
+            answer_true=edit["answer_true"],
+        )
         plan = regrade_plan(
             question=question,
             action=Regrade.Action.KEY,

@@ -29,6 +29,7 @@ from .models import (
     QuestionKind,
     QuestionStatus,
     RefusedChange,
+    RegradeChange,
     ResultRelease,
     ReviewPolicy,
     Topic,
@@ -189,8 +190,11 @@ def attempt_for_candidate(attempt_id: int, user, *, now: datetime | None = None)
     """
     now = now or timezone.now()
     refused = RefusedChange.objects.filter(attempt=OuterRef("pk"))
+    corrected = RegradeChange.objects.filter(attempt=OuterRef("pk"))
     attempt = get_object_or_404(
-        Attempt.objects.select_related("session").annotate(has_refused_changes=Exists(refused)),
+        Attempt.objects.select_related("session").annotate(
+            has_refused_changes=Exists(refused), has_corrections=Exists(corrected)
+        ),
         pk=attempt_id,
         user_id=user.pk,
     )
@@ -506,7 +510,11 @@ def my_exams(user, *, now: datetime | None = None) -> MyExams:
     ids = [s.pk for s in sessions]
     candidates = {c.session_id: c for c in Candidate.objects.filter(session_id__in=ids, user=user)}
     attempts: dict[int, list[Attempt]] = {}
-    for attempt in Attempt.objects.filter(session_id__in=ids, user=user).order_by("number"):
+    corrected = RegradeChange.objects.filter(attempt=OuterRef("pk"))
+    mine_all = Attempt.objects.filter(session_id__in=ids, user=user).annotate(
+        has_corrections=Exists(corrected)
+    )
+    for attempt in mine_all.order_by("number"):
         attempts.setdefault(attempt.session_id, []).append(attempt)
     result = MyExams([], [], [])
     for session in sessions:
@@ -547,7 +555,11 @@ def _my_corrections(rows: list[MyExam], *, now: datetime) -> None:
     from .regrade_selectors import attempt_corrections
     from .services.regrades import regrade_notice
 
-    visible = {row.latest.pk: row for row in rows if row.score_visible and row.latest is not None}
+    visible = {
+        row.latest.pk: row
+        for row in rows
+        if row.score_visible and getattr(row.latest, "has_corrections", False)
+    }
     if not visible:
         return
     for attempt_id, changes in attempt_corrections(visible).items():
@@ -555,7 +567,10 @@ def _my_corrections(rows: list[MyExam], *, now: datetime) -> None:
 
 
 def attempt_correction_notices(attempt: Attempt) -> list[str]:
-    """The regrade notices of one attempt's result, oldest first."""
+    """The regrade notices of one attempt's result, oldest first (no query for an attempt
+    loaded by ``attempt_for_candidate`` that has none)."""
+    if not getattr(attempt, "has_corrections", True):
+        return []
     from .regrade_selectors import attempt_corrections
     from .services.regrades import regrade_notice
 

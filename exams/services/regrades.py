@@ -128,6 +128,17 @@ def key_change(
     return new_key
 
 
+def key_correction_check(
+    *, question: Question, kind: str, options: Sequence, answer_true: bool | None
+) -> None:
+    """Raise ``RegradeError`` when the edit cannot be a key correction (kind or options
+    changed, a kind marked by people), before anyone is shown a dry run of it."""
+    used = used_version(question)
+    if used is None:
+        raise RegradeError(ERR_NOT_USED)
+    _check_key_shape(used, kind, _options_json(kind, options, answer_true))
+
+
 def _check_key_shape(used: QuestionVersion, kind: str, options: list[dict]) -> None:
     if used.kind not in MACHINE_SCORED_KINDS:
         raise RegradeError(ERR_NOT_MACHINE)

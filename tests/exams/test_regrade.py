@@ -619,3 +619,15 @@ def test_remedy_pages_refuse_outside_the_scope(world, sittings, client):
     assert client.get(drop).status_code in (302, 403)
     assert client.get(key).status_code in (302, 403)
     assert Regrade.objects.count() == 0
+
+
+def test_an_edit_changing_the_options_of_a_used_question_is_refused_as_a_correction(
+    world, sittings, admin_client
+):
+    edit_url = reverse(Question.snippet_viewset.get_url_name("edit"), args=[world.q.pk])
+    key_url = reverse("exams_regrade_key", args=[world.q.pk])
+    response = admin_client.post(edit_url, _edit_form(world, option_d="三十日", answer="D"))
+    assert response["Location"] == key_url
+    response = admin_client.get(key_url, follow=True)
+    assert str(ERR_KEY_SHAPE) in response.content.decode()
+    assert world.q.versions.count() == 1 and Regrade.objects.count() == 0
