@@ -184,6 +184,10 @@ class QuestionEditView(snippet_views.EditView):
         )
         if new_key is None:
             return super().form_valid(form)
+        if self.expects_json_response:  # an autosave: a key correction is never silent
+            from .regrade_views import MSG_KEY_CHANGE
+
+            return self.json_error_response("key_correction", str(MSG_KEY_CHANGE))
         from wagtail.admin import messages
 
         from .regrade_views import MSG_KEY_CHANGE, pending_edit_keep

@@ -32,6 +32,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
+from django.db.models import DecimalField, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
@@ -67,6 +68,7 @@ CHUNK = 500  # attempts per transaction of the task
 
 ERR_REASON = _("请填写更正或调整的理由（将记入审计记录并告知考生）。")
 ERR_NOT_USED = _("这道试题尚未被已评分的答卷使用，直接修改即可，无需重新评分。")
+ERR_NOT_IN_SESSION = _("本场考试的试卷中没有这道试题。")
 ERR_NOT_MACHINE = _("只有单选、多选和判断题可以按答案重新评分。")
 ERR_KEY_SHAPE = _(
     "已被作答的试题更正答案时不能改变题型或选项数量（考生作答按选项位置记录）；"
@@ -203,11 +205,25 @@ class Outcome:
     @property
     def changed(self) -> bool:
         a = self.attempt
-        return bool(self.slots) or (a.score, a.passed, a.breakdown) != (
-            self.score,
-            self.passed,
-            self.breakdown,
+        return (
+            bool(self.slots)
+            or (a.score, a.passed) != (self.score, self.passed)
+            or _numbers(a.breakdown) != _numbers(self.breakdown)
         )
+
+
+def _numbers(value):
+    """A breakdown with its amounts as numbers ("30" and "30.00" are the same points)."""
+    if isinstance(value, dict):
+        return {k: _numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_numbers(v) for v in value]
+    if isinstance(value, str):
+        try:
+            return Decimal(value)
+        except ArithmeticError:
+            return value
+    return value
 
 
 class _Context:
@@ -238,50 +254,79 @@ class _Context:
                 self.versions[pk] = (question_id, topic, number, kind, options_key(options))
 
 
+# Sums of many slots' points: wider than a slot's own field.
+TOTAL = DecimalField(max_digits=12, decimal_places=2)
+
+
 def _rescore(attempts: list[Attempt], question_id: int, context: _Context) -> list[Outcome]:
-    """New results of ``attempts`` with the question's slots scored under the context's rules
-    and every slot totalled by ``scoring`` (a few queries per chunk, none per attempt)."""
-    by_attempt: dict[int, list] = defaultdict(list)
-    rows = AttemptSlot.objects.filter(attempt_id__in=[a.pk for a in attempts]).values_list(
-        "pk", "attempt_id", "section", "points", "earned", "question_version_id"
+    """New results of ``attempts``: the question's slots scored under the context's rules,
+    then totalled by ``scoring``. The other slots' points do not change, so the database sums
+    them per attempt, section and topic (what the totals read), leaving out the questions the
+    session has dropped; a few queries per chunk, none per attempt."""
+    ids = [a.pk for a in attempts]
+    sessions = {a.session_id for a in attempts}
+    for session_id in sessions:
+        context.session(session_id)
+    groups: dict[int, list[SlotFacts]] = defaultdict(list)
+    for session_id in sessions:
+        excluded = {question_id, *context.rules[session_id].dropped}
+        rows = (
+            AttemptSlot.objects.filter(
+                attempt_id__in=[a.pk for a in attempts if a.session_id == session_id]
+            )
+            .exclude(question_version__question_id__in=excluded)
+            .order_by()
+            .values_list("attempt_id", "section", "question_version__question__topic__name")
+            .annotate(
+                points=Sum("points", output_field=TOTAL), earned=Sum("earned", output_field=TOTAL)
+            )
+        )
+        for attempt_id, section, topic, points, earned in rows:
+            # question id 0: these sums hold only questions that count
+            groups[attempt_id].append(SlotFacts(0, topic, section, points, earned))
+    own_rows = list(
+        AttemptSlot.objects.filter(
+            attempt_id__in=ids, question_version__question_id=question_id
+        ).values_list(
+            "pk",
+            "attempt_id",
+            "section",
+            "points",
+            "earned",
+            "question_version_id",
+            "selected",
+            "multiple",
+        )
     )
-    for row in rows:
-        by_attempt[row[1]].append(row)
-    context.load_versions(row[5] for slots in by_attempt.values() for row in slots)
-    own = {
-        pk: (selected, multiple)
-        for pk, selected, multiple in AttemptSlot.objects.filter(
-            attempt_id__in=[a.pk for a in attempts], question_version__question_id=question_id
-        ).values_list("pk", "selected", "multiple")
-    }
+    context.load_versions(row[5] for row in own_rows)
+    own: dict[int, list] = defaultdict(list)
+    for row in own_rows:
+        own[row[1]].append(row)
     outcomes = []
     for attempt in attempts:
-        session = context.session(attempt.session_id)
+        session = context.sessions[attempt.session_id]
         attempt.session = session
         rules = context.rules[session.pk]
         partial = session.scoring == ScoringRule.PARTIAL
-        facts = []
+        facts = list(groups[attempt.pk])
         changed_slots = {}
-        for pk, _attempt_id, section, points, earned, version_id in by_attempt[attempt.pk]:
+        for pk, _a, section, points, earned, version_id, selected, multiple in own[attempt.pk]:
             q_id, topic, number, kind, key = context.versions[version_id]
-            if pk in own:
-                selected, multiple = own[pk]
-                new = score_answer(
-                    question_id=q_id,
-                    version_number=number,
-                    kind=kind,
-                    selected=selected,
-                    key=key,
-                    multiple=multiple,
-                    partial=partial,
-                    points=points,
-                    rules=rules,
-                    earned=earned,
-                )
-                if new != earned:
-                    changed_slots[pk] = (earned, new)
-                    earned = new
-            facts.append(SlotFacts(q_id, topic, section, points, earned))
+            new = score_answer(
+                question_id=q_id,
+                version_number=number,
+                kind=kind,
+                selected=selected,
+                key=key,
+                multiple=multiple,
+                partial=partial,
+                points=points,
+                rules=rules,
+                earned=earned,
+            )
+            if new != earned:
+                changed_slots[pk] = (earned, new)
+            facts.append(SlotFacts(q_id, topic, section, points, new))
         probe = Attempt(pk=attempt.pk, session=session)
         totals_from_facts(probe, facts, context.sections[session.pk], rules=rules)
         outcomes.append(Outcome(attempt, probe.score, probe.passed, probe.breakdown, changed_slots))
@@ -523,8 +568,11 @@ def regrade_start(
         question_id=question.pk, action=action, session_id=session.pk, before_number=None
     )
     _check_scope(actor, attempts)
-    if not attempts.exists():
-        raise RegradeError(ERR_NOT_USED)
+    used = AttemptSlot.objects.filter(
+        question_version__question=question, attempt__session=session
+    ).exclude(attempt__status=AttemptStatus.VOIDED)
+    if not used.exists():  # papers still being sat count: they are graded under the rule
+        raise RegradeError(ERR_NOT_IN_SESSION)
     regrade = Regrade(
         question=question,
         session_id=plan.session_id,

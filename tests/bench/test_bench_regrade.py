@@ -10,6 +10,9 @@ unless TEST_DATABASE_URL is set).
 
 from __future__ import annotations
 
+import cProfile
+import os
+import pstats
 import random
 import time
 from collections import defaultdict
@@ -46,7 +49,7 @@ pytestmark = pytest.mark.django_db
 
 BANK = 2_000
 PAPER = 100
-ATTEMPTS = 5_000
+ATTEMPTS = int(os.environ.get("BENCH_REGRADE_ATTEMPTS", "5000"))
 PAPERS = 20
 TARGET_SECONDS = 30.0
 
@@ -160,8 +163,14 @@ def test_regrade_5000_attempts_after_one_key_correction(django_capture_on_commit
 
     new_key = [3]  # C instead of B
     options = [ParsedOption(o["text"], o["id"] in new_key) for o in version.options]
+    profile = cProfile.Profile() if os.environ.get("BENCH_PROFILE") else None
     with stopwatch("dry run (regrade_plan)", results):
+        if profile:
+            profile.enable()
         plan = regrade_plan(question=question, action="key", key=new_key, actor=None)
+        if profile:
+            profile.disable()
+            pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
     assert len(plan.changes) == ATTEMPTS
     changed = sum(c.score_changed for c in plan.changes)
 
