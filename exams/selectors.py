@@ -553,7 +553,7 @@ def my_exams(user, *, now: datetime | None = None) -> MyExams:
 def _my_corrections(rows: list[MyExam], *, now: datetime) -> None:
     """Attach the regrade notices of the rows' visible results (one query, none if no row)."""
     from .regrade_selectors import attempt_corrections
-    from .services.regrades import regrade_notice
+    from .services.regrade_notices import regrade_notice
 
     visible = {
         row.latest.pk: row
@@ -572,7 +572,7 @@ def attempt_correction_notices(attempt: Attempt) -> list[str]:
     if not getattr(attempt, "has_corrections", True):
         return []
     from .regrade_selectors import attempt_corrections
-    from .services.regrades import regrade_notice
+    from .services.regrade_notices import regrade_notice
 
     return [regrade_notice(c) for c in attempt_corrections([attempt.pk]).get(attempt.pk, [])]
 

@@ -3,7 +3,7 @@
 from django_tasks import task
 
 from .services import attempts_close_overdue
-from .services.regrades import regrade_run
+from .services.regrade_runs import regrade_run
 
 
 @task()

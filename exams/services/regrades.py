@@ -4,9 +4,9 @@ One mechanism for the three (Moodle's regrade): a dry run (``regrade_plan``) com
 affected attempt's old and new result and asks the other apps what would change
 (``regrade_consequences``) without writing anything; confirming (``key_correction_confirm`` for
 a corrected key, ``regrade_start`` for dropping a question or giving full marks) records the
-remedy as a ``Regrade`` row and runs ``regrade_run`` as a background task, which rescores each
-affected attempt under a row lock, audits it, records what changed, and once committed sends
-``results_regraded`` and tells the candidates.
+remedy as a ``Regrade`` row and runs ``regrade_runs.regrade_run`` as a background task, which
+rescores each affected attempt under a row lock, audits it, records what changed, and once
+committed sends ``results_regraded`` and tells the candidates (``regrade_notices``).
 
 Which attempts: every graded one (submitted or expired; in-progress and voided ones are left
 alone) whose paper held the question — for a key correction on any version before the
@@ -21,24 +21,16 @@ by ``scoring`` itself, so no attempt escapes them. Only machine-scored kinds are
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import DecimalField, Sum
-from django.utils import timezone
-from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override
 from wagtail.log_actions import log
-from wagtail.models import ModelLogEntry
 
 from cms.db import in_batches
 
@@ -46,20 +38,16 @@ from .. import data
 from ..grading import MACHINE_SCORED_KINDS
 from ..models import (
     Attempt,
-    AttemptEvent,
     AttemptSlot,
     AttemptStatus,
-    ExamKind,
     ExamSession,
     Question,
     QuestionVersion,
     Regrade,
-    RegradeChange,
     ScoringRule,
 )
 from ..session_selectors import people_in_scope, sessions_visible_to
-from ..signals import regrade_consequences, results_regraded
-from .attempts import PRE_APPOINTMENT_ATTEMPTS
+from ..signals import regrade_consequences
 from .questions import _options_json, question_update
 from .scoring import ScoringRules, SlotFacts, score_answer, scoring_rules, totals_from_facts
 
@@ -82,16 +70,6 @@ ERR_SCOPE = _(
 )
 ERR_NO_SESSION = _("不计分与全体给分须指定一场考试。")
 ERR_PERMISSION = _("您没有修改试题或考试场次的权限。")
-
-NOTICE = _("成绩已于%(date)s因%(reason)s更正：原 %(old)s 分，现 %(new)s 分。")
-MAIL_SUBJECT = _("成绩更正通知：%(session)s")
-MAIL_BODY = _(
-    "%(name)s：\n\n您参加的“%(session)s”（第 %(number)s 次）成绩已于%(date)s更正。\n"
-    "原因：%(reason)s（%(action)s）\n原成绩：%(old)s 分（%(old_verdict)s）\n"
-    "现成绩：%(new)s 分（%(new_verdict)s）\n\n可登录平台在“我的考试”中查看。"
-)
-PASSED = _("合格")
-FAILED = _("不合格")
 
 
 class RegradeError(ValidationError):
@@ -331,20 +309,6 @@ def _rescore(attempts: list[Attempt], question_id: int, context: _Context) -> li
         totals_from_facts(probe, facts, context.sections[session.pk], rules=rules)
         outcomes.append(Outcome(attempt, probe.score, probe.passed, probe.breakdown, changed_slots))
     return outcomes
-
-
-def _blocking(attempts: list[tuple[int, bool | None, str]]) -> dict[int, bool]:
-    """The pre-appointment "不得任用" mark of one candidate's sittings, in order: a sitting
-    that fails as the second failure (voided ones count as failed) blocks."""
-    failures = 0
-    marks = {}
-    for pk, passed, status in attempts:
-        if status == AttemptStatus.IN_PROGRESS:
-            continue
-        if passed is False:
-            failures += 1
-        marks[pk] = passed is False and failures >= PRE_APPOINTMENT_ATTEMPTS
-    return marks
 
 
 def _change(outcome: Outcome) -> data.ResultChange:
@@ -589,254 +553,3 @@ def regrade_start(
         data={"regrade": regrade.pk, "session": session.pk, "reason": reason},
     )
     return _enqueue(regrade)
-
-
-# --- The task ----------------------------------------------------------------------------------
-
-
-def regrade_run(regrade_id: int) -> dict:
-    """Rescore every affected attempt, chunk by chunk, each chunk one transaction holding the
-    attempts' row locks. Retrying is harmless: an attempt already rescored comes out the same
-    and is neither changed, audited nor notified again."""
-    regrade = Regrade.objects.select_related("question", "new_version").get(pk=regrade_id)
-    Regrade.objects.filter(pk=regrade_id).update(status=Regrade.Status.RUNNING, error="")
-    try:
-        summary = _run(regrade)
-    except Exception as exc:
-        Regrade.objects.filter(pk=regrade_id).update(
-            status=Regrade.Status.FAILED, error=str(exc)[:2000]
-        )
-        raise
-    return summary
-
-
-def _run(regrade: Regrade) -> dict:
-    attempts = affected_attempts(
-        question_id=regrade.question_id,
-        action=regrade.action,
-        session_id=regrade.session_id,
-        before_number=regrade.new_version.number if regrade.new_version else None,
-    )
-    ids = list(attempts.order_by("pk").values_list("pk", flat=True))
-    Regrade.objects.filter(pk=regrade.pk).update(total=len(ids), done=0)
-    context = _Context(lambda session_id: scoring_rules(session_id=session_id))
-    content_type = ContentType.objects.get_for_model(Attempt)
-    done = changed = 0
-    blocking_pairs: set[tuple[int, int]] = set()
-    for batch in in_batches(ids, CHUNK):
-        with transaction.atomic():
-            locked = list(
-                Attempt.objects.select_for_update()
-                .filter(pk__in=batch, status__in=GRADED)
-                .order_by("pk")
-            )
-            outcomes = [o for o in _rescore(locked, regrade.question_id, context) if o.changed]
-            _write(regrade, outcomes, content_type)
-            changed += len(outcomes)
-            blocking_pairs.update(
-                (o.attempt.session_id, o.attempt.user_id)
-                for o in outcomes
-                if o.attempt.session.kind == ExamKind.PRE_APPOINTMENT
-            )
-        done += len(batch)
-        Regrade.objects.filter(pk=regrade.pk).update(done=done)
-    with transaction.atomic():
-        _blocking_update(blocking_pairs)
-        Regrade.objects.filter(pk=regrade.pk).update(
-            status=Regrade.Status.DONE, finished_at=timezone.now()
-        )
-        log(
-            instance=regrade.question,
-            action="exams.regrade.done",
-            user=regrade.actor,
-            data={"regrade": regrade.pk, "attempts": len(ids), "changed": changed},
-        )
-        transaction.on_commit(lambda: _after_commit(regrade.pk))
-    return {"attempts": len(ids), "changed": changed}
-
-
-def _write(regrade: Regrade, outcomes: list[Outcome], content_type) -> None:
-    """Store the new results of one chunk: one UPDATE per distinct new slot value, one per
-    attempt, and the audit rows in bulk."""
-    if not outcomes:
-        return
-    now = timezone.now()
-    by_value: dict[Decimal | None, list[int]] = defaultdict(list)
-    for outcome in outcomes:
-        for pk, (_old, new) in outcome.slots.items():
-            by_value[new].append(pk)
-    for value, pks in by_value.items():
-        for batch in in_batches(pks):
-            AttemptSlot.objects.filter(pk__in=batch).update(earned=value)
-    events, entries, records = [], [], []
-    batch_uuid = uuid.uuid4()
-    for outcome in outcomes:
-        a = outcome.attempt
-        Attempt.objects.filter(pk=a.pk).update(
-            score=outcome.score, passed=outcome.passed, breakdown=outcome.breakdown
-        )
-        details = {
-            "regrade": regrade.pk,
-            "remedy": regrade.action,
-            "question": regrade.question_id,
-            "reason": regrade.reason,
-            "before": {"score": str(a.score), "passed": a.passed},
-            "after": {"score": str(outcome.score), "passed": outcome.passed},
-            "slots": {str(pk): [str(old), str(new)] for pk, (old, new) in outcome.slots.items()},
-        }
-        events.append(
-            AttemptEvent(
-                attempt_id=a.pk,
-                action=AttemptEvent.Action.REGRADE,
-                from_status=a.status,
-                to_status=a.status,
-                actor_id=regrade.actor_id,
-                reason=regrade.reason,
-                at=now,
-                data=details,
-            )
-        )
-        entries.append(
-            ModelLogEntry(
-                content_type=content_type,
-                object_id=str(a.pk),
-                label=f"{a.session.title} · #{a.number}",
-                action="exams.attempt.regrade",
-                data=details,
-                timestamp=now,
-                uuid=batch_uuid,
-                user_id=regrade.actor_id,
-            )
-        )
-        if (a.score, a.passed) != (outcome.score, outcome.passed):
-            records.append(
-                RegradeChange(
-                    regrade=regrade,
-                    attempt_id=a.pk,
-                    old_score=a.score,
-                    new_score=outcome.score,
-                    old_passed=a.passed,
-                    new_passed=outcome.passed,
-                    at=now,
-                )
-            )
-    AttemptEvent.objects.bulk_create(events)
-    ModelLogEntry.objects.bulk_create(entries)
-    RegradeChange.objects.bulk_create(records, ignore_conflicts=True)
-
-
-def _blocking_update(pairs: set[tuple[int, int]]) -> None:
-    """Re-derive the pre-appointment "不得任用" mark where a regrade changed a sitting."""
-    for session_id, user_id in sorted(pairs):
-        rows = list(
-            Attempt.objects.filter(session_id=session_id, user_id=user_id)
-            .order_by("number")
-            .values_list("pk", "passed", "status", "blocking")
-        )
-        marks = _blocking([(pk, passed, status) for pk, passed, status, _b in rows])
-        for pk, _passed, _status, blocking in rows:
-            if pk in marks and marks[pk] != blocking:
-                Attempt.objects.filter(pk=pk).update(blocking=marks[pk])
-
-
-def regrade_result_changes(regrade_id: int) -> tuple[data.ResultChange, ...]:
-    """Every result the regrade changed (its first change of each attempt)."""
-    rows = RegradeChange.objects.filter(regrade_id=regrade_id).select_related("attempt__session")
-    return tuple(
-        data.ResultChange(
-            attempt_id=r.attempt_id,
-            user_id=r.attempt.user_id,
-            session_id=r.attempt.session_id,
-            session_kind=r.attempt.session.kind,
-            finished_at=r.attempt.finished_at,
-            old_score=r.old_score,
-            new_score=r.new_score,
-            old_passed=r.old_passed,
-            new_passed=r.new_passed,
-        )
-        for r in rows.order_by("attempt_id")
-    )
-
-
-def _after_commit(regrade_id: int) -> None:
-    regrade = Regrade.objects.get(pk=regrade_id)
-    event = data.Regrade(
-        id=regrade.pk,
-        question_id=regrade.question_id,
-        action=regrade.action,
-        reason=regrade.reason,
-        actor_id=regrade.actor_id,
-        changes=regrade_result_changes(regrade.pk),
-    )
-    results_regraded.send(sender=Regrade, regrade=event)
-    regrade_notify(regrade_id=regrade.pk)
-
-
-# --- Telling the candidates --------------------------------------------------------------------
-
-
-def _verdict(passed: bool | None) -> str:
-    return _t(str(PASSED)) if passed else _t(str(FAILED))
-
-
-def _score(value: Decimal | None) -> str:
-    if value is None:
-        return "-"
-    return f"{value.normalize():f}" if value == value.to_integral() else f"{value:f}"
-
-
-def regrade_notice(change: RegradeChange) -> str:
-    """ "成绩已于…因…更正：原 X 分，现 Y 分。" for the result and my-exams pages."""
-    return _t(str(NOTICE)) % {
-        "date": timezone.localtime(change.at).strftime("%Y-%m-%d %H:%M"),
-        "reason": change.regrade.reason,
-        "old": _score(change.old_score),
-        "new": _score(change.new_score),
-    }
-
-
-def regrade_notify(*, regrade_id: int) -> int:
-    """E-mail each candidate whose visible result changed (once); returns the mails sent.
-
-    A result not yet released is not mailed (the candidate never saw the old score); the
-    notice on the result page appears with the result.
-    """
-    from ..selectors import result_visible
-
-    now = timezone.now()
-    pending = list(
-        RegradeChange.objects.filter(regrade_id=regrade_id, notified_at__isnull=True)
-        .select_related("regrade", "attempt__session", "attempt__user")
-        .order_by("pk")
-    )
-    messages = []
-    with override(settings.LANGUAGE_CODE):
-        for change in pending:
-            attempt = change.attempt
-            if not attempt.user.email or not result_visible(attempt, now=now):
-                continue
-            values = {
-                "name": attempt.user.name,
-                "session": attempt.session.title,
-                "number": attempt.number,
-                "date": timezone.localtime(change.at).strftime("%Y-%m-%d %H:%M"),
-                "reason": change.regrade.reason,
-                "action": change.regrade.get_action_display(),
-                "old": _score(change.old_score),
-                "new": _score(change.new_score),
-                "old_verdict": _verdict(change.old_passed),
-                "new_verdict": _verdict(change.new_passed),
-            }
-            messages.append(
-                EmailMessage(
-                    subject=settings.EMAIL_SUBJECT_PREFIX
-                    + _t(str(MAIL_SUBJECT)) % {"session": attempt.session.title},
-                    body=_t(str(MAIL_BODY)) % values,
-                    to=[attempt.user.email],
-                )
-            )
-    if messages:
-        get_connection().send_messages(messages)
-    for batch in in_batches([c.pk for c in pending]):
-        RegradeChange.objects.filter(pk__in=batch).update(notified_at=now)
-    return len(messages)

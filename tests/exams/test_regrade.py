@@ -45,6 +45,7 @@ from exams.services import (
     question_create,
     topic_by_path,
 )
+from exams.services.regrade_runs import regrade_run
 from exams.services.regrades import (
     ERR_KEY_SHAPE,
     ERR_REASON,
@@ -52,7 +53,6 @@ from exams.services.regrades import (
     RegradeError,
     key_correction_confirm,
     regrade_plan,
-    regrade_run,
     regrade_start,
 )
 from exams.signals import regrade_consequences, results_regraded
