@@ -352,3 +352,16 @@ class AmendmentReviewForm(forms.Form):
             value = self.cleaned_data[self.field_name(flag)]
             result[flag.old_article_id] = None if value == self.DROP else self.articles[int(value)]
         return result
+
+
+class RegradeConfirmForm(forms.Form):
+    """The reason for a key correction, a dropped question or full marks (required)."""
+
+    reason = forms.CharField(
+        label=_("理由"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "将记入审计记录，并在成绩更正通知中告知考生，如“原答案与行政许可法第四十二条不符”。"
+        ),
+    )

@@ -3,6 +3,11 @@
 from decimal import ROUND_HALF_UP, Decimal
 
 HALF = Decimal("0.5")
+
+# The question kinds scored by the machine against a key (``QuestionKind`` values). Only these
+# are rescored by a key correction, a dropped question or full marks; kinds marked by people
+# (case analysis, short answer) keep the marks their markers gave.
+MACHINE_SCORED_KINDS = frozenset({"single", "multiple", "true_false"})
 CENT = Decimal("0.01")
 
 

@@ -575,6 +575,7 @@ class AttemptEvent(models.Model):
         REOPEN = "reopen", _("重新开放作答")
         EXTEND = "extend", _("延长时间")
         MARK = "mark", _("阅卷完成")
+        REGRADE = "regrade", _("重新评分")
 
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(_("操作"), max_length=16, choices=Action.choices)
@@ -693,3 +694,131 @@ class Mark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.slot_id} r{self.round}"
+
+
+class Regrade(models.Model):
+    """A remedy for a faulty question, applied to the graded attempts that used it.
+
+    ``key``: the key was wrong (a key correction: a new version with the corrected key; every
+    attempt on an earlier version is rescored against ``key``, its slot still showing the
+    version the candidate saw). ``drop``: the question no longer counts in ``session`` (its
+    points leave the paper's total). ``full_marks``: everyone in ``session`` gets its points.
+    The row is the rule itself: once confirmed, scoring reads it (``scoring.scoring_rules``),
+    so attempts graded later honour it too; the background task rescores those graded before.
+    """
+
+    class Action(models.TextChoices):
+        KEY = "key", _("更正答案")
+        DROP = "drop", _("该题不计分")
+        FULL_MARKS = "full_marks", _("该题全体给分")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("进行中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    question = models.ForeignKey(
+        Question, verbose_name=_("试题"), on_delete=models.PROTECT, related_name="regrades"
+    )
+    session = models.ForeignKey(
+        ExamSession,
+        verbose_name=_("考试场次"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="regrades",
+        help_text=_("不计分与全体给分只用于一场考试；更正答案用于所有考试。"),
+    )
+    action = models.CharField(_("处理方式"), max_length=16, choices=Action.choices)
+    old_version = models.ForeignKey(
+        QuestionVersion,
+        verbose_name=_("原版本"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    new_version = models.ForeignKey(
+        QuestionVersion,
+        verbose_name=_("更正后版本"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    key = models.JSONField(_("更正后的答案"), default=list, blank=True)
+    reason = models.TextField(_("理由"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    done = models.PositiveIntegerField(_("已处理"), default=0)
+    total = models.PositiveIntegerField(_("总数"), default=0)
+    error = models.TextField(_("错误"), blank=True)
+    task_result_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("重新评分")
+        verbose_name_plural = _("重新评分")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "question"],
+                condition=Q(action__in=["drop", "full_marks"]),
+                name="exams_one_session_remedy_per_question",
+            ),
+            models.CheckConstraint(
+                condition=Q(action="key", session__isnull=True)
+                | Q(action__in=["drop", "full_marks"], session__isnull=False),
+                name="exams_regrade_session_by_action",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.question_id} {self.get_action_display()}"
+
+    @property
+    def percent(self) -> int:
+        return int(self.done * 100 / self.total) if self.total else (100 if self.done else 0)
+
+    @property
+    def running(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+class RegradeChange(models.Model):
+    """One attempt whose result a regrade changed: what the candidate is told, and what the
+    signal to certification carries. One row per regrade and attempt, so a retried task
+    neither changes nor notifies twice."""
+
+    regrade = models.ForeignKey(Regrade, on_delete=models.CASCADE, related_name="changes")
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="regrade_changes")
+    old_score = models.DecimalField(_("原成绩"), max_digits=6, decimal_places=2, null=True)
+    new_score = models.DecimalField(_("新成绩"), max_digits=6, decimal_places=2, null=True)
+    old_passed = models.BooleanField(_("原是否合格"), null=True)
+    new_passed = models.BooleanField(_("现是否合格"), null=True)
+    at = models.DateTimeField(_("时间"))
+    notified_at = models.DateTimeField(_("通知时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("成绩更正")
+        verbose_name_plural = _("成绩更正")
+        ordering = ["attempt", "at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["regrade", "attempt"], name="exams_regrade_change_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.regrade_id} · {self.attempt_id}"

@@ -30,6 +30,7 @@ from .models import (
     QuestionKind,
     QuestionStatus,
     RefusedChange,
+    RegradeChange,
     ResultRelease,
     ReviewPolicy,
     Topic,
@@ -199,8 +200,11 @@ def attempt_for_candidate(attempt_id: int, user, *, now: datetime | None = None)
     """
     now = now or timezone.now()
     refused = RefusedChange.objects.filter(attempt=OuterRef("pk"))
+    corrected = RegradeChange.objects.filter(attempt=OuterRef("pk"))
     attempt = get_object_or_404(
-        Attempt.objects.select_related("session").annotate(has_refused_changes=Exists(refused)),
+        Attempt.objects.select_related("session").annotate(
+            has_refused_changes=Exists(refused), has_corrections=Exists(corrected)
+        ),
         pk=attempt_id,
         user_id=user.pk,
     )
@@ -227,7 +231,8 @@ def attempt_remaining_seconds(attempt: Attempt, *, now: datetime | None = None) 
 def attempt_paper(attempt: Attempt, *, with_keys: bool = False) -> list[PaperQuestion]:
     """The attempt's questions as the candidate saw them: pinned versions, pinned option order.
 
-    Two queries whatever the paper's length (three with keys, for the cited articles).
+    Two queries whatever the paper's length (four with keys: the cited articles, and the
+    corrected keys of questions whose key was wrong).
     Without ``with_keys`` the result carries no key, no explanation and no citation, so that
     a template cannot leak them by mistake.
     """
@@ -246,10 +251,22 @@ def attempt_paper(attempt: Attempt, *, with_keys: bool = False) -> list[PaperQue
         .values_list("title", flat=True)
     )
     kinds = dict(QuestionKind.choices)
+    slots = list(slots)
+    rules = None
+    if with_keys:  # a corrected key is shown in place of the wrong one the version holds
+        from .services.scoring import scoring_rules
+
+        rules = scoring_rules(
+            session_id=attempt.session_id,
+            question_ids=[slot.question_version.question_id for slot in slots],
+        )
     paper = []
     for slot in slots:
         version = slot.question_version
         by_id = {o["id"]: o for o in version.options}
+        keys = set(
+            rules.key(version.question_id, version.number, version.correct_ids) if rules else ()
+        )
         chosen = set(slot.selected)
         options = []
         for index, option_id in enumerate(slot.option_order):
@@ -260,7 +277,7 @@ def attempt_paper(attempt: Attempt, *, with_keys: bool = False) -> list[PaperQue
                     letter=option_letter(index),
                     text=option["text"],
                     chosen=option_id in chosen,
-                    key=bool(option["correct"]) if with_keys else None,
+                    key=option_id in keys if with_keys else None,
                 )
             )
         paper.append(
@@ -492,6 +509,8 @@ class MyExam:
     latest: Attempt | None
     can_start: bool
     score_visible: bool
+    # "成绩已于…因…更正：原 X 分，现 Y 分。" for the session's visible results a regrade changed
+    corrections: list[str] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -548,7 +567,11 @@ def my_exams(user, *, now: datetime | None = None) -> MyExams:
     ids = [s.pk for s in sessions]
     candidates = {c.session_id: c for c in Candidate.objects.filter(session_id__in=ids, user=user)}
     attempts: dict[int, list[Attempt]] = {}
-    for attempt in Attempt.objects.filter(session_id__in=ids, user=user).order_by("number"):
+    corrected = RegradeChange.objects.filter(attempt=OuterRef("pk"))
+    mine_all = Attempt.objects.filter(session_id__in=ids, user=user).annotate(
+        has_corrections=Exists(corrected)
+    )
+    for attempt in mine_all.order_by("number"):
         attempts.setdefault(attempt.session_id, []).append(attempt)
     result = MyExams([], [], [])
     for session in sessions:
@@ -579,8 +602,36 @@ def my_exams(user, *, now: datetime | None = None) -> MyExams:
             result.open.append(row)
         else:
             result.finished.append(row)
+    _my_corrections([*result.open, *result.finished], now=now)
     result.finished.sort(key=lambda r: r.session.closes_at, reverse=True)
     return result
+
+
+def _my_corrections(rows: list[MyExam], *, now: datetime) -> None:
+    """Attach the regrade notices of the rows' visible results (one query, none if no row)."""
+    from .regrade_selectors import attempt_corrections
+    from .services.regrade_notices import regrade_notice
+
+    visible = {
+        row.latest.pk: row
+        for row in rows
+        if row.score_visible and getattr(row.latest, "has_corrections", False)
+    }
+    if not visible:
+        return
+    for attempt_id, changes in attempt_corrections(visible).items():
+        visible[attempt_id].corrections = [regrade_notice(change) for change in changes]
+
+
+def attempt_correction_notices(attempt: Attempt) -> list[str]:
+    """The regrade notices of one attempt's result, oldest first (no query for an attempt
+    loaded by ``attempt_for_candidate`` that has none)."""
+    if not getattr(attempt, "has_corrections", True):
+        return []
+    from .regrade_selectors import attempt_corrections
+    from .services.regrade_notices import regrade_notice
+
+    return [regrade_notice(c) for c in attempt_corrections([attempt.pk]).get(attempt.pk, [])]
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from django_tasks import task
 
 from .services import attempts_close_overdue
+from .services.regrade_runs import regrade_run
 
 
 @task()
@@ -15,3 +16,12 @@ def close_overdue_attempts_task() -> int:
     at once is harmless, each attempt is finalised under a row lock exactly once.
     """
     return attempts_close_overdue()
+
+
+@task()
+def regrade_task(regrade_id: int) -> dict:
+    """Rescore the attempts a confirmed ``Regrade`` affects; progress goes to its row.
+
+    Safe to retry: an attempt already rescored comes out unchanged and is not touched again.
+    """
+    return regrade_run(regrade_id)

@@ -108,8 +108,10 @@ def attempt_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = selectors.attempt_for_candidate(attempt_id, request.user)
     if attempt.status == AttemptStatus.IN_PROGRESS:
         return redirect("exams:attempt", attempt_id=attempt.pk)
+    result = selectors.attempt_result(attempt)
     context = {
-        "result": selectors.attempt_result(attempt),
+        "result": result,
+        "corrections": selectors.attempt_correction_notices(attempt) if result.visible else [],
         "attempt": attempt,
         "refused": selectors.attempt_refused_changes(attempt),
         "voided": selectors.attempt_void_event(attempt),

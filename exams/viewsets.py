@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import QuerySet
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import BulkActionsCheckboxColumn, Column, DateColumn, TitleColumn
 from wagtail.admin.views import generic
+from wagtail.admin.views.generic.usage import UsageView as GenericUsageView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import Button, HeaderButton, ListingButton
 from wagtail.log_actions import log
@@ -29,6 +32,7 @@ from .forms import OPTION_FIELDS, QuestionForm, TopicForm
 from .models import Question, QuestionKind, QuestionStatus, QuestionVersion, Topic
 from .selectors import questions_with_versions, topics_with_counts
 from .services import question_create, question_set_status, question_update
+from .services.regrades import key_change
 
 MENU_HOOK = "register_question_bank_menu_item"
 
@@ -168,6 +172,30 @@ class QuestionCreateView(snippet_views.CreateView):
 
 
 class QuestionEditView(snippet_views.EditView):
+    def form_valid(self, form):
+        """A changed key of a question candidates have answered is a key correction: the edit
+        is kept aside and the editor goes to its dry run instead of saving silently."""
+        kwargs = form.service_kwargs()
+        new_key = key_change(
+            question=self.object,
+            kind=kwargs["kind"],
+            options=kwargs["options"],
+            answer_true=kwargs["answer_true"],
+        )
+        if new_key is None:
+            return super().form_valid(form)
+        if self.expects_json_response:  # an autosave: a key correction is never silent
+            from .regrade_views import MSG_KEY_CHANGE
+
+            return self.json_error_response("key_correction", str(MSG_KEY_CHANGE))
+        from wagtail.admin import messages
+
+        from .regrade_views import MSG_KEY_CHANGE, pending_edit_keep
+
+        pending_edit_keep(self.request, self.object, form)
+        messages.warning(self.request, MSG_KEY_CHANGE)
+        return redirect("exams_regrade_key", pk=self.object.pk)
+
     def save_instance(self) -> Question:
         data = self.form.cleaned_data
         question = self.object
@@ -197,6 +225,88 @@ class QuestionEditView(snippet_views.EditView):
         return buttons
 
 
+def _remedy_links(row) -> str:
+    """The drop / full-marks links of a usage row (or the remedy already made)."""
+    if row.remedy is not None:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("exams_regrade", args=[row.remedy.pk]),
+            row.remedy.get_action_display(),
+        )
+    if not row.graded:
+        return ""
+    from .models import Regrade
+
+    links = [
+        (
+            reverse("exams_regrade_remedy", args=[row.question_id, row.session.pk, action]),
+            action,
+            Regrade.Action(action).label,
+        )
+        for action in (Regrade.Action.DROP, Regrade.Action.FULL_MARKS)
+    ]
+    return format_html_join(
+        " · ", '<a href="{}" data-remedy="{}">{}</a>', ((u, a, str(label)) for u, a, label in links)
+    )
+
+
+class QuestionUsageView(snippet_views.UsageView):
+    """Where the question was used: sessions in the viewer's scope and the attempts on each
+    version, with the remedies (key correction in the editor, drop, full marks)."""
+
+    template_name = "exams/admin/question_usage.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        from .regrade_selectors import question_usage
+
+        rows = question_usage(self.object, self.request.user)
+        for row in rows:
+            row.question_id = self.object.pk
+        return rows
+
+    @cached_property
+    def columns(self):
+        from .session_views import url_name
+
+        return [
+            TitleColumn(
+                "session",
+                label=_("考试场次"),
+                accessor="session.title",
+                get_url=lambda r: reverse(url_name("results"), args=[r.session.pk]),
+            ),
+            Column("version", label=_("版本")),
+            Column("graded", label=_("已评分答卷")),
+            Column("in_progress", label=_("作答中")),
+            Column("voided", label=_("已作废")),
+            Column("remedy", label=_("处理"), accessor=_remedy_links),
+        ]
+
+    def get_table(self, object_list, **kwargs):
+        return super(GenericUsageView, self).get_table(object_list, **kwargs)
+
+    @cached_property
+    def header_buttons(self):
+        buttons = list(super().header_buttons)
+        if self.object.versions.filter(locked=True).exists():
+            buttons.append(
+                HeaderButton(
+                    _("更正答案"),
+                    url=self.get_edit_url(self.object),
+                    icon_name="warning",
+                )
+            )
+        return buttons
+
+    def get_context_data(self, *args, **kwargs):
+        from .regrade_selectors import question_regrades
+
+        context = super().get_context_data(*args, **kwargs)
+        context["regrades"] = question_regrades(self.object, self.request.user)[:50]
+        return context
+
+
 class QuestionViewSet(SnippetViewSet):
     unscoped_reason = "the city-wide question bank; no personal data"
     model = Question
@@ -209,6 +319,7 @@ class QuestionViewSet(SnippetViewSet):
     index_view_class = QuestionIndexView
     add_view_class = QuestionCreateView
     edit_view_class = QuestionEditView
+    usage_view_class = QuestionUsageView
     copy_view_enabled = False
     filterset_class = QuestionFilterSet
     search_fields = ["current_version__stem_text"]

@@ -9,7 +9,7 @@ from wagtail.snippets.models import register_snippet
 from cms.admin_scoping import SCOPE_HOOK
 from cms.people.selectors import people_visible_to
 
-from . import admin_views
+from . import admin_views, regrade_views
 from .models import Attempt, Candidate, ExamSession
 from .session_selectors import sessions_visible_to
 from .viewsets import MENU_HOOK, QuestionViewSet, TopicViewSet
@@ -83,6 +83,13 @@ def register_question_bank_urls():
             admin_views.question_amendments,
             name="exams_bank_amendments",
         ),
+        path("exams/regrade/key/<int:pk>/", regrade_views.key_correction, name="exams_regrade_key"),
+        path(
+            "exams/regrade/<int:pk>/<int:session_pk>/<slug:action>/",
+            regrade_views.session_remedy,
+            name="exams_regrade_remedy",
+        ),
+        path("exams/regrades/<int:pk>/", regrade_views.regrade_detail, name="exams_regrade"),
     ]
 
 
@@ -100,6 +107,17 @@ def register_question_log_actions(actions):
     )
     actions.register_action("exams.question.reactivate", _("重新启用试题"), _("重新启用了试题"))
     actions.register_action("exams.questions.import", _("导入试题"), _("导入了试题"))
+    actions.register_action(
+        "exams.question.key_correct", _("更正答案"), _("更正了试题答案，并对已评分答卷重新评分")
+    )
+    actions.register_action(
+        "exams.question.drop", _("该题不计分"), _("在一场考试中将该题从成绩中剔除")
+    )
+    actions.register_action(
+        "exams.question.full_marks", _("该题全体给分"), _("在一场考试中该题全体考生得满分")
+    )
+    actions.register_action("exams.regrade.done", _("重新评分完成"), _("完成了重新评分"))
+    actions.register_action("exams.attempt.regrade", _("重新评分"), _("答卷已重新评分"))
     actions.register_action("exams.attempt.start", _("开始答卷"), _("开始了答卷"))
     actions.register_action("exams.attempt.submit", _("交卷"), _("交卷并评分"))
     actions.register_action(

@@ -47,6 +47,7 @@ from ..models import (
     ExamSession,
     Mark,
     QuestionVersion,
+    ScoringRule,
 )
 from ..session_selectors import people_in_scope, sessions_visible_to
 from ..signals import attempt_graded
@@ -58,7 +59,7 @@ from .attempts import (
     grace,
     paper_draw_balanced,
 )
-from .scoring import attempt_grade, attempt_totals
+from .scoring import attempt_grade, attempt_totals, scoring_rules, slot_rescore
 
 Action = AttemptEvent.Action
 S = AttemptStatus
@@ -395,7 +396,23 @@ def attempt_marking_complete(*, attempt_id: int, actor) -> Attempt:
         slots = list(attempt.slots.select_related("question_version__question__topic"))
         if any(s.hand_marked and (s.mark_round or s.earned is None) for s in slots):
             raise AttemptError(ERR_MARKS_MISSING)
-        attempt_totals(attempt, slots, list(attempt.session.blueprint.sections.all()))
+        # A remedy confirmed while the paper waited for its markers (a regrade leaves papers
+        # awaiting marking alone) applies to its machine-scored answers now.
+        rules = scoring_rules(
+            session_id=attempt.session_id,
+            question_ids=[s.question_version.question_id for s in slots],
+        )
+        partial = attempt.session.scoring == ScoringRule.PARTIAL
+        rescored = []
+        for slot in slots:
+            if not slot.hand_marked:
+                earned = slot_rescore(slot, partial=partial, rules=rules)
+                if earned != slot.earned:
+                    slot.earned = earned
+                    rescored.append(slot)
+        if rescored:
+            AttemptSlot.objects.bulk_update(rescored, ["earned"])
+        attempt_totals(attempt, slots, list(attempt.session.blueprint.sections.all()), rules=rules)
         attempt.marking_pending = False
         attempt.blocking = _blocks(attempt)
         return {"score": str(attempt.score), "passed": attempt.passed, "blocking": attempt.blocking}

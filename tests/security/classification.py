@@ -382,6 +382,13 @@ CLASSIFICATION: dict[str, Rule] = {
     "admin/exams/import/template/": staff(EXAM),
     "admin/exams/export/": staff(EXAM),
     "admin/exams/amendments/<int:pk>/": staff(EXAM, targets="question"),
+    # Key correction (its dry run follows an edit kept in the session: without one it leads
+    # back to the editor), a session's drop / full marks, and a regrade's progress page.
+    "admin/exams/regrade/key/<int:pk>/": staff(EXAM, targets="question"),
+    "admin/exams/regrade/<int:pk>/<int:session_pk>/<slug:action>/": staff(
+        EXAM, targets="regrade_remedy", scoped=True
+    ),
+    "admin/exams/regrades/<int:pk>/": staff(EXAM, targets="regrade", scoped=True),
     **viewset(
         "admin/exams/questions/",
         ". results/ add/ edit/<int:pk>/ delete/<int:pk>/ usage/<int:pk>/ history/<int:pk>/ "

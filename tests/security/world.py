@@ -662,6 +662,36 @@ def _wagtail_and_alias_targets(targets, *, course, lesson, home) -> None:
         for t in targets["attempt"]
         for action in ("extend", "force_submit", "void", "reopen")
     ]
+    # Remedies for a faulty question: the dry-run pages of a session's drop / full marks, and
+    # a regrade's progress page (a session's regrade goes with the session's scope).
+    from exams.models import Question, Regrade
+
+    question = Question.objects.get(pk=targets["question"][0].kwargs["pk"])
+    targets["regrade_remedy"] = [
+        Target(
+            f"{t.label}/{action}",
+            {"pk": question.pk, "session_pk": t.kwargs["pk"], "action": action},
+            t.scope,
+        )
+        for t in targets["session"]
+        for action in ("drop", "full_marks")
+    ]
+    targets["regrade"] = [
+        Target(
+            f"regrade:{t.label}",
+            {
+                "pk": Regrade.objects.create(
+                    question=question,
+                    session_id=t.kwargs["pk"],
+                    action=Regrade.Action.FULL_MARKS,
+                    reason="矩阵测试",
+                    status=Regrade.Status.DONE,
+                ).pk
+            },
+            t.scope,
+        )
+        for t in targets["session"]
+    ]
     targets["admin_missing"] = [Target("admin/no-such-page", {"path": "/admin/no-such-page/"})]
     targets["page_url"] += [Target("url:/no-such-page/", {"path": "/no-such-page/"})]
     targets["document_serve"] = [
