@@ -304,7 +304,9 @@ def test_dry_run_page_shows_the_plan_within_a_query_budget(
     url = reverse("exams_regrade_remedy", args=[world.q.pk, world.session.pk, "full_marks"])
     login_with_mfa(client, world.admin)
     client.get(url)  # warm the caches (content types, permissions)
-    with django_assert_max_num_queries(30):
+    # The plan, the receivers' reads (certification's: certificates, reviews, appraisal
+    # records) and the admin's chrome; the same whatever the number of attempts.
+    with django_assert_max_num_queries(40) as first:
         response = client.get(url)
     page = response.content.decode()
     assert response.status_code == 200
@@ -312,7 +314,7 @@ def test_dry_run_page_shows_the_plan_within_a_query_budget(
     assert "将颁发任前考试合格证书" in page
     for _ in range(6):  # more attempts, same number of queries
         world.sit(q=B, tf_right=1)
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(len(first.captured_queries)):
         response = client.get(url)
     assert "data-affected>9<" in response.content.decode()
     assert Regrade.objects.count() == 0
