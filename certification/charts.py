@@ -1,62 +1,26 @@
 """Charts of the HR pages, drawn by matplotlib as SVG: the same file on the page and in the PDF.
 
-Figures are built with ``matplotlib.figure.Figure`` (no pyplot global state, safe in threads)
-on the Agg-free SVG canvas; text is turned into paths, so the PDF needs no font. The CJK font
-is Noto Sans CJK, found by file name among the system fonts (``CHART_FONT_PATH`` overrides).
-Nothing but the font's path is remembered between calls.
+The font, the SVG canvas and the axes' style are shared with the other apps' charts
+(``cms.charts``).
 """
 
 from __future__ import annotations
 
-import base64
-import functools
-import io
 from collections.abc import Sequence
 from decimal import Decimal
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from matplotlib import font_manager
-from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 
+from cms.charts import COLORS, data_uri
+from cms.charts import axes_style as _style
+from cms.charts import chart_font as _font
+from cms.charts import figure_svg as _svg
+
+__all__ = ["dashboard_charts", "data_uri", "hours_distribution", "score_histogram", "unit_bars"]
+
 MAX_UNITS_IN_CHART = 30
-COLORS = ("#2b6cb0", "#38a169", "#d69e2e")
-
-
-@functools.cache
-def cjk_font_path() -> str | None:
-    configured = getattr(settings, "CHART_FONT_PATH", "")
-    if configured:
-        return configured
-    candidates = sorted(
-        p for p in font_manager.findSystemFonts() if "NotoSansCJK-Regular" in p.replace(" ", "")
-    )
-    return candidates[0] if candidates else None
-
-
-def _font(size: float = 9) -> font_manager.FontProperties:
-    path = cjk_font_path()
-    if path:
-        return font_manager.FontProperties(fname=path, size=size)
-    return font_manager.FontProperties(size=size)
-
-
-def _svg(figure: Figure) -> str:
-    buffer = io.StringIO()
-    FigureCanvasSVG(figure).print_svg(buffer, metadata={"Date": None})
-    return buffer.getvalue()
-
-
-def data_uri(svg: str) -> str:
-    """The SVG as a data URI for ``<img src>`` (page and PDF alike)."""
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
-
-
-def _style(axes, font) -> None:
-    for label in [*axes.get_xticklabels(), *axes.get_yticklabels()]:
-        label.set_fontproperties(font)
-    axes.spines[["top", "right"]].set_visible(False)
 
 
 def unit_bars(units: Sequence) -> str:

@@ -422,6 +422,14 @@ def workbook_bytes(
     XlsxWriter in constant-memory mode, row by row: text is always stored as text (never
     turned into a formula, number or link), numbers as numbers, dates as dates.
     """
+    return workbook_sheets_bytes([(title, headers, rows, widths)])
+
+
+def workbook_sheets_bytes(
+    sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence], Sequence[int]]],
+) -> bytes:
+    """Several sheets, each ``(title, headers, rows, widths)`` written as ``workbook_bytes``
+    writes its one (in constant-memory mode a sheet is finished before the next starts)."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(
         buffer,
@@ -432,20 +440,21 @@ def workbook_bytes(
             "strings_to_urls": False,
         },
     )
-    sheet = book.add_worksheet(title[:31])
     header_format = book.add_format({"bold": True, "bg_color": HEADER_FILL, "valign": "vcenter"})
     formats = {
         datetime.datetime: book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
         datetime.date: book.add_format({"num_format": "yyyy-mm-dd"}),
     }
-    for index, header in enumerate(headers):
-        width = widths[index] if index < len(widths) else max(10, _width(header))
-        sheet.set_column(index, index, width)
-        sheet.write_string(0, index, str(header), header_format)
-    sheet.freeze_panes(1, 0)
-    for number, row in enumerate(rows, start=1):
-        for column, value in enumerate(row):
-            _write(sheet, number, column, safe_cell(plain(value)), formats)
+    for title, headers, rows, widths in sheets:
+        sheet = book.add_worksheet(title[:31])
+        for index, header in enumerate(headers):
+            width = widths[index] if index < len(widths) else max(10, _width(header))
+            sheet.set_column(index, index, width)
+            sheet.write_string(0, index, str(header), header_format)
+        sheet.freeze_panes(1, 0)
+        for number, row in enumerate(rows, start=1):
+            for column, value in enumerate(row):
+                _write(sheet, number, column, safe_cell(plain(value)), formats)
     book.close()
     return buffer.getvalue()
 

@@ -119,6 +119,7 @@ def _context(session: ExamSession, **extra) -> dict:
         "template_url": reverse(url_name("candidates_template")),
         "results_url": reverse(url_name("results"), args=[session.pk]),
         "monitor_url": reverse(url_name("monitor"), args=[session.pk]),
+        "analysis_url": reverse(url_name("analysis"), args=[session.pk]),
         **extra,
     }
 

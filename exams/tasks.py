@@ -3,6 +3,7 @@
 from django_tasks import task
 
 from .services import attempts_close_overdue
+from .services.analysis import item_analysis_run
 
 
 @task()
@@ -15,3 +16,9 @@ def close_overdue_attempts_task() -> int:
     at once is harmless, each attempt is finalised under a row lock exactly once.
     """
     return attempts_close_overdue()
+
+
+@task()
+def item_analysis_task(analysis_id: int) -> dict:
+    """Compute a session's item analysis (``ItemAnalysis`` row; progress goes to it)."""
+    return item_analysis_run(analysis_id)

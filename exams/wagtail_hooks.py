@@ -9,7 +9,7 @@ from wagtail.snippets.models import register_snippet
 from cms.admin_scoping import SCOPE_HOOK
 from cms.people.selectors import people_visible_to
 
-from . import admin_views
+from . import admin_views, analysis_views
 from .models import Attempt, Candidate, ExamSession
 from .session_selectors import sessions_visible_to
 from .viewsets import MENU_HOOK, QuestionViewSet, TopicViewSet
@@ -83,6 +83,11 @@ def register_question_bank_urls():
             admin_views.question_amendments,
             name="exams_bank_amendments",
         ),
+        path(
+            "exams/questions/<int:pk>/statistics/",
+            analysis_views.question_statistics_view,
+            name="exams_question_statistics",
+        ),
     ]
 
 
@@ -134,3 +139,6 @@ def register_session_log_actions(actions):
     actions.register_action("exams.candidates.import", _("导入考生名单"), _("导入了考生名单"))
     actions.register_action("exams.candidate.update", _("修改考生安排"), _("修改了考生的特殊安排"))
     actions.register_action("exams.session.release_results", _("公布成绩"), _("公布了考试成绩"))
+    actions.register_action(
+        "exams.session.item_analysis", _("试题分析"), _("计算了本场考试的试题分析")
+    )

@@ -1,0 +1,133 @@
+"""Charts of the item analysis page, drawn by matplotlib as SVG (the helpers of ``cms.charts``).
+
+Two charts from a stored analysis: facility × discrimination, one point per item (flagged
+items in red, the flag rules as guide lines), and the option pick rates of every item as one
+stacked bar each (the key in green, distractors in shades of orange, omitted in grey). Both
+are drawn once per stored result and language and kept in the cache.
+"""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.utils import translation
+from django.utils.translation import gettext as _
+from matplotlib.figure import Figure
+
+from cms.charts import axes_style, chart_font, data_uri, figure_svg
+
+from .models import ItemAnalysis
+
+FLAGGED = "#c53030"
+PLAIN = "#2b6cb0"
+KEY = "#38a169"
+DISTRACTORS = ("#dd6b20", "#f6ad55", "#fbd38d", "#c05621", "#ed8936", "#feebc8", "#9c4221")
+OMITTED = "#cbd5e0"
+CACHE_SECONDS = 24 * 3600
+
+
+def item_label(item: dict) -> str:
+    return _("第%(position)s题 #%(question)s") % {
+        "position": item["position"],
+        "question": item["question_id"],
+    }
+
+
+def scatter(items: list[dict], rules: dict) -> str:
+    """Facility (x) against discrimination (y), one point per item, flagged ones in red."""
+    font = chart_font()
+    figure = Figure(figsize=(7.5, 4.2))
+    axes = figure.add_subplot()
+    shown = [i for i in items if i["facility"] is not None and i["discrimination"] is not None]
+    for flagged, color, label in ((False, PLAIN, _("未标记")), (True, FLAGGED, _("已标记"))):
+        points = [i for i in shown if bool(i["flags"]) == flagged]
+        if points:
+            axes.scatter(
+                [i["facility"] for i in points],
+                [i["discrimination"] for i in points],
+                s=22,
+                color=color,
+                label=label,
+                alpha=0.85,
+            )
+    for item in shown:
+        if item["flags"]:
+            axes.annotate(
+                str(item["position"]),
+                (item["facility"], item["discrimination"]),
+                xytext=(3, 3),
+                textcoords="offset points",
+                fontsize=7,
+                color=FLAGGED,
+            )
+    for x in (rules.get("facility_min"), rules.get("facility_max")):
+        if x is not None:
+            axes.axvline(x, color="#888", linestyle="--", linewidth=0.8)
+    if rules.get("discrimination_min") is not None:
+        axes.axhline(rules["discrimination_min"], color="#888", linestyle="--", linewidth=0.8)
+    axes.axhline(0, color="#555", linewidth=0.8)
+    axes.set_xlim(-0.02, 1.02)
+    low = min([-0.2, *[i["discrimination"] for i in shown]])
+    axes.set_ylim(low - 0.05, 1.0)
+    axes.set_xlabel(_("难度（得分率）"), fontproperties=font)
+    axes.set_ylabel(_("区分度（校正点二列相关）"), fontproperties=font)
+    axes.set_title(
+        _("难度与区分度（共 %(n)s 题）") % {"n": len(shown)}, fontproperties=chart_font(11)
+    )
+    if shown:
+        axes.legend(prop=font, loc="lower left")
+    axes_style(axes, font)
+    figure.tight_layout()
+    return figure_svg(figure)
+
+
+def option_bars(items: list[dict]) -> str:
+    """Each item's option pick rates as one stacked bar (the version's option letters)."""
+    font = chart_font(8)
+    shown = [i for i in items if i["options"]]
+    figure = Figure(figsize=(7.5, max(2.0, 0.28 * len(shown) + 1.2)))
+    axes = figure.add_subplot()
+    for row, item in enumerate(shown):
+        left = 0.0
+        wrong = 0
+        for option in item["options"]:
+            rate = option["rate"] or 0.0
+            if option["correct"]:
+                color = KEY
+            else:
+                color = DISTRACTORS[wrong % len(DISTRACTORS)]
+                wrong += 1
+            axes.barh(row, rate, left=left, color=color, height=0.7, edgecolor="white")
+            if rate >= 0.06:
+                axes.text(
+                    left + rate / 2, row, option["label"], ha="center", va="center", fontsize=6
+                )
+            left += rate
+        # Multiple choice rows may add up to more than 100 %: several options per answer.
+        omitted = item["omitted"] or 0.0
+        if omitted:
+            axes.barh(row, omitted, left=left, color=OMITTED, height=0.7, edgecolor="white")
+    axes.set_yticks(range(len(shown)), [item_label(i) for i in shown])
+    axes.invert_yaxis()
+    axes.set_xlabel(_("选择该选项的考生比例（绿色为正确选项，灰色为未作答）"), fontproperties=font)
+    axes.set_title(_("各题选项选择率"), fontproperties=chart_font(11))
+    axes_style(axes, font)
+    figure.tight_layout()
+    return figure_svg(figure)
+
+
+def analysis_charts(analysis: ItemAnalysis) -> dict[str, str]:
+    """The page's two charts as data URIs, drawn once per stored result and language."""
+    results = analysis.results or {}
+    items = results.get("items") or []
+    if not items:
+        return {}
+    stamp = analysis.computed_at.timestamp() if analysis.computed_at else 0
+    key = f"exams:item-analysis-charts:{analysis.pk}:{stamp}:{translation.get_language()}"
+    charts = cache.get(key)
+    if charts is None:
+        charts = {
+            "scatter": data_uri(scatter(items, results.get("rules") or {})),
+            "options": data_uri(option_bars(items)),
+        }
+        cache.set(key, charts, CACHE_SECONDS)
+    return charts
