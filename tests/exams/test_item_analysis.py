@@ -297,7 +297,9 @@ def test_option_pick_rates_are_per_option_id_including_a_never_picked_distractor
         (ids[2], "C", 1),
         (ids[3], "D", 0),
     ]
-    assert [o["rate"] for o in second["options"]] == pytest.approx([28 / 30, 1 / 30, 1 / 30, 0], abs=1e-4)
+    assert [o["rate"] for o in second["options"]] == pytest.approx(
+        [28 / 30, 1 / 30, 1 / 30, 0], abs=1e-4
+    )
     assert [o["correct"] for o in second["options"]] == [True, False, False, False]
     # Item 10: c < 10 right; c10..c28 wrong by turns (c mod 3: B for 12,15,..,27 …); c29 empty.
     tenth = items[versions[9].pk]
