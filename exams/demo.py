@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from cms.people.demo import SIMULATED_PREFIX
 from cms.people.models import OrgUnit
 
 from .models import (
@@ -269,8 +270,8 @@ def _finished_attempt(session: ExamSession, user, started: datetime, skill: floa
 
 # --- A finished session with an item analysis ----------------------------------------------
 #
-# 64 simulated candidates sat a closed, single-topic paper (公务员法: 15 + 5 + 10 of the 42
-# questions, so each question is answered by 30-50 of them). Answers follow a 2-parameter
+# The people demo's 64 simulated candidates sat a closed, single-topic paper (公务员法: 12 + 5 + 8 of its 42
+# questions, so each question is answered by 30-45 of them). Answers follow a 2-parameter
 # logistic model, ability against the author's difficulty, except for questions chosen by a
 # checksum of their text: some are answered right by nearly everyone (过易), some at random
 # whatever the candidate's ability (区分度低), and some have a distractor nobody falls for.
@@ -280,38 +281,10 @@ def _finished_attempt(session: ExamSession, user, started: datetime, skill: floa
 ANALYSIS_SESSION_TITLE = "{year}年上半年全市公务员学法考试（公务员法专题）"
 ANALYSIS_BLUEPRINT = "公务员法专题卷"
 ANALYSIS_SPECS = [
-    SectionSpec("单项选择题", ("公务员法",), "single", 15, 4),
+    SectionSpec("单项选择题", ("公务员法",), "single", 12, 5),
     SectionSpec("多项选择题", ("公务员法",), "multiple", 5, 4),
-    SectionSpec("判断题", ("公务员法",), "true_false", 10, 2),
+    SectionSpec("判断题", ("公务员法",), "true_false", 8, 2.5),
 ]
-ANALYSIS_CANDIDATES = 64
-ANALYSIS_UNITS = (
-    "330106-SFJ",
-    "330106-ZFJ",
-    "330102-SFJ",
-    "330102-SCJ",
-    "330108-SFJ",
-    "330100-SCJ",
-)
-SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜"
-GIVEN = (
-    "伟",
-    "芳",
-    "娜",
-    "敏",
-    "静",
-    "丽",
-    "强",
-    "磊",
-    "军",
-    "洋",
-    "勇",
-    "艳",
-    "杰",
-    "涛",
-    "明",
-    "超",
-)
 
 
 def _behaviour(stem_key: str) -> str:
@@ -343,26 +316,12 @@ def _demo_answer(version, behaviour: str, ability: float, rng: random.Random) ->
 
 
 def _analysis_candidates() -> list:
-    User = get_user_model()
-    units = {u.code: u for u in OrgUnit.objects.filter(code__in=ANALYSIS_UNITS)}
-    numbers = [f"E7{i:03d}" for i in range(1, ANALYSIS_CANDIDATES + 1)]
-    existing = set(
-        User.objects.filter(employee_number__in=numbers).values_list("employee_number", flat=True)
+    """The simulated candidates of the people demo (``cms.people.demo``: E7001…E7064)."""
+    return list(
+        get_user_model()
+        .objects.filter(employee_number__startswith=SIMULATED_PREFIX)
+        .order_by("employee_number")
     )
-    new = []
-    for i, number in enumerate(numbers):
-        if number in existing:
-            continue
-        user = User(
-            employee_number=number,
-            name=SURNAMES[i % len(SURNAMES)] + GIVEN[(i * 7) % len(GIVEN)] + GIVEN[i % len(GIVEN)],
-            org_unit=units[ANALYSIS_UNITS[i % len(ANALYSIS_UNITS)]],
-            rank="一级科员",
-        )
-        user.set_unusable_password()  # simulated candidates: they never sign in
-        new.append(user)
-    User.objects.bulk_create(new)
-    return list(User.objects.filter(employee_number__in=numbers).order_by("employee_number"))
 
 
 def demo_item_analysis_load() -> str:
@@ -380,7 +339,7 @@ def demo_item_analysis_load() -> str:
                     title=spec.title,
                     kind=spec.kind,
                     count=spec.count,
-                    points=Decimal(spec.points),
+                    points=Decimal(str(spec.points)),
                 )
                 section.topics.set([topic_by_path(t) for t in spec.topics])
         today = (
@@ -398,7 +357,7 @@ def demo_item_analysis_load() -> str:
                 review_policy=ReviewPolicy.FULL_AFTER_CLOSE,
                 result_release=ResultRelease.IMMEDIATELY,
                 eligible_unit=OrgUnit.objects.get(code="330100"),
-                instructions="公务员法专题考试，共30题，满分100分。",
+                instructions="公务员法专题考试，共25题，满分100分。",
             ),
         )
         done = set(Attempt.objects.filter(session=session).values_list("user_id", flat=True))
@@ -416,7 +375,7 @@ def demo_item_analysis_load() -> str:
                 version = slot.question_version
                 behaviour = _behaviour(version.stem_key)
                 slot.selected = _demo_answer(version, behaviour, ability, rng)
-                moment += timedelta(seconds=rng.randint(25, 70) + 10 * version.difficulty)
+                moment += timedelta(seconds=rng.randint(15, 45) + 5 * version.difficulty)
                 slot.saved_at = moment
                 slot.seq = 1
             AttemptSlot.objects.bulk_update(slots, ["selected", "saved_at", "seq"])
