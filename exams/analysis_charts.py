@@ -2,7 +2,7 @@
 
 Two charts from a stored analysis: facility × discrimination, one point per item (flagged
 items in red, the flag rules as guide lines), and the option pick rates of every item as one
-stacked bar each (the key in green, distractors in shades of orange, omitted in grey). Both
+group of bars each (the key in green, distractors in orange, omitted in grey). Both
 are drawn once per stored result and language and kept in the cache.
 """
 
@@ -20,7 +20,7 @@ from .models import ItemAnalysis
 FLAGGED = "#c53030"
 PLAIN = "#2b6cb0"
 KEY = "#38a169"
-DISTRACTORS = ("#dd6b20", "#f6ad55", "#fbd38d", "#c05621", "#ed8936", "#feebc8", "#9c4221")
+DISTRACTORS = ("#dd6b20",)
 OMITTED = "#cbd5e0"
 CACHE_SECONDS = 24 * 3600
 
@@ -70,9 +70,13 @@ def scatter(items: list[dict], rules: dict) -> str:
     axes.set_ylim(low - 0.05, 1.0)
     axes.set_xlabel(_("难度（得分率）"), fontproperties=font)
     axes.set_ylabel(_("区分度（校正点二列相关）"), fontproperties=font)
-    axes.set_title(
-        _("难度与区分度（共 %(n)s 题）") % {"n": len(shown)}, fontproperties=chart_font(11)
-    )
+    title = _("难度与区分度（共 %(n)s 题）") % {"n": len(shown)}
+    if len(shown) < len(items):
+        # Everyone (or no one) right: no variance, so no correlation to plot.
+        title += _("；另有 %(n)s 题区分度无法计算（全部答对或全部答错），未画出") % {
+            "n": len(items) - len(shown)
+        }
+    axes.set_title(title, fontproperties=chart_font(10))
     if shown:
         axes.legend(prop=font, loc="lower left")
     axes_style(axes, font)
@@ -81,33 +85,27 @@ def scatter(items: list[dict], rules: dict) -> str:
 
 
 def option_bars(items: list[dict]) -> str:
-    """Each item's option pick rates as one stacked bar (the version's option letters)."""
+    """Each item's option pick rates as a group of bars (the version's option letters; a
+    multiple-choice item's rates may add up to more than 100 %), and the omitted share."""
     font = chart_font(8)
     shown = [i for i in items if i["options"]]
-    figure = Figure(figsize=(7.5, max(2.0, 0.28 * len(shown) + 1.2)))
+    figure = Figure(figsize=(7.5, max(2.0, 0.42 * len(shown) + 1.2)))
     axes = figure.add_subplot()
     for row, item in enumerate(shown):
-        left = 0.0
-        wrong = 0
-        for option in item["options"]:
-            rate = option["rate"] or 0.0
-            if option["correct"]:
-                color = KEY
-            else:
-                color = DISTRACTORS[wrong % len(DISTRACTORS)]
-                wrong += 1
-            axes.barh(row, rate, left=left, color=color, height=0.7, edgecolor="white")
-            if rate >= 0.06:
-                axes.text(
-                    left + rate / 2, row, option["label"], ha="center", va="center", fontsize=6
-                )
-            left += rate
-        # Multiple choice rows may add up to more than 100 %: several options per answer.
-        omitted = item["omitted"] or 0.0
-        if omitted:
-            axes.barh(row, omitted, left=left, color=OMITTED, height=0.7, edgecolor="white")
+        bars = [
+            (o["label"], o["rate"] or 0.0, KEY if o["correct"] else DISTRACTORS[0])
+            for o in item["options"]
+        ]
+        if item["omitted"]:
+            bars.append((_("未答"), item["omitted"], OMITTED))
+        height = 0.84 / len(bars)
+        for index, (label, rate, color) in enumerate(bars):
+            y = row - 0.42 + (index + 0.5) * height
+            axes.barh(y, rate, height=height * 0.9, color=color)
+            axes.text(rate + 0.01, y, label, va="center", fontproperties=chart_font(5))
     axes.set_yticks(range(len(shown)), [item_label(i) for i in shown])
-    axes.invert_yaxis()
+    axes.set_ylim(len(shown) - 0.5, -0.5)
+    axes.set_xlim(0, 1.08)
     axes.set_xlabel(_("选择该选项的考生比例（绿色为正确选项，灰色为未作答）"), fontproperties=font)
     axes.set_title(_("各题选项选择率"), fontproperties=chart_font(11))
     axes_style(axes, font)
