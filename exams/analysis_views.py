@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -30,7 +31,7 @@ from .analysis_selectors import (
     session_analysis,
 )
 from .models import ItemAnalysis, Question
-from .services.analysis import item_analysis_request
+from .services.analysis import STALE_AFTER, item_analysis_request
 from .session_views import XLSX, _context, _session, policy, url_name
 
 QUESTION_EDIT_URL = "wagtailsnippets_exams_question:edit"
@@ -105,6 +106,13 @@ def _analysis_context(request: HttpRequest, session, analysis: ItemAnalysis | No
         only_flagged=only_flagged,
         charts=analysis_charts(analysis) if analysis and figures else {},
         can_compute=policy.user_has_permission(request.user, "change"),
+        # A run queued or started long ago has died (a worker restart): offer to start again.
+        waiting=bool(
+            analysis
+            and analysis.running
+            and analysis.requested_at
+            and timezone.now() - analysis.requested_at < STALE_AFTER
+        ),
         compute_url=reverse(url_name("analysis_compute"), args=[session.pk]),
         progress_url=reverse(url_name("analysis_progress"), args=[session.pk]),
         export_url=reverse(url_name("analysis_export"), args=[session.pk]),

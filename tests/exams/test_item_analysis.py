@@ -626,3 +626,28 @@ def test_page_before_any_analysis_offers_the_button(client, hand_session, org):
     html = response.content.decode()
     assert "data-no-analysis" in html
     assert "计算试题分析" in html
+
+
+def test_a_run_under_way_shows_progress_and_a_dead_one_can_be_started_again(
+    client, hand_session, org
+):
+    session, _versions_ = hand_session
+    _admin(org.city, client)
+    url = reverse(url_name("analysis"), args=[session.pk])
+    queued = ItemAnalysis.objects.create(
+        session=session, status=ItemAnalysis.Status.RUNNING, requested_at=timezone.now()
+    )
+
+    html = client.get(url).content.decode()
+    assert "data-analysis-progress" in html
+    assert 'disabled aria-disabled="true"' in html
+    # Asking again while it runs returns the run under way, untouched.
+    assert item_analysis_request(session=session).status == ItemAnalysis.Status.RUNNING
+
+    ItemAnalysis.objects.filter(pk=queued.pk).update(
+        requested_at=timezone.now() - timedelta(hours=1)
+    )
+    html = client.get(url).content.decode()
+    assert "data-analysis-progress" not in html
+    assert 'disabled aria-disabled="true"' not in html
+    assert item_analysis_request(session=session).status == ItemAnalysis.Status.DONE
