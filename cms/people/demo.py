@@ -185,7 +185,7 @@ SIMULATED_UNITS = (
     "330100-SCJ",
 )
 SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰涛明超"
+GIVEN = "伟芳娜敏丽强磊军洋勇艳杰涛明超"
 
 
 def demo_simulated_candidates_load() -> None:
@@ -200,7 +200,9 @@ def demo_simulated_candidates_load() -> None:
             continue
         user = User(
             employee_number=number,
-            name=SURNAMES[i % len(SURNAMES)] + GIVEN[(i * 7) % len(GIVEN)] + GIVEN[i % len(GIVEN)],
+            # Unique (surname by i mod 32, first given character by i div 32), and none
+            # contains another demo person's name.
+            name=SURNAMES[i % 32] + GIVEN[i // 32] + GIVEN[(i * 5 + 3) % len(GIVEN)],
             org_unit=units[SIMULATED_UNITS[i % len(SIMULATED_UNITS)]],
             rank="一级科员",
         )
