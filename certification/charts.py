@@ -1,5 +1,7 @@
-"""Charts of the HR pages, drawn by matplotlib as SVG: the same file on the page and in the PDF
-(the font, canvas and styling are ``cms.charts``).
+"""Charts of the HR pages, drawn by matplotlib as SVG: the same file on the page and in the PDF.
+
+The font, the SVG canvas and the axes' style are shared with the other apps' charts
+(``cms.charts``).
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from matplotlib.figure import Figure
 
-from cms.charts import COLORS, cjk_font_path, data_uri  # noqa: F401 (part of this module's API)
-from cms.charts import font as _font
-from cms.charts import style as _style
-from cms.charts import svg as _svg
+from cms.charts import COLORS, data_uri
+from cms.charts import axes_style as _style
+from cms.charts import chart_font as _font
+from cms.charts import figure_svg as _svg
+
+__all__ = ["dashboard_charts", "data_uri", "hours_distribution", "score_histogram", "unit_bars"]
 
 MAX_UNITS_IN_CHART = 30
 

@@ -1,10 +1,10 @@
-"""Charts drawn by matplotlib as SVG: the same file on the page and in the PDF.
+"""Charts drawn by matplotlib as SVG, shared by the apps: the same file on the page and in a PDF.
 
-The shared machinery of every app's charts (the HR pages' in ``certification.charts``, the
-exam pages' in ``exams.charts``). Figures are built with ``matplotlib.figure.Figure`` (no
-pyplot global state, safe in threads) on the SVG canvas; text is turned into paths, so the PDF
-needs no font. The CJK font is Noto Sans CJK, found by file name among the system fonts
-(``CHART_FONT_PATH`` overrides). Nothing but the font's path is remembered between calls.
+Figures are built with ``matplotlib.figure.Figure`` (no pyplot global state, safe in threads)
+on the SVG canvas; text is turned into paths, so a PDF needs no font. The CJK font is Noto
+Sans CJK, found by file name among the system fonts (``CHART_FONT_PATH`` overrides). Nothing
+but the font's path is remembered between calls. The charts themselves live in each app
+(``certification.charts``, ``exams.charts``).
 """
 
 from __future__ import annotations
@@ -32,25 +32,27 @@ def cjk_font_path() -> str | None:
     return candidates[0] if candidates else None
 
 
-def font(size: float = 9) -> font_manager.FontProperties:
+def chart_font(size: float = 9) -> font_manager.FontProperties:
     path = cjk_font_path()
     if path:
         return font_manager.FontProperties(fname=path, size=size)
     return font_manager.FontProperties(size=size)
 
 
-def svg(figure: Figure) -> str:
+def figure_svg(figure: Figure) -> str:
+    """The figure as SVG text, without a date (the same data gives the same file)."""
     buffer = io.StringIO()
     FigureCanvasSVG(figure).print_svg(buffer, metadata={"Date": None})
     return buffer.getvalue()
 
 
-def data_uri(svg_text: str) -> str:
+def data_uri(svg: str) -> str:
     """The SVG as a data URI for ``<img src>`` (page and PDF alike)."""
-    return "data:image/svg+xml;base64," + base64.b64encode(svg_text.encode("utf-8")).decode("ascii")
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
-def style(axes, font_properties) -> None:
+def axes_style(axes, font) -> None:
+    """Tick labels in the CJK font; no top and right frame lines."""
     for label in [*axes.get_xticklabels(), *axes.get_yticklabels()]:
-        label.set_fontproperties(font_properties)
+        label.set_fontproperties(font)
     axes.spines[["top", "right"]].set_visible(False)

@@ -6,8 +6,10 @@ rotation exam for enforcement officers and a mock exam) and one closed rotation 
 finished attempts so that results and review pages have data. Idempotent.
 """
 
+import math
 import random
 import time
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -18,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from cms.people.demo import SIMULATED_PREFIX
 from cms.people.models import OrgUnit
 
 from .models import (
@@ -193,6 +196,10 @@ def demo_load(*, stdout) -> None:
     stdout.write(f"exam sessions: {len(sessions)}, finished demo attempts created: {created}\n")
     marked = demo_marking_load()
     stdout.write(f"case-analysis demo: {marked} answers marked twice, results released\n")
+
+
+    analysed = demo_item_analysis_load()
+    stdout.write(f"item analysis session: {analysed}\n")
 
 
 @transaction.atomic
@@ -425,3 +432,126 @@ def demo_marking_load() -> int:
     if admin is not None:
         session_release_results(session=session, actor=admin)
     return marked
+
+
+# --- A finished session with an item analysis ----------------------------------------------
+#
+# The people demo's 64 simulated candidates sat a closed, single-topic paper (公务员法: 12 + 5 + 8 of its 42
+# questions, so each question is answered by 30-45 of them). Answers follow a 2-parameter
+# logistic model, ability against the author's difficulty, except for questions chosen by a
+# checksum of their text: some are answered right by nearly everyone (过易), some at random
+# whatever the candidate's ability (区分度低), and some have a distractor nobody falls for.
+# The item analysis is then computed and stored, so the page shows flagged items at once.
+# Deterministic: the same answers on every fresh load.
+
+ANALYSIS_SESSION_TITLE = "{year}年上半年全市公务员学法考试（公务员法专题）"
+ANALYSIS_BLUEPRINT = "公务员法专题卷"
+ANALYSIS_SPECS = [
+    SectionSpec("单项选择题", ("公务员法",), "single", 12, 5),
+    SectionSpec("多项选择题", ("公务员法",), "multiple", 5, 4),
+    SectionSpec("判断题", ("公务员法",), "true_false", 8, 2.5),
+]
+
+
+def _behaviour(stem_key: str) -> str:
+    """How the simulated candidates treat a question, fixed by its text."""
+    bucket = zlib.crc32(stem_key.encode("utf-8")) % 10
+    return {0: "easy", 1: "easy", 2: "random", 3: "dead_distractor"}.get(bucket, "normal")
+
+
+def _chance_right(behaviour: str, ability: float, difficulty: int) -> float:
+    if behaviour == "easy":
+        return 0.995
+    if behaviour == "random":
+        return 0.5
+    return 1 / (1 + math.exp(-1.7 * (ability - (difficulty - 3) * 0.7)))
+
+
+def _demo_answer(version, behaviour: str, ability: float, rng: random.Random) -> list[int]:
+    options = version.options
+    right = [o["id"] for o in options if o["correct"]]
+    wrong = [o["id"] for o in options if not o["correct"]]
+    if rng.random() < _chance_right(behaviour, ability, version.difficulty) or not wrong:
+        return right
+    if behaviour == "dead_distractor" and len(wrong) > 1:
+        wrong = wrong[:-1]  # the last distractor never tempts anyone
+    choice = rng.choice(wrong)
+    if version.kind == "multiple" and len(right) > 1:
+        return sorted([*right[1:], choice])
+    return [choice]
+
+
+def _analysis_candidates() -> list:
+    """The simulated candidates of the people demo (``cms.people.demo``: E7001…E7064)."""
+    return list(
+        get_user_model()
+        .objects.filter(employee_number__startswith=SIMULATED_PREFIX)
+        .order_by("employee_number")
+    )
+
+
+def demo_item_analysis_load() -> str:
+    """The finished session with 64 graded attempts and its stored item analysis."""
+    from .models import AttemptSlot, ItemAnalysis
+    from .services.analysis import item_analysis_request
+
+    with transaction.atomic():
+        blueprint, created = Blueprint.objects.get_or_create(name=ANALYSIS_BLUEPRINT)
+        if created:
+            for order, spec in enumerate(ANALYSIS_SPECS):
+                section = BlueprintSection.objects.create(
+                    blueprint=blueprint,
+                    sort_order=order,
+                    title=spec.title,
+                    kind=spec.kind,
+                    count=spec.count,
+                    points=Decimal(str(spec.points)),
+                )
+                section.topics.set([topic_by_path(t) for t in spec.topics])
+        today = (
+            timezone.now().astimezone(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
+        )
+        opens = today - timedelta(days=150) + timedelta(hours=9)
+        session, _ = ExamSession.objects.get_or_create(
+            title=ANALYSIS_SESSION_TITLE.format(year=today.year),
+            defaults=dict(
+                kind=ExamKind.ANNUAL_LAW,
+                blueprint=blueprint,
+                opens_at=opens,
+                closes_at=opens + timedelta(days=3),
+                duration_minutes=45,
+                review_policy=ReviewPolicy.FULL_AFTER_CLOSE,
+                result_release=ResultRelease.IMMEDIATELY,
+                eligible_unit=OrgUnit.objects.get(code="330100"),
+                instructions="公务员法专题考试，共25题，满分100分。",
+            ),
+        )
+        done = set(Attempt.objects.filter(session=session).values_list("user_id", flat=True))
+        created_attempts = 0
+        for index, user in enumerate(_analysis_candidates()):
+            if user.pk in done:
+                continue
+            rng = random.Random(f"analysis:{user.employee_number}")
+            ability = rng.gauss(0, 1)
+            started = session.opens_at + timedelta(minutes=7 * index)
+            attempt = attempt_start(session=session, user=user, now=started)
+            slots = list(attempt.slots.select_related("question_version").order_by("position"))
+            moment = started
+            for slot in slots:
+                version = slot.question_version
+                behaviour = _behaviour(version.stem_key)
+                slot.selected = _demo_answer(version, behaviour, ability, rng)
+                moment += timedelta(seconds=rng.randint(15, 45) + 5 * version.difficulty)
+                slot.saved_at = moment
+                slot.seq = 1
+            AttemptSlot.objects.bulk_update(slots, ["selected", "saved_at", "seq"])
+            attempt_submit(attempt_id=attempt.pk, user=user, now=moment + timedelta(minutes=1))
+            created_attempts += 1
+    analysis = ItemAnalysis.objects.filter(session=session, status=ItemAnalysis.Status.DONE).first()
+    if created_attempts or analysis is None:
+        analysis = item_analysis_request(session=session)
+    figures = analysis.results.get("session", {})
+    return (
+        f"{session.title}: {figures.get('attempts')} attempts, {figures.get('items')} items, "
+        f"{figures.get('flagged')} flagged"
+    )

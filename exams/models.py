@@ -822,3 +822,89 @@ class RegradeChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.regrade_id} · {self.attempt_id}"
+
+
+class ItemAnalysis(models.Model):
+    """A session's stored item analysis (试题分析): the figures, the items, how far it got.
+
+    One row per session, recomputed in place. ``results`` holds the session's figures and
+    every item's (``exams.services.analysis`` writes it, the page and the export read it);
+    ``ItemStatistic`` rows repeat each item's headline figures, so that a question's statistics
+    across sessions are one query.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("计算中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    session = models.OneToOneField(
+        ExamSession,
+        verbose_name=_("考试场次"),
+        on_delete=models.CASCADE,
+        related_name="item_analysis",
+    )
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    done = models.PositiveIntegerField(_("已处理"), default=0)
+    total = models.PositiveIntegerField(_("总数"), default=0)
+    attempt_count = models.PositiveIntegerField(_("答卷数"), default=0)
+    results = models.JSONField(_("分析结果"), default=dict, blank=True)
+    computed_at = models.DateTimeField(_("计算时间"), null=True, blank=True)
+    requested_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提交人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    task_result_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("试题分析")
+        verbose_name_plural = _("试题分析")
+
+    def __str__(self) -> str:
+        return f"{self.session_id} ({self.status})"
+
+    @property
+    def running(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.done / self.total)) if self.total else 0
+
+
+class ItemStatistic(models.Model):
+    """One question version's figures in one session's item analysis."""
+
+    analysis = models.ForeignKey(ItemAnalysis, on_delete=models.CASCADE, related_name="items")
+    question = models.ForeignKey(
+        Question, verbose_name=_("试题"), on_delete=models.CASCADE, related_name="statistics"
+    )
+    version = models.ForeignKey(
+        QuestionVersion, verbose_name=_("试题版本"), on_delete=models.CASCADE, related_name="+"
+    )
+    candidates = models.PositiveIntegerField(_("作答人数"))
+    facility = models.FloatField(_("难度（得分率）"), null=True)
+    discrimination = models.FloatField(_("区分度"), null=True)
+    upper_lower = models.FloatField(_("高低分组鉴别指数"), null=True)
+    mean_seconds = models.FloatField(_("平均用时（秒）"), null=True)
+    flags = models.JSONField(_("标记"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("试题统计")
+        verbose_name_plural = _("试题统计")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["analysis", "version"], name="exams_item_statistic_unique_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.analysis_id} · {self.version_id}"

@@ -31,7 +31,7 @@ from wagtail.admin.widgets import HeaderButton, ListingButton
 
 from cms.admin_scoping import ScopedViewSetMixin
 
-from . import session_views
+from . import analysis_views, session_views
 from .models import Blueprint, ExamSession
 from .services import blueprint_supply
 from .session_forms import BlueprintForm, ExamSessionForm
@@ -179,6 +179,12 @@ class SessionIndexView(generic.IndexView):
                 icon_name="time",
                 priority=3,
             ),
+            ListingButton(
+                _("试题分析"),
+                url=reverse(session_views.url_name("analysis"), args=[instance.pk]),
+                icon_name="doc-full",
+                priority=4,
+            ),
         ]
         return buttons
 
@@ -229,6 +235,11 @@ class SessionEditView(SupplyWarningMixin, ScopedSessionMixin, generic.EditView):
                 _("试卷难度"),
                 url=reverse(session_views.url_name("papers"), args=[self.object.pk]),
                 icon_name="list-ol",
+            ),
+            HeaderButton(
+                _("试题分析"),
+                url=reverse(session_views.url_name("analysis"), args=[self.object.pk]),
+                icon_name="doc-full",
             ),
         ]
 
@@ -368,6 +379,22 @@ class ExamSessionViewSet(ScopedViewSetMixin, ModelViewSet):
             path("<int:pk>/results/export/", session_views.results_export, name="results_export"),
             path("<int:pk>/results/release/", session_views.results_release, name="release"),
             path("<int:pk>/papers/", session_views.papers, name="papers"),
+
+
+            path("<int:pk>/analysis/", analysis_views.analysis, name="analysis"),
+            path(
+                "<int:pk>/analysis/compute/",
+                analysis_views.analysis_compute,
+                name="analysis_compute",
+            ),
+            path(
+                "<int:pk>/analysis/progress/",
+                analysis_views.analysis_progress,
+                name="analysis_progress",
+            ),
+            path(
+                "<int:pk>/analysis/export/", analysis_views.analysis_export, name="analysis_export"
+            ),
             path("<int:pk>/monitor/", session_views.monitor, name="monitor"),
             path("<int:pk>/marking/", session_views.marking, name="marking"),
             path("<int:pk>/monitor/table/", session_views.monitor_table, name="monitor_table"),

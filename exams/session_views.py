@@ -113,9 +113,8 @@ def _context(session: ExamSession, **extra) -> dict:
         "results_url": reverse(url_name("results"), args=[session.pk]),
         "monitor_url": reverse(url_name("monitor"), args=[session.pk]),
         "marking_url": reverse(url_name("marking"), args=[session.pk]),
-
-
         "papers_url": reverse(url_name("papers"), args=[session.pk]),
+        "analysis_url": reverse(url_name("analysis"), args=[session.pk]),
         **extra,
     }
 

@@ -3,6 +3,7 @@
 from django_tasks import task
 
 from .services import attempts_close_overdue
+from .services.analysis import item_analysis_run
 from .services.regrade_runs import regrade_run
 
 
@@ -25,3 +26,9 @@ def regrade_task(regrade_id: int) -> dict:
     Safe to retry: an attempt already rescored comes out unchanged and is not touched again.
     """
     return regrade_run(regrade_id)
+
+
+@task()
+def item_analysis_task(analysis_id: int) -> dict:
+    """Compute a session's item analysis (``ItemAnalysis`` row; progress goes to it)."""
+    return item_analysis_run(analysis_id)

@@ -214,6 +214,13 @@ class QuestionEditView(snippet_views.EditView):
     @cached_property
     def header_buttons(self):
         buttons = list(super().header_buttons)
+        buttons.append(
+            HeaderButton(
+                _("试题分析"),
+                url=reverse("exams_question_statistics", args=[self.object.pk]),
+                icon_name="doc-full",
+            )
+        )
         if self.object.amendment_flags.filter(resolved_at__isnull=True).exists():
             buttons.append(
                 HeaderButton(

@@ -184,3 +184,44 @@ def demo_people_load() -> None:
         user.save()
         for role, scope in person.roles:
             role_assign(user=user, role=role, scope=units[scope])
+    demo_simulated_candidates_load()
+
+
+# Simulated candidates (模拟考生): 64 people who sat the demo's finished exam, so that its item
+# analysis has enough answers (exams/demo.py). They never sign in (no usable password), and
+# are created in bulk, so they cost the demo no password hashing.
+SIMULATED_PREFIX = "E7"
+SIMULATED_COUNT = 64
+SIMULATED_UNITS = (
+    "330106-SFJ",
+    "330106-ZFJ",
+    "330102-SFJ",
+    "330102-SCJ",
+    "330108-SFJ",
+    "330100-SCJ",
+)
+SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜"
+GIVEN = "伟芳娜敏丽强磊军洋勇艳杰涛明超"
+
+
+def demo_simulated_candidates_load() -> None:
+    numbers = [f"{SIMULATED_PREFIX}{i:03d}" for i in range(1, SIMULATED_COUNT + 1)]
+    existing = set(
+        User.objects.filter(employee_number__in=numbers).values_list("employee_number", flat=True)
+    )
+    units = {u.code: u for u in OrgUnit.objects.filter(code__in=SIMULATED_UNITS)}
+    new = []
+    for i, number in enumerate(numbers):
+        if number in existing:
+            continue
+        user = User(
+            employee_number=number,
+            # Unique (surname by i mod 32, first given character by i div 32), and none
+            # contains another demo person's name.
+            name=SURNAMES[i % 32] + GIVEN[i // 32] + GIVEN[(i * 5 + 3) % len(GIVEN)],
+            org_unit=units[SIMULATED_UNITS[i % len(SIMULATED_UNITS)]],
+            rank="一级科员",
+        )
+        user.set_unusable_password()
+        new.append(user)
+    User.objects.bulk_create(new)

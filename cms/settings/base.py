@@ -257,6 +257,23 @@ EXAM_BALANCE_FACILITY_CACHE_SECONDS = 900
 # Papers the session's papers page draws in memory to show the spread before the sitting.
 EXAM_BALANCE_SIMULATED_PAPERS = 200
 
+
+# Item analysis (试题分析, README "Item analysis"): an item answered by at least
+# ``min_candidates`` is flagged when its facility (mean score fraction) is above
+# ``facility_max`` or below ``facility_min``, its discrimination (corrected point-biserial) is
+# negative or below ``discrimination_min``, or a wrong option is chosen by fewer than
+# ``distractor_min_rate`` of its candidates. Sessions with at most
+# EXAMS_ITEM_ANALYSIS_INLINE_MAX graded attempts are analysed during the request; larger ones
+# in the background (django-tasks) with a progress bar.
+EXAMS_ITEM_FLAGS = {
+    "min_candidates": 20,
+    "facility_max": 0.95,
+    "facility_min": 0.20,
+    "discrimination_min": 0.15,
+    "distractor_min_rate": 0.02,
+}
+EXAMS_ITEM_ANALYSIS_INLINE_MAX = 300
+
 # --- Learning: active study time and the study-hour ledger (learning app, DESIGN §3) -----
 # A lesson page sends a heartbeat this often while it is visible; each heartbeat credits at
 # most this interval plus the tolerance (network jitter), measured on the server's clock

@@ -39,6 +39,16 @@ def test_load_demo_twice_creates_everything_once():
     for user in User.objects.all():
         if user_requires_mfa(user):
             assert user_has_mfa(user), user
+    # A finished session with at least 60 graded attempts and a stored item analysis that
+    # flags questions (README "Item analysis").
+    from exams.models import ItemAnalysis
+
+    analysis = ItemAnalysis.objects.get(session__title__contains="公务员法专题")
+    assert analysis.status == ItemAnalysis.Status.DONE
+    assert analysis.results["session"]["attempts"] >= 60
+    codes = {f["code"] for item in analysis.results["items"] for f in item["flags"]}
+    assert {"too_easy", "weak_distractor"} <= codes, codes
+    assert analysis.results["session"]["reliability"] is not None
     output = first.getvalue()
     assert "Demo@2026" in output and "author01" in output and "hr-xihu" in output
 
@@ -56,4 +66,4 @@ def test_load_demo_twice_creates_everything_once():
     }
     summary = second.getvalue().split("演示数据")[1].split("演示账号")[0]
     created_column = [line.split()[-1] for line in summary.strip().splitlines()[1:]]
-    assert created_column and set(created_column) == {"0"}
+    assert created_column and set(created_column) == {"0"}, summary

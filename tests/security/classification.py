@@ -419,6 +419,15 @@ CLASSIFICATION: dict[str, Rule] = {
     "admin/exams/sessions/<int:pk>/results/release/": staff(EXAM, targets="session", scoped=True),
     # The spread of expected scores across the session's papers (drawn and simulated).
     "admin/exams/sessions/<int:pk>/papers/": staff(EXAM, targets="session", scoped=True),
+
+
+    # Item analysis: the page, the compute button (POST), its progress, the workbook; and a
+    # question's figures across the sessions the viewer manages.
+    "admin/exams/sessions/<int:pk>/analysis/": staff(EXAM, targets="session", scoped=True),
+    "admin/exams/sessions/<int:pk>/analysis/compute/": staff(EXAM, targets="session", scoped=True),
+    "admin/exams/sessions/<int:pk>/analysis/progress/": staff(EXAM, targets="session", scoped=True),
+    "admin/exams/sessions/<int:pk>/analysis/export/": staff(EXAM, targets="session", scoped=True),
+    "admin/exams/questions/<int:pk>/statistics/": staff(EXAM, targets="question"),
     # Exam day: the live monitor, its table part, the whole session's extension, and the
     # actions on one attempt (GET: the form; POST: the transition service).
     "admin/exams/sessions/<int:pk>/monitor/": staff(EXAM, targets="session", scoped=True),
