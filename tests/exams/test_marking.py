@@ -478,3 +478,33 @@ def test_demo_has_a_case_analysis_question_marked_twice_and_released():
         assert slot.marks.count() == 2 and slot.mark_round == 0
         assert slot.question_version.rubric and slot.question_version.citations.count() == 2
         assert "二十日" in slot.text
+
+
+def test_a_remedy_confirmed_while_a_paper_awaits_marking_applies_when_it_is_marked(
+    session, org, markers, admin, django_capture_on_commit_callbacks
+):
+    from exams.services.regrades import regrade_start
+
+    attempt, slot = _sat(session, _candidate(org))  # single choices left unanswered: 0 of 10
+    machine = attempt.slots.filter(hand_marked=False).select_related("question_version")
+    first = machine.order_by("position").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        regrade = regrade_start(
+            question=first.question_version.question,
+            session=session,
+            action="full_marks",
+            reason="题干有歧义",
+            actor=admin,
+        )
+    regrade.refresh_from_db()
+    assert regrade.total == 0  # the paper awaiting marking is not rescored now
+    attempt.refresh_from_db()
+    assert attempt.marking_pending and attempt.score is None
+    mark_submit(slot_id=slot.pk, marker=markers[0], scores=["4", "3", "1"])
+    mark_submit(slot_id=slot.pk, marker=markers[1], scores=["4", "3", "1"])
+    attempt.refresh_from_db()
+    assert not attempt.marking_pending
+    assert AttemptSlot.objects.get(pk=first.pk).earned == Decimal("5")  # full marks
+    # 5 (full marks) + 0 + 16 (8 of 10 rubric points in a 20-point slot) of 30
+    assert Decimal(attempt.breakdown["earned"]) == Decimal("21")
+    assert attempt.score == Decimal("70.00")
