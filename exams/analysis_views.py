@@ -91,6 +91,14 @@ def _items(items: list[dict]) -> list[dict]:
     return shown
 
 
+def _papers(papers: dict | None) -> dict:
+    """The papers' expected-score spread as stored, with the share within the band in %."""
+    if not papers:
+        return {}
+    share = papers.get("within_band")
+    return {**papers, "within_percent": None if share is None else round(100 * share, 1)}
+
+
 def _analysis_context(request: HttpRequest, session, analysis: ItemAnalysis | None) -> dict:
     results = (analysis.results if analysis else None) or {}
     figures = results.get("session")
@@ -100,6 +108,7 @@ def _analysis_context(request: HttpRequest, session, analysis: ItemAnalysis | No
         session,
         analysis=analysis,
         figures=figures,
+        papers=_papers(results.get("papers")),
         reliability_label=RELIABILITY_KINDS.get((figures or {}).get("reliability_kind"), ""),
         rules=results.get("rules") or {},
         items=[i for i in items if i["flags"]] if only_flagged else items,
@@ -170,7 +179,23 @@ def analysis_progress(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _session_rows(figures: dict, rules: dict, reliability_label: str) -> list[list]:
+def _papers_rows(papers: dict | None) -> list[list]:
+    if not papers or not papers.get("papers"):
+        return []
+    return [
+        [str(_("各卷期望得分：试卷数")), papers["papers"]],
+        [str(_("各卷期望得分：最低")), papers["min"]],
+        [str(_("各卷期望得分：平均")), papers["mean"]],
+        [str(_("各卷期望得分：最高")), papers["max"]],
+        [str(_("各卷期望得分：标准差")), papers["sd"]],
+        [str(_("各卷期望得分：目标")), papers["target"]],
+        [str(_("各卷期望得分：在允许范围内的比例")), papers["within_band"]],
+    ]
+
+
+def _session_rows(
+    figures: dict, rules: dict, reliability_label: str, papers: dict | None = None
+) -> list[list]:
     return [
         [str(_("答卷数")), figures["attempts"]],
         [str(_("平均分")), figures["mean"]],
@@ -182,6 +207,7 @@ def _session_rows(figures: dict, rules: dict, reliability_label: str) -> list[li
         [str(_("测量标准误")), figures["sem"]],
         [str(_("试题数")), figures["items"]],
         [str(_("被标记的试题")), figures["flagged"]],
+        *_papers_rows(papers),
         *[[str(_("标记规则：%(name)s") % {"name": k}), v] for k, v in rules.items()],
     ]
 
@@ -235,7 +261,7 @@ def analysis_export(request: HttpRequest, pk: int) -> HttpResponse:
             (
                 str(_("考试概况")),
                 [str(h) for h in SESSION_HEADERS],
-                _session_rows(figures, results.get("rules") or {}, label),
+                _session_rows(figures, results.get("rules") or {}, label, results.get("papers")),
                 (30, 14),
             ),
             (str(_("试题")), [str(h) for h in ITEM_HEADERS], item_rows, (6, 8, 6, 10, 40)),

@@ -37,6 +37,7 @@ from .balance import (
 )
 from .models import (
     Attempt,
+    AttemptEvent,
     AttemptSlot,
     AttemptStatus,
     Blueprint,
@@ -342,4 +343,30 @@ def session_paper_spread(
         ),
         unbalanced_scores=unbalanced_scores,
         simulated_within_pool=fillable,
+    )
+
+
+def graded_papers_spread(session: ExamSession) -> Spread:
+    """The spread of the expected scores of the session's graded papers, against the target
+    their draw aimed at (kept in each start event), for the item analysis after the sitting.
+    Two queries; papers drawn before expected scores were kept are left out."""
+    graded = Attempt.objects.filter(
+        session=session,
+        status__in=[AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED],
+        marking_pending=False,
+        expected_score__isnull=False,
+    )
+    scores = [float(s) for s in graded.values_list("expected_score", flat=True)]
+    target = (
+        AttemptEvent.objects.filter(
+            attempt__in=graded, action=AttemptEvent.Action.START, data__paper__target__isnull=False
+        )
+        .order_by("pk")
+        .values_list("data__paper__target", flat=True)
+        .first()
+    )
+    return spread(
+        scores,
+        target=float(target) if target is not None else None,
+        band=float(settings.EXAM_BALANCE_BAND),
     )

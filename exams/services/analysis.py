@@ -27,6 +27,7 @@ from django.utils import timezone
 from wagtail.log_actions import log
 
 from ..analysis import Responses, analyse, item_flags, seconds_per_response
+from ..balance_selectors import graded_papers_spread
 from ..models import (
     Attempt,
     AttemptSlot,
@@ -242,6 +243,22 @@ def analysis_results(responses: Responses, meta: dict, rules: dict) -> tuple[dic
     return results, items
 
 
+def _papers_figures(session: ExamSession) -> dict:
+    """How far apart the graded candidates' papers were in difficulty (their expected scores,
+    from the balanced draw), stored with the analysis."""
+    figures = graded_papers_spread(session)
+    return {
+        "papers": figures.count,
+        "min": _round(figures.minimum, 2),
+        "mean": _round(figures.mean, 2),
+        "max": _round(figures.maximum, 2),
+        "sd": _round(figures.sd, 2),
+        "target": _round(figures.target, 2),
+        "band": figures.band,
+        "within_band": _round(figures.within_band),
+    }
+
+
 def item_analysis_run(analysis_id: int) -> dict:
     """Compute the session's item analysis and store it; progress goes to the row."""
     analysis = ItemAnalysis.objects.select_related("session").get(pk=analysis_id)
@@ -254,6 +271,7 @@ def item_analysis_run(analysis_id: int) -> dict:
         )
         rules = dict(settings.EXAMS_ITEM_FLAGS)
         results, items = analysis_results(responses, meta, rules)
+        results["papers"] = _papers_figures(analysis.session)
         rows = len(responses.item)
         with transaction.atomic():
             ItemStatistic.objects.filter(analysis_id=analysis_id).delete()

@@ -23,6 +23,7 @@ from exams import analysis
 from exams.analysis_views import MSG_ANALYSIS_DONE
 from exams.models import (
     Attempt,
+    AttemptEvent,
     AttemptSlot,
     AttemptStatus,
     ExamKind,
@@ -651,3 +652,35 @@ def test_a_run_under_way_shows_progress_and_a_dead_one_can_be_started_again(
     assert "data-analysis-progress" not in html
     assert 'disabled aria-disabled="true"' not in html
     assert item_analysis_request(session=session).status == ItemAnalysis.Status.DONE
+
+
+def test_the_analysis_reports_the_spread_of_the_papers_expected_scores(hand_session, client, org):
+    """After the sitting: how far apart in difficulty the candidates' papers were, against the
+    target their (balanced) draw aimed at."""
+    session, _versions = hand_session
+    attempts = list(Attempt.objects.filter(session=session).order_by("pk"))
+    assert len(attempts) == 30
+    for i, attempt in enumerate(attempts):  # ten papers each at 70, 72 and 75
+        attempt.expected_score = [70, 72, 75][i % 3]
+        attempt.save(update_fields=["expected_score"])
+    AttemptEvent.objects.create(
+        attempt=attempts[0],
+        action=AttemptEvent.Action.START,
+        to_status=AttemptStatus.IN_PROGRESS,
+        at=attempts[0].started_at,
+        data={"paper": {"expected_score": 70, "target": 72.0}},
+    )
+
+    item_analysis_request(session=session)
+
+    papers = ItemAnalysis.objects.get(session=session).results["papers"]
+    assert papers["papers"] == 30
+    assert (papers["min"], papers["max"]) == (70, 75)
+    assert papers["mean"] == pytest.approx(72.33, abs=0.01)
+    # population SD: sqrt((10 · 2.333² + 10 · 0.333² + 10 · 2.667²) / 30) = 2.05
+    assert papers["sd"] == pytest.approx(2.05, abs=0.01)
+    # target 72 ± 2: the papers at 70 and 72 are within, those at 75 are not
+    assert papers["target"] == 72 and papers["within_band"] == pytest.approx(2 / 3, abs=1e-4)
+    _admin(org.city, client)
+    page = client.get(reverse(url_name("analysis"), args=[session.pk])).content.decode()
+    assert 'data-figure="papers"' in page and "66.7%" in page
