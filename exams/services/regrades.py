@@ -461,7 +461,9 @@ def key_correction_confirm(
     scoring follows from now on) and rescore the affected attempts in the background."""
     reason = _require_reason(reason)
     question = (
-        Question.objects.select_for_update().select_related("current_version").get(pk=question.pk)
+        Question.objects.select_for_update(of=("self",))
+        .select_related("current_version")
+        .get(pk=question.pk)
     )
     used = used_version(question)
     if used is None:
@@ -529,7 +531,9 @@ def regrade_start(
     if action not in (Regrade.Action.DROP, Regrade.Action.FULL_MARKS):
         raise RegradeError(ERR_NO_SESSION)
     question = (
-        Question.objects.select_for_update().select_related("current_version").get(pk=question.pk)
+        Question.objects.select_for_update(of=("self",))
+        .select_related("current_version")
+        .get(pk=question.pk)
     )
     plan = _plan_input(question=question, action=action, session=session, key=None)
     attempts = affected_attempts(
