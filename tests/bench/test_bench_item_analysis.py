@@ -75,9 +75,10 @@ def _seed():
     table = AttemptSlot._meta.db_table
     columns = (
         "attempt_id, position, section, question_version_id, option_order, option_count, "
-        "multiple, points, selected, seq, writer, saved_at, flagged, earned"
+        "multiple, points, selected, seq, writer, saved_at, flagged, earned, hand_marked, "
+        "text, mark_round"
     )
-    insert = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * 14)})"
+    insert = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * 17)})"
     orders = {s.version_id: json.dumps(s.option_order) for p in papers for s in p}
     rows = []
     scores = []
@@ -111,6 +112,9 @@ def _seed():
                     ops.adapt_datetimefield_value(saved),
                     False,
                     ops.adapt_decimalfield_value(earned, 5, 2),
+                    False,
+                    "",
+                    0,
                 )
             )
         scores.append((earned_total * 100 / possible).quantize(Decimal("0.01")))

@@ -34,6 +34,7 @@ def world(db):
     return world
 
 
+@pytest.mark.postgres  # row locks on attempts and questions
 def test_a_key_correction_withdraws_and_issues_pre_appointment_certificates(
     world, client, django_capture_on_commit_callbacks
 ):

@@ -212,6 +212,7 @@ def hand_session(blueprint, org):
     return session, versions
 
 
+@pytest.mark.postgres  # the text casts, JSON reads and row locks
 def test_statistics_equal_the_hand_computed_values(hand_session):
     session, versions = hand_session
 
@@ -366,6 +367,7 @@ def _random_matrix(seed: int, candidates: int, questions: int):
     ]
 
 
+@pytest.mark.postgres  # the text casts, JSON reads and row locks
 def test_an_independent_pandas_implementation_agrees_on_a_random_matrix(blueprint, org):
     """Straight from the candidate × question matrix with pandas (corr, var), not through
     ``exams.analysis``."""

@@ -480,6 +480,7 @@ def test_demo_has_a_case_analysis_question_marked_twice_and_released():
         assert "二十日" in slot.text
 
 
+@pytest.mark.postgres  # row locks on attempts and questions
 def test_a_remedy_confirmed_while_a_paper_awaits_marking_applies_when_it_is_marked(
     session, org, markers, admin, django_capture_on_commit_callbacks
 ):

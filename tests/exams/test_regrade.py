@@ -323,6 +323,7 @@ def test_dry_run_page_shows_the_plan_within_a_query_budget(
 # --- Key correction -------------------------------------------------------------------------
 
 
+@pytest.mark.postgres  # row locks on attempts and questions
 def test_key_correction_rescores_exactly_the_affected_attempts_and_announces_them(
     world, sittings, receivers, django_capture_on_commit_callbacks
 ):
