@@ -36,10 +36,10 @@ from .balance import (
     spread,
 )
 from .models import (
+    FINISHED_STATUSES,
     Attempt,
     AttemptEvent,
     AttemptSlot,
-    AttemptStatus,
     Blueprint,
     BlueprintSection,
     ExamKind,
@@ -49,7 +49,6 @@ from .models import (
     QuestionVersion,
 )
 
-FINISHED = (AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED)
 CACHE_KEY = "exams:balance:observed:{blueprint}"
 
 
@@ -66,7 +65,7 @@ def _observed(
         slots = slots.filter(question_version__question_id__in=questions)
     rows = (
         slots.filter(
-            attempt__status__in=FINISHED,
+            attempt__status__in=FINISHED_STATUSES,
             attempt__session__closes_at__lte=now,
             earned__isnull=False,
             points__gt=0,
@@ -352,7 +351,7 @@ def graded_papers_spread(session: ExamSession) -> Spread:
     Two queries; papers drawn before expected scores were kept are left out."""
     graded = Attempt.objects.filter(
         session=session,
-        status__in=[AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED],
+        status__in=FINISHED_STATUSES,
         marking_pending=False,
         expected_score__isnull=False,
     )

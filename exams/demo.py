@@ -197,7 +197,6 @@ def demo_load(*, stdout) -> None:
     marked = demo_marking_load()
     stdout.write(f"case-analysis demo: {marked} answers marked twice, results released\n")
 
-
     analysed = demo_item_analysis_load()
     stdout.write(f"item analysis session: {analysed}\n")
 

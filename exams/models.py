@@ -461,6 +461,10 @@ class AttemptStatus(models.TextChoices):
     VOIDED = "voided", _("成绩作废")
 
 
+# Handed in or timed out: the finished attempts that count (not voided, not running).
+FINISHED_STATUSES = (AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED)
+
+
 class Attempt(models.Model):
     session = models.ForeignKey(
         ExamSession, verbose_name=_("考试场次"), on_delete=models.PROTECT, related_name="attempts"

@@ -17,6 +17,7 @@ from cms.people.models import User
 
 from . import data
 from .models import (
+    FINISHED_STATUSES,
     Attempt,
     AttemptSlot,
     AttemptStatus,
@@ -26,8 +27,6 @@ from .models import (
     RegradeChange,
 )
 from .session_selectors import people_in_scope, sessions_visible_to
-
-GRADED = (AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED)
 
 
 @dataclass
@@ -53,7 +52,7 @@ def question_usage(question: Question, user) -> list[UsageRow]:
         )
         .values("attempt__session_id", "question_version__number")
         .annotate(
-            graded=Count("pk", filter=Q(attempt__status__in=GRADED)),
+            graded=Count("pk", filter=Q(attempt__status__in=FINISHED_STATUSES)),
             running=Count("pk", filter=Q(attempt__status=AttemptStatus.IN_PROGRESS)),
             voided=Count("pk", filter=Q(attempt__status=AttemptStatus.VOIDED)),
         )

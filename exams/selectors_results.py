@@ -22,13 +22,12 @@ from django.utils.translation import gettext_lazy as _
 from cms.people.models import User
 
 from .grading import grade_band
-from .models import Attempt, AttemptSlot, AttemptStatus, Candidate, ExamSession
+from .models import FINISHED_STATUSES, Attempt, AttemptSlot, AttemptStatus, Candidate, ExamSession
 from .selectors import answer_letters
 from .session_selectors import people_in_scope
 
 ABSENT = _("缺考")
 AWAITING_MARKING = _("待阅卷")
-SAT_STATUSES = (AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED)
 
 
 def _rate(part: int, whole: int) -> Decimal | None:
@@ -127,7 +126,7 @@ def _eligible_people(session: ExamSession, user) -> QuerySet[User]:
 
 
 def _best(attempts: list[Attempt]) -> Attempt | None:
-    finished = [a for a in attempts if a.status in SAT_STATUSES]
+    finished = [a for a in attempts if a.status in FINISHED_STATUSES]
     if not finished:
         return None
     return max(finished, key=lambda a: (a.score or Decimal(-1), a.finished_at, a.number))
@@ -218,7 +217,7 @@ def session_responses(
     slots = (
         AttemptSlot.objects.filter(
             attempt__session=session,
-            attempt__status__in=SAT_STATUSES,
+            attempt__status__in=FINISHED_STATUSES,
             attempt__user__in=people_in_scope(user).values("pk"),
         )
         .order_by(

@@ -379,8 +379,6 @@ class ExamSessionViewSet(ScopedViewSetMixin, ModelViewSet):
             path("<int:pk>/results/export/", session_views.results_export, name="results_export"),
             path("<int:pk>/results/release/", session_views.results_release, name="release"),
             path("<int:pk>/papers/", session_views.papers, name="papers"),
-
-
             path("<int:pk>/analysis/", analysis_views.analysis, name="analysis"),
             path(
                 "<int:pk>/analysis/compute/",

@@ -90,8 +90,6 @@ def register_question_bank_urls():
             name="exams_regrade_remedy",
         ),
         path("exams/regrades/<int:pk>/", regrade_views.regrade_detail, name="exams_regrade"),
-
-
         path(
             "exams/questions/<int:pk>/statistics/",
             analysis_views.question_statistics_view,
@@ -163,7 +161,6 @@ def register_session_log_actions(actions):
     actions.register_action("exams.marking.unassign", _("取消阅卷人"), _("取消了阅卷人的指派"))
     actions.register_action("exams.marking.mark", _("阅卷评分"), _("评阅了主观题答案"))
     actions.register_action("exams.attempt.mark", _("阅卷完成"), _("主观题评阅完毕，答卷计分"))
-
 
     actions.register_action(
         "exams.session.item_analysis", _("试题分析"), _("计算了本场考试的试题分析")

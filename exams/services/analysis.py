@@ -29,9 +29,9 @@ from wagtail.log_actions import log
 from ..analysis import Responses, analyse, item_flags, seconds_per_response
 from ..balance_selectors import graded_papers_spread
 from ..models import (
+    FINISHED_STATUSES,
     Attempt,
     AttemptSlot,
-    AttemptStatus,
     BlueprintSection,
     ExamSession,
     ItemAnalysis,
@@ -41,7 +41,6 @@ from ..models import (
 
 logger = logging.getLogger(__name__)
 
-GRADED = (AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED)
 # A queued or running analysis older than this is taken to have died (a worker restart):
 # asking again starts a new run instead of waiting for it.
 STALE_AFTER = timedelta(minutes=15)
@@ -52,7 +51,9 @@ LETTERS = "ABCDEFGH"
 
 def graded_attempts(session: ExamSession):
     """The attempts an analysis reads: finished and scored (void and running ones are not)."""
-    return Attempt.objects.filter(session=session, status__in=GRADED, score__isnull=False)
+    return Attempt.objects.filter(
+        session=session, status__in=FINISHED_STATUSES, score__isnull=False
+    )
 
 
 def _epoch(value) -> float:
@@ -96,7 +97,9 @@ def session_responses(session: ExamSession, *, progress=None) -> tuple[Responses
 
     slots = (
         AttemptSlot.objects.filter(
-            attempt__session=session, attempt__status__in=GRADED, attempt__score__isnull=False
+            attempt__session=session,
+            attempt__status__in=FINISHED_STATUSES,
+            attempt__score__isnull=False,
         )
         .annotate(
             selected_text=Cast("selected", TextField()),

@@ -34,7 +34,14 @@ from cms.people.models import Role, User
 from cms.people.selectors import people_visible_to, user_has_role
 
 from ..grading import marking_outcome, rubric_earned, rubric_total
-from ..models import Attempt, AttemptSlot, AttemptStatus, ExamSession, Mark, SessionMarker
+from ..models import (
+    FINISHED_STATUSES,
+    Attempt,
+    AttemptSlot,
+    ExamSession,
+    Mark,
+    SessionMarker,
+)
 from ..session_selectors import sessions_visible_to
 from .attempts import AttemptError
 from .transitions import attempt_marking_complete
@@ -133,7 +140,7 @@ def _waiting(session_id: int) -> QuerySet[AttemptSlot]:
     return AttemptSlot.objects.filter(
         attempt__session_id=session_id,
         attempt__marking_pending=True,
-        attempt__status__in=[AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED],
+        attempt__status__in=FINISHED_STATUSES,
         hand_marked=True,
         mark_round__gt=0,
     )
@@ -165,7 +172,7 @@ def marking_progress(sessions: QuerySet[ExamSession], marker=None) -> list[Marki
     sessions = list(sessions.order_by("-opens_at", "pk"))
     ids = [s.pk for s in sessions]
     finished = Q(
-        attempt__status__in=[AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED],
+        attempt__status__in=FINISHED_STATUSES,
         hand_marked=True,
     )
     rows = (
@@ -251,7 +258,7 @@ def mark_submit(
         not slot.hand_marked
         or not attempt.marking_pending
         or slot.mark_round == 0
-        or attempt.status not in (AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED)
+        or attempt.status not in FINISHED_STATUSES
     ):
         raise MarkingError(ERR_NOT_WAITING)
     if Mark.objects.filter(slot=slot, marker=marker).exists():

@@ -18,6 +18,7 @@ from cms.db import in_batches
 
 from .. import data
 from ..models import (
+    FINISHED_STATUSES,
     Attempt,
     AttemptEvent,
     AttemptSlot,
@@ -29,7 +30,7 @@ from ..models import (
 from ..signals import results_regraded
 from .attempts import PRE_APPOINTMENT_ATTEMPTS
 from .regrade_notices import regrade_notify
-from .regrades import CHUNK, GRADED, Outcome, _Context, _rescore, affected_attempts
+from .regrades import CHUNK, Outcome, _Context, _rescore, affected_attempts
 from .scoring import scoring_rules
 
 
@@ -83,7 +84,7 @@ def _run(regrade: Regrade) -> dict:
         with transaction.atomic():
             locked = list(
                 Attempt.objects.select_for_update()
-                .filter(pk__in=batch, status__in=GRADED, marking_pending=False)
+                .filter(pk__in=batch, status__in=FINISHED_STATUSES, marking_pending=False)
                 .order_by("pk")
             )
             outcomes = [o for o in _rescore(locked, regrade.question_id, context) if o.changed]

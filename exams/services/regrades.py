@@ -37,6 +37,7 @@ from cms.db import in_batches
 from .. import data
 from ..grading import MACHINE_SCORED_KINDS
 from ..models import (
+    FINISHED_STATUSES,
     Attempt,
     AttemptSlot,
     AttemptStatus,
@@ -51,7 +52,6 @@ from ..signals import regrade_consequences
 from .questions import _options_json, question_update
 from .scoring import ScoringRules, SlotFacts, score_answer, scoring_rules, totals_from_facts
 
-GRADED = (AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED)
 CHUNK = 500  # attempts per transaction of the task
 
 ERR_REASON = _("请填写更正或调整的理由（将记入审计记录并告知考生）。")
@@ -145,7 +145,7 @@ def affected_attempts(
     last written answer is marked (``transitions.attempt_marking_complete``)."""
     slots = AttemptSlot.objects.filter(
         question_version__question_id=question_id,
-        attempt__status__in=GRADED,
+        attempt__status__in=FINISHED_STATUSES,
         attempt__marking_pending=False,
     )
     if action == Regrade.Action.KEY:
