@@ -35,7 +35,7 @@ from django.utils.translation import gettext_lazy as _
 from cms.people.models import Role, User
 from cms.people.selectors import people_visible_to, units_visible_to
 
-from .models import Attempt, AttemptStatus, Candidate, ExamSession
+from .models import FINISHED_STATUSES, Attempt, AttemptStatus, Candidate, ExamSession
 
 
 class SessionStatus:
@@ -167,7 +167,7 @@ class MonitorStatus:
     }
     ATTEMPT_STATUSES = {
         IN_PROGRESS: [AttemptStatus.IN_PROGRESS],
-        FINISHED: [AttemptStatus.SUBMITTED, AttemptStatus.EXPIRED],
+        FINISHED: list(FINISHED_STATUSES),
         VOIDED: [AttemptStatus.VOIDED],
     }
 
