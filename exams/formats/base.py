@@ -9,6 +9,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 QuestionKind = Literal["single", "multiple", "true_false", "case_analysis", "short_answer"]
+# "html": stem, options, feedback and explanation are HTML, sanitised when stored (Moodle XML,
+# GIFT's html format). "text": they are what a person typed (spreadsheets, Aiken, Word and text
+# lists) and are escaped when stored, never sanitised: "<b>" stays the four characters "<b>".
+TextFormat = Literal["html", "text"]
 
 # Kinds answered in writing and marked by people against a rubric.
 MARKED = frozenset({"case_analysis", "short_answer"})
@@ -26,6 +30,17 @@ class ParsedOption:
     correct: bool
     # Moodle weights: 1.0 for a fully correct option; 0.5 for ~%50%; negatives for penalties.
     fraction: float = 0.0
+    feedback: str = ""  # per-answer feedback, in the question's text_format
+
+
+@dataclass
+class ParsedImage:
+    """An image a question carries. The stem (or explanation) refers to it by name as
+    ``<img src="@@PLUGINFILE@@/<name>" alt="…">`` (Moodle's own convention), in HTML format."""
+
+    name: str  # file name, unique within the question, e.g. "map.png"
+    data: bytes
+    alt: str = ""
 
 
 @dataclass
@@ -42,6 +57,13 @@ class ParsedQuestion:
     name: str = ""
     model_answer: str = ""  # marked kinds only
     rubric: list[RubricCriterion] = field(default_factory=list)  # marked kinds only
+    text_format: TextFormat = "html"
+    # 不定项选择题: a multiple-choice question with one or more correct options (多选 needs two).
+    indefinite: bool = False
+    images: list[ParsedImage] = field(default_factory=list)
+    # What the file says about this question that the platform does not keep, in words
+    # ("未保留：每题分值 2"), listed in the import report against the question's position.
+    not_kept: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -78,3 +100,5 @@ class ExportQuestion:
     name: str = ""
     model_answer: str = ""
     rubric: list[RubricCriterion] = field(default_factory=list)
+    indefinite: bool = False
+    images: list[ParsedImage] = field(default_factory=list)  # stem refers to them as above

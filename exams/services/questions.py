@@ -479,6 +479,14 @@ class QuestionImportReport:
     errors: list[ImportLine] = field(default_factory=list)
     preview: list[dict] = field(default_factory=list)
     dry_run: bool = False
+    # Imported, but as drafts (待补充法条): no citation, or one that does not resolve.
+    drafts: int = 0
+    # Not refusing anything: possible duplicates (stem + options + key) with the existing question.
+    warnings: list[ImportLine] = field(default_factory=list)
+    # What the file holds that was not kept, per question (ParsedQuestion.not_kept).
+    not_kept: list[ImportLine] = field(default_factory=list)
+    # Categories the file names that did not exist, created under the import's topic.
+    created_topics: list[str] = field(default_factory=list)
 
     @property
     def summary(self) -> str:
