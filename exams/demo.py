@@ -1,6 +1,6 @@
 """Demo question bank and exams.
 
-About 400 questions written from the real law texts (exams/demo_data/), four sessions open now
+About 440 questions written from the real law texts (exams/demo_data/), four sessions open now
 (the annual law exam for every civil servant, a pre-appointment exam for the leading cadres, a
 rotation exam for enforcement officers and a mock exam) and one closed rotation exam, with
 finished attempts so that results and review pages have data. Idempotent.
