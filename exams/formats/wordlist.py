@@ -24,6 +24,7 @@ imports again with every field.
 
 from __future__ import annotations
 
+import html
 import io
 import posixpath
 import re
@@ -47,7 +48,7 @@ from .base import (
     RubricCriterion,
     SkippedQuestion,
 )
-from .html import html_to_text
+from .html import html_to_text, looks_like_html
 from .text import FULLWIDTH, answer_letters, kind_from_label, true_false_answer
 
 # Lines are matched in a folded copy: full-width letters, digits and the punctuation of
@@ -94,6 +95,7 @@ NOT_KEPT_SECTION_NOTE = "未保留：大题说明“{note}”"
 NOT_KEPT_PICTURE = "未保留：“{field}”中的图片"
 NOT_KEPT_LINKED_PICTURE = "未保留：链接到文件外部的图片"
 SKIPPED_KIND = "不支持的题型“{label}”。"
+PICTURE_IN_TEXT = "〔图片：{name}〕"
 
 KIND_NAMES = {
     "single": "单项选择题",
@@ -1125,7 +1127,8 @@ def _plain_parts(value: str, images: dict[str, ParsedImage]) -> tuple[str, list[
         return _PICTURE
 
     marked = _IMG_TAG.sub(picture, value)
-    return html_to_text(marked), found
+    text = html_to_text(marked) if looks_like_html(marked) else html.unescape(marked).strip()
+    return text, found
 
 
 def _export_lines(questions: list[ExportQuestion]) -> Iterator[list[_Field]]:
@@ -1185,12 +1188,15 @@ def _export_question(question: ExportQuestion, number: int) -> list[_Field]:
 
 
 def questions_text(questions: list[ExportQuestion]) -> str:
-    """The bank as a text list (pictures cannot be kept in a text file and are left out; use
-    ``questions_docx`` for a bank with pictures)."""
+    """The bank as a text list. A text file cannot hold pictures: each stands as
+    "〔图片：name〕" where it was (``questions_docx`` keeps them)."""
     out = []
     for block in _export_lines(questions):
         for line in block:
-            out.append(f"{line.prefix}{line.text.replace(_PICTURE, '')}".rstrip())
+            names = [PICTURE_IN_TEXT.format(name=image.name) for image in line.pictures]
+            chunks = line.text.split(_PICTURE)
+            text = chunks[0] + "".join(n + c for n, c in zip(names, chunks[1:], strict=False))
+            out.append(f"{line.prefix}{text}".rstrip())
         out.append("")
     return "\n".join(out)
 
@@ -1198,31 +1204,36 @@ def questions_text(questions: list[ExportQuestion]) -> str:
 def questions_docx(questions: list[ExportQuestion]) -> bytes:
     """The bank as a Word list, pictures embedded where they stand."""
     import docx
-    from docx.shared import Cm
 
     document = docx.Document()
     for block in _export_lines(questions):
         for line in block:
-            paragraph = document.add_paragraph()
-            if line.prefix:
-                paragraph.add_run(line.prefix)
             pictures = iter(line.pictures)
-            for n, chunk in enumerate(line.text.split(_PICTURE)):
-                if n:
-                    image = next(pictures)
-                    run = paragraph.add_run()
-                    try:
-                        shape = run.add_picture(io.BytesIO(image.data))
-                    except Exception:  # not an image python-docx can size: keep it anyway
-                        shape = run.add_picture(io.BytesIO(image.data), width=Cm(4), height=Cm(3))
-                    shape._inline.docPr.set("descr", image.alt)
-                    _rename_image(document, run, image.name)
-                if chunk:
-                    paragraph.add_run(chunk)
+            for number, text in enumerate(line.text.split("\n")):
+                paragraph = document.add_paragraph()
+                if line.prefix and not number:
+                    paragraph.add_run(line.prefix)
+                _write_runs(document, paragraph, text, pictures)
         document.add_paragraph()
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def _write_runs(document, paragraph, text: str, pictures: Iterator[ParsedImage]) -> None:
+    for n, chunk in enumerate(text.split(_PICTURE)):
+        if n:
+            image = next(pictures)
+            run = paragraph.add_run()
+            try:
+                shape = run.add_picture(io.BytesIO(image.data))
+            except Exception:  # not an image Word can show (python-docx cannot size it)
+                run.text = PICTURE_IN_TEXT.format(name=image.name)
+            else:
+                shape._inline.docPr.set("descr", image.alt)
+                _rename_image(document, run, image.name)
+        if chunk:
+            paragraph.add_run(chunk)
 
 
 def _rename_image(document, run, name: str) -> None:
