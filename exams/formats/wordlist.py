@@ -148,6 +148,7 @@ _POINTS = re.compile(r"\(\s*(\d+(?:\.\d+)?)\s*分\s*\)\s*[。；;，,]?\s*")
 _RUBRIC_ENUMERATOR = re.compile(r"^\s*(?:\d+\s*[.、．]|[(（]\s*\d+\s*[)）]|[①-⑳])\s*")
 _TRAILING = "。.；;，, \t"
 _PICTURE = "\ufffc"  # U+FFFC OBJECT REPLACEMENT CHARACTER: where a picture stands in a line
+_SAFE_NAME = re.compile(r"[^\w.-]")
 _IMG_TAG = re.compile(r'<img\b[^>]*?src="@@PLUGINFILE@@/([^"]+)"[^>]*>', re.IGNORECASE)
 
 CONTINUED = frozenset({"stem", "option", "explanation", "model_answer", "citation", "rubric"})
@@ -362,11 +363,10 @@ class _DocxReader:
         if not rid:
             line.linked_picture = line.linked_picture or element.get(f"{_R}link") is not None
             return
-        try:
-            image = self.part.related_parts[rid]
-        except KeyError:
-            return
-        name = posixpath.basename(str(image.partname))
+        image = self.part.related_parts.get(rid)
+        if image is None or not getattr(image, "content_type", "").startswith("image/"):
+            return  # a relationship to something that is not a picture
+        name = _SAFE_NAME.sub("_", posixpath.basename(str(image.partname))) or "image"
         alt = ""
         for ancestor in element.iterancestors(f"{_WP}inline", f"{_WP}anchor"):
             doc_pr = ancestor.find(f"{_WP}docPr")

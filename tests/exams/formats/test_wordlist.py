@@ -1,6 +1,8 @@
 """Word and text question lists: every numbering, heading, option, answer and key-line form
 offices use, read from real .txt and .docx files; all errors of a file found in one pass."""
 
+import io
+
 import docx
 import pytest
 
@@ -694,3 +696,55 @@ def test_a_hundred_question_word_list():
             assert question.answer_true is item["answer_true"]
         else:
             assert [(o.text, o.correct) for o in question.options] == item["options"]
+
+
+# --- Hostile files --------------------------------------------------------------------------
+
+
+def _replace_part(data: bytes, name: str, content: bytes) -> bytes:
+    import io
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            target.writestr(item, content if item.filename == name else source.read(item))
+    return buffer.getvalue()
+
+
+def test_docx_with_an_external_entity_reads_no_file(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("机密内容")
+    document = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        f'<!DOCTYPE w:document [<!ENTITY xxe SYSTEM "file://{secret}">]>'
+        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        "<w:body><w:p><w:r><w:t>1. 题干&xxe;</w:t></w:r></w:p>"
+        "<w:p><w:r><w:t>答案：对</w:t></w:r></w:p></w:body></w:document>"
+    ).encode()
+    data = _replace_part(docx_bytes(["x"]), "word/document.xml", document)
+    fmt, result = parse_questions_file(data, "bank.docx")
+    assert "机密内容" not in repr(result)
+
+
+def test_docx_picture_pointing_at_a_part_that_is_no_image_is_not_kept():
+    image = png()
+    document = docx.Document()
+    document.add_paragraph("1. 题干")
+    picture_paragraph(document, "", image)
+    document.add_paragraph("答案：对")
+    data = save(document)
+    # point the picture's relationship at the document's styles instead of the image
+    import re
+    import zipfile
+
+    rels = zipfile.ZipFile(io.BytesIO(data)).read("word/_rels/document.xml.rels").decode()
+    rels = re.sub(r'Target="media/image1\.png"', 'Target="styles.xml"', rels)
+    rels = rels.replace(
+        "relationships/image", "relationships/styles", 1
+    )  # python-docx relates the styles part as such: only the content type decides
+    data = _replace_part(data, "word/_rels/document.xml.rels", rels.encode())
+    result = parse_wordlist_docx(data)
+    assert [q.images for q in result.questions] in ([[]], [])
+    assert all(b"<w:styles" not in i.data for q in result.questions for i in q.images)
