@@ -153,6 +153,8 @@ _IMG_TAG = re.compile(r'<img\b[^>]*?src="@@PLUGINFILE@@/([^"]+)"[^>]*>', re.IGNO
 
 CONTINUED = frozenset({"stem", "option", "explanation", "model_answer", "citation", "rubric"})
 TAIL_CONTINUED = frozenset({"explanation", "model_answer", "citation", "rubric"})
+# Written text that may hold numbered points of its own ("1. 首先……").
+PROSE = frozenset({"explanation", "model_answer"})
 
 
 # --- Reading lines -------------------------------------------------------------------------
@@ -644,7 +646,7 @@ class _Assembler:
             # Numbered points inside a stem or an explanation; in a closed question, a list
             # that starts its numbering again.
             return draft.state not in CONTINUED
-        if draft.state in TAIL_CONTINUED:
+        if draft.state in PROSE:
             return self._looks_like_question(index, draft.number)
         return True
 

@@ -748,3 +748,12 @@ def test_docx_picture_pointing_at_a_part_that_is_no_image_is_not_kept():
     result = parse_wordlist_docx(data)
     assert [q.images for q in result.questions] in ([[]], [])
     assert all(b"<w:styles" not in i.data for q in result.questions for i in q.images)
+
+
+def test_a_question_after_a_citation_starts_even_without_its_answer():
+    result = parse(
+        "1. 第一题\n答案：对\n法条：宪法第二条\n2. 缺少答案的第二题\n3. 第三题\n答案：错\n"
+    )
+    assert result.questions[0].citations == "宪法第二条"
+    assert result.errors == [FormatError("第 2 题", ERR_NO_ANSWER)]
+    assert [q.position for q in result.questions] == ["第 1 题", "第 3 题"]
