@@ -147,7 +147,12 @@ _BRACKET = re.compile(r"\(([^()]{1,12})\)")
 _POINTS = re.compile(r"\(\s*(\d+(?:\.\d+)?)\s*分\s*\)\s*[。；;，,]?\s*")
 _RUBRIC_ENUMERATOR = re.compile(r"^\s*(?:\d+\s*[.、．]|[(（]\s*\d+\s*[)）]|[①-⑳])\s*")
 _TRAILING = "。.；;，, \t"
-_PICTURE = "\ufffc"  # U+FFFC OBJECT REPLACEMENT CHARACTER: where a picture stands in a line
+_PICTURE = "\ufffc"  # U+FFFC OBJECT REPLACEMENT CHARACTER: where a picture stands (export)
+# Where a picture stands in a line read from a docx: one private-use character per picture
+# of the document, so that each field's pictures are found by the character itself.
+_FIRST_MARKER = 0xF0000
+_MARKERS = re.compile("[\U000f0000-\U000ffffd\ufffc]")
+_MAX_PICTURES = 0xFFFD - 0x0000
 _SAFE_NAME = re.compile(r"[^\w.-]")
 _IMG_TAG = re.compile(r'<img\b[^>]*?src="@@PLUGINFILE@@/([^"]+)"[^>]*>', re.IGNORECASE)
 
@@ -162,7 +167,7 @@ PROSE = frozenset({"explanation", "model_answer"})
 
 @dataclass
 class Line:
-    text: str  # pictures stand as _PICTURE, one per entry of ``pictures``
+    text: str  # each picture stands as its own marker character (see _MARKERS)
     where: str  # "第 12 行" / "第 12 段"
     pictures: list[ParsedImage] = field(default_factory=list)
     linked_picture: bool = False
@@ -171,7 +176,7 @@ class Line:
 def text_lines(text: str) -> list[Line]:
     """The lines of a text file (already decoded)."""
     return [
-        Line(raw.replace(_PICTURE, ""), LINE_POSITION.format(n=n))
+        Line(_MARKERS.sub("", raw), LINE_POSITION.format(n=n))
         for n, raw in enumerate(text.lstrip("\ufeff").splitlines(), start=1)
     ]
 
@@ -197,7 +202,7 @@ def docx_lines(data: bytes) -> list[Line]:
         pictures = iter(paragraph.pictures)
         for n, text in enumerate(paragraph.text.split("\n")):
             line = Line(text, paragraph.where, linked_picture=paragraph.linked_picture and not n)
-            line.pictures = [next(pictures) for _ in range(text.count(_PICTURE))]
+            line.pictures = [next(pictures) for _ in _MARKERS.findall(text)]
             lines.append(line)
     return lines
 
@@ -268,6 +273,7 @@ class _DocxReader:
         self.counters: dict[str, dict[int, int]] = {}
         self.style_numbering: dict[str, tuple[str, int]] = {}
         self.paragraph = 0
+        self.picture_count = 0
         self._read_numbering()
         self._read_styles()
 
@@ -375,8 +381,11 @@ class _DocxReader:
             if doc_pr is not None:
                 alt = doc_pr.get("descr", "")
             break
+        if self.picture_count >= _MAX_PICTURES:
+            return
         line.pictures.append(ParsedImage(name=name, data=image.blob, alt=alt))
-        parts.append(_PICTURE)
+        parts.append(chr(_FIRST_MARKER + self.picture_count))
+        self.picture_count += 1
 
     def _number_prefix(self, p, text: str) -> str:
         """Word's automatic number of the paragraph as it would print ("3." "B." "一、"), or ""
@@ -575,7 +584,7 @@ class _Draft:
     state: str = "stem"
     tail: bool = False  # the answer (or a later key line) has been given
     unsupported: str = ""  # the section's type label when the platform has no such type
-    pictures: list[ParsedImage] = field(default_factory=list)
+    pictures: dict[str, ParsedImage] = field(default_factory=dict)  # marker -> picture
     errors: list[str] = field(default_factory=list)
     not_kept: list[str] = field(default_factory=list)
 
@@ -609,7 +618,7 @@ class _Assembler:
         if draft is not None and draft.state == "rubric" and _POINTS.search(folded):
             draft.rubric.append(text.strip())  # "1. 指出审查期限（3分）" is a criterion
             return
-        heading = _heading(text) if _PICTURE not in text else None
+        heading = _heading(text) if not _MARKERS.search(text) else None
         if heading is not None:
             self._finish()
             self.section = heading
@@ -717,7 +726,8 @@ class _Assembler:
             return
         if line.linked_picture and NOT_KEPT_LINKED_PICTURE not in draft.not_kept:
             draft.not_kept.append(NOT_KEPT_LINKED_PICTURE)
-        draft.pictures.extend(line.pictures)
+        markers = _MARKERS.findall(line.text)
+        draft.pictures.update(zip(markers, line.pictures, strict=False))
 
     def _option(self, index: int, match: re.Match, text: str) -> None:
         draft = self.draft
@@ -763,7 +773,7 @@ class _Assembler:
             self._take_pictures(line, key)
         elif line.pictures:
             draft.not_kept.append(NOT_KEPT_PICTURE.format(field=KEY_LABELS[key]))
-            value = value.replace(_PICTURE, "")
+            value = _MARKERS.sub("", value)
         if key == "answer":
             draft.answer_where = line.where
             marked = draft.kind is not None and draft.kind[0] in MARKED
@@ -800,7 +810,7 @@ class _Assembler:
             self._take_pictures(line, state)
         elif line.pictures:
             draft.not_kept.append(NOT_KEPT_PICTURE.format(field=KEY_LABELS.get(state, state)))
-            text = text.replace(_PICTURE, "").strip()
+            text = _MARKERS.sub("", text).strip()
         if state == "stem":
             draft.stem.append(text)
         elif state == "option":
@@ -917,8 +927,8 @@ def _question(draft: _Draft) -> ParsedQuestion | None:
             errors.append(ERR_DIFFICULTY.format(value=draft.difficulty))
     problems = structure_problems(
         kind=kind,
-        stem_text=stem.replace(_PICTURE, "x"),
-        options=[(o.text.replace(_PICTURE, "x"), o.correct) for o in parsed_options],
+        stem_text=_MARKERS.sub("x", stem),
+        options=[(_MARKERS.sub("x", o.text), o.correct) for o in parsed_options],
         answer_true=answer_true,
         indefinite=indefinite,
     )
@@ -1006,7 +1016,7 @@ def _true_false_from_options(options: list[list[str]], answer: str) -> bool | No
 def _rubric(lines: list[str], errors: list[str]) -> list[RubricCriterion]:
     criteria = []
     for line in lines:
-        text = line.replace(_PICTURE, "").strip()
+        text = _MARKERS.sub("", line).strip()
         if not text:
             continue
         matches = list(_POINTS.finditer(text.translate(_FOLD)))
@@ -1027,30 +1037,29 @@ def _rubric(lines: list[str], errors: list[str]) -> list[RubricCriterion]:
     return criteria
 
 
-def _as_html(question: ParsedQuestion, pictures: list[ParsedImage]) -> None:
-    """A question with pictures: every text field as escaped HTML, pictures as <img> tags."""
-    names: dict[int, str] = {}
+def _as_html(question: ParsedQuestion, pictures: dict[str, ParsedImage]) -> None:
+    """A question with pictures: every text field as escaped HTML, pictures as <img> tags
+    where they stood, each picture listed once (under a name unique in the question)."""
     kept: dict[str, ParsedImage] = {}
-    for i, picture in enumerate(pictures):
+    names: dict[str, str] = {}
+    for marker, picture in pictures.items():
         name = picture.name
         if name in kept and kept[name].data != picture.data:
             stem, dot, ext = name.rpartition(".")
-            name = f"{stem}-{i}{dot}{ext}" if dot else f"{name}-{i}"
+            name = f"{stem}-{len(kept)}{dot}{ext}" if dot else f"{name}-{len(kept)}"
         kept.setdefault(name, ParsedImage(name, picture.data, picture.alt))
-        names[i] = name
-    counter = iter(range(len(pictures)))
+        names[marker] = name
 
     def html(text: str) -> str:
         pieces = []
-        for n, chunk in enumerate(text.split(_PICTURE)):
-            if n:
-                index = next(counter, None)
-                if index is not None:
-                    image = kept[names[index]]
-                    pieces.append(
-                        f'<img src="@@PLUGINFILE@@/{escape(image.name)}" alt="{escape(image.alt)}">'
-                    )
-            pieces.append(escape(chunk).replace("\n", "<br>"))
+        for n, piece in enumerate(re.split(f"({_MARKERS.pattern})", text)):
+            if n % 2 == 0:
+                pieces.append(escape(piece).replace("\n", "<br>"))
+            elif piece in names:
+                image = kept[names[piece]]
+                pieces.append(
+                    f'<img src="@@PLUGINFILE@@/{escape(image.name)}" alt="{escape(image.alt)}">'
+                )
         return "".join(pieces)
 
     question.stem = html(question.stem)
@@ -1063,7 +1072,7 @@ def _as_html(question: ParsedQuestion, pictures: list[ParsedImage]) -> None:
 
 
 def _excerpt(text: str, limit: int = 30) -> str:
-    text = " ".join(text.replace(_PICTURE, "").split())
+    text = " ".join(_MARKERS.sub("", text).split())
     return text if len(text) <= limit else text[:limit] + "……"
 
 

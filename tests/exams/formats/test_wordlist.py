@@ -757,3 +757,23 @@ def test_a_question_after_a_citation_starts_even_without_its_answer():
     assert result.questions[0].citations == "宪法第二条"
     assert result.errors == [FormatError("第 2 题", ERR_NO_ANSWER)]
     assert [q.position for q in result.questions] == ["第 1 题", "第 3 题"]
+
+
+def test_docx_pictures_land_in_the_field_they_stand_in():
+    red, blue = png("red"), png("blue")
+    document = docx.Document()
+    document.add_paragraph("案例分析题")
+    document.add_paragraph("1. 案情如下")
+    picture_paragraph(document, "参考答案：见", red)
+    document.add_paragraph("评分标准：指出违法（4分）")
+    picture_paragraph(document, "解析：另见", blue)
+    result = parse_wordlist_docx(save(document))
+    assert result.errors == []
+    (question,) = result.questions
+    assert question.stem == "案情如下"
+    assert question.model_answer == '见<img src="@@PLUGINFILE@@/image1.png" alt="">'
+    assert question.explanation == '另见<img src="@@PLUGINFILE@@/image2.png" alt="">'
+    assert [(i.name, i.data) for i in question.images] == [
+        ("image1.png", red),
+        ("image2.png", blue),
+    ]
