@@ -566,13 +566,11 @@ def _split_options(text: str, first: str) -> list[tuple[str, str]]:
 class _Draft:
     number: int | None
     position: str
-    where: str
     kind: tuple[str, bool] | None  # from the section heading or an inline 【单选题】
     section_note: str = ""
     stem: list[str] = field(default_factory=list)
     options: list[list[str]] = field(default_factory=list)  # [letter, text]
     answer: str | None = None
-    answer_where: str = ""
     model_answer: list[str] = field(default_factory=list)
     explanation: list[str] = field(default_factory=list)
     difficulty: str | None = None
@@ -704,7 +702,6 @@ class _Assembler:
         draft = _Draft(
             number=number_value,
             position=position,
-            where=line.where,
             kind=kind,
             section_note=section.note if section else "",
         )
@@ -716,11 +713,11 @@ class _Assembler:
         if inline is not None:
             draft.kind = inline[0]
             rest = rest[inline[1] :]
-        self._take_pictures(line, "stem")
+        self._take_pictures(line)
         if rest.strip():
             draft.stem.append(rest.strip())
 
-    def _take_pictures(self, line: Line, where: str) -> None:
+    def _take_pictures(self, line: Line) -> None:
         draft = self.draft
         if draft is None:
             return
@@ -753,7 +750,7 @@ class _Assembler:
                 draft.options.append([letter, text[match.end() :].strip()])
                 draft.state = "option"
             return
-        self._take_pictures(line, "option")
+        self._take_pictures(line)
         for option_letter, option_text in _split_options(text[match.end() :], letter):
             draft.options.append([option_letter, option_text])
         draft.state = "option"
@@ -770,12 +767,11 @@ class _Assembler:
         draft.seen.add(key)
         draft.tail = True
         if key in ("explanation", "answer"):
-            self._take_pictures(line, key)
+            self._take_pictures(line)
         elif line.pictures:
             draft.not_kept.append(NOT_KEPT_PICTURE.format(field=KEY_LABELS[key]))
             value = _MARKERS.sub("", value)
         if key == "answer":
-            draft.answer_where = line.where
             marked = draft.kind is not None and draft.kind[0] in MARKED
             if marked or not value:
                 draft.state = "model_answer"
@@ -807,7 +803,7 @@ class _Assembler:
         line = self.lines[index]
         state = draft.state
         if state in ("stem", "option", "explanation", "model_answer"):
-            self._take_pictures(line, state)
+            self._take_pictures(line)
         elif line.pictures:
             draft.not_kept.append(NOT_KEPT_PICTURE.format(field=KEY_LABELS.get(state, state)))
             text = _MARKERS.sub("", text).strip()
