@@ -27,7 +27,9 @@ FORMAT_LABELS = {
     "wordlist": "Word/文本题目列表",
 }
 
-_AIKEN_ANSWER = re.compile(r"^\s*ANSWER\s*:\s*[A-Za-z]\s*$", re.MULTILINE | re.IGNORECASE)
+_AIKEN_ANSWER = re.compile(
+    r"^\s*ANSWER\s*[:：]\s*[A-Za-zＡ-Ｚａ-ｚ]\s*$", re.MULTILINE | re.IGNORECASE
+)
 # Counted before parsing, as rows are in a spreadsheet (UPLOAD_MAX_ROWS): a 20 MB GIFT file of
 # one-line questions is 700,000 of them, 100 s and 500 MB to parse and check.
 _XML_QUESTION = re.compile(rb"<question[\s/>]")

@@ -41,6 +41,7 @@ def xlsx() -> bytes:
         ("（1）题干\n【答案】对\n".encode(), "bank.txt", "wordlist"),
         ("第1题 题干\n正确答案：A\n".encode(), "bank.txt", "wordlist"),
         (AIKEN.encode(), "bank.txt", "aiken"),
+        ("题干\nA)甲\nB)乙\nANSWER：Ｂ\n".encode(), "bank.txt", "aiken"),
         (AIKEN.encode("gb18030"), "bank.txt", "aiken"),
         (GIFT.encode(), "bank.txt", "gift"),
         (GIFT.encode("utf-16"), "bank.txt", "gift"),
