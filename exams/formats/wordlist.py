@@ -17,6 +17,12 @@ true/false). Word's automatic numbering is read from the document's numbering de
 an auto-numbered list reads as if the numbers had been typed. Pictures in a docx question are
 kept: the question then is HTML with ``<img src="@@PLUGINFILE@@/name">`` where the picture was.
 
+A numbered line starts the next question, except inside a stem, an explanation or a written
+answer, whose own numbered points ("1. 首先……") stay in it: a number not above the current
+question's is such a point, and inside an explanation or a written answer a higher one is too
+unless options or an answer line follow before the next line that could itself be a question.
+A line break inside a docx paragraph ends a line, as in a text file.
+
 Everything found wrong is reported in one pass, each error against its question ("第 12 题").
 ``questions_docx`` and ``questions_text`` write the same form back, so that an exported bank
 imports again with every field.
