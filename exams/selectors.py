@@ -100,6 +100,8 @@ EXPORT_FORMATS = {
     "csv": ("text/csv; charset=utf-8", "csv"),
     "gift": ("text/plain; charset=utf-8", "gift.txt"),
     "xml": ("application/xml", "xml"),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
+    "txt": ("text/plain; charset=utf-8", "txt"),
 }
 
 
@@ -118,6 +120,14 @@ def question_bank_export(*, questions: QuerySet[Question], fmt: str) -> bytes:
         from .formats.moodle_xml import export_moodle_xml
 
         return export_moodle_xml(items)
+    if fmt == "docx":
+        from .formats.wordlist import questions_docx
+
+        return questions_docx(items)
+    if fmt == "txt":
+        from .formats.wordlist import questions_text
+
+        return questions_text(items).encode("utf-8")
     raise ValueError(f"unknown export format {fmt!r}")
 
 

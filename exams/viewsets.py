@@ -41,6 +41,8 @@ EXPORT_LABELS = {
     "csv": _("导出 CSV（题库模板）"),
     "gift": _("导出 Moodle GIFT"),
     "xml": _("导出 Moodle XML"),
+    "docx": _("导出 Word 题目列表"),
+    "txt": _("导出文本题目列表"),
 }
 
 

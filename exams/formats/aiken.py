@@ -1,17 +1,31 @@
-"""Aiken import (Moodle has no Aiken export), following question/format/aiken/format.php.
+"""Aiken import (Moodle has no Aiken export), read as ``qformat_aiken::readquestions`` in
+Moodle's question/format/aiken/format.php reads it.
 
-One single-choice question per group: stem lines, options "A) …" or "A. …" (also the full-width
-"Ａ．…" that Chinese word processors produce), then "ANSWER: B". Moodle glues a question that
-lacks its ANSWER line onto the next one; we report it instead, with the line it starts on.
+One single-choice question per group: a stem line, options ``A) …`` or ``A. …`` (the space
+after the delimiter is optional, as in Moodle), then ``ANSWER: B``. As in Moodle, lines shorter
+than two bytes are ignored; an option or an ANSWER line outside a question, an ANSWER after
+fewer than two options and a question that the next one starts before its ANSWER are each
+reported on their line (Moodle reports them and imports the rest; here nothing is written while
+any is left, so each names its line).
+
+Read a little more widely than Moodle, where Chinese word processors write other characters
+for the same thing: ``ANSWER：`` with a full-width colon, ``answer:`` in lower case, full-width
+option letters and delimiters (``Ａ．``), and a stem written over several lines before the first
+option. Never silently narrower: where Moodle would take the first letter of ``ANSWER: AB``, or
+mark an option that does not exist, the line is reported instead.
+
+Aiken text is plain text (Moodle escapes it): questions come with ``text_format="text"`` and
+no citation (the format has nowhere to put one).
 """
 
 import re
-from dataclasses import dataclass, field
 
+from ..soundness import structure_problems
 from .base import FormatError, ParsedOption, ParsedQuestion, ParseResult
+from .text import answer_letters, letter_index, strip_option_prefix
 
 POSITION = "第 {line} 行"
-MISSING_ANSWER = "题目缺少“ANSWER: 字母”行。"
+MISSING_ANSWER = "题目缺少“ANSWER: 字母”行（下一题开始之前没有答案）。"
 OPTION_WITHOUT_STEM = "选项前面没有题干。"
 ANSWER_WITHOUT_QUESTION = "ANSWER 行前面没有题目。"
 TOO_FEW_OPTIONS = "至少需要两个选项（A、B……）。"
@@ -21,17 +35,18 @@ ANSWER_NOT_ONE_LETTER = (
     "Aiken 格式只支持单选题：ANSWER 后面应当只有一个选项字母，实际为“{answer}”。"
 )
 
-# ASCII delimiters need a following space, as in Moodle ("A. 选项"); full-width ones do not.
-_OPTION = re.compile(r"^([A-ZＡ-Ｚ])(?:[).][ \t]|[）．]\s*)(.*)$")
+# Moodle: '/^[A-Z][).][ \t]?/'. Also the full-width letters and delimiters.
+_OPTION = re.compile(r"^([A-ZＡ-Ｚ])[).）．]")
+# Moodle: '/^ANSWER:/'. Also lower case and the full-width colon.
 _ANSWER = re.compile(r"^ANSWER\s*[:：](.*)$", re.IGNORECASE)
 
 
-@dataclass
 class _Draft:
-    line: int
-    stem: list[str]
-    options: list[str] = field(default_factory=list)
-    broken: str = ""  # first problem found, reported when the question ends
+    def __init__(self, line: int, stem: str) -> None:
+        self.line = line
+        self.stem = [stem]
+        self.options: list[str] = []
+        self.broken = ""  # first problem found, reported when the question ends
 
 
 def parse_aiken(text: str) -> ParseResult:
@@ -44,18 +59,20 @@ def parse_aiken(text: str) -> ParseResult:
 
     for number, raw in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
         line = raw.strip()
-        if not line:
+        if len(line.encode("utf-8")) < 2:  # Moodle: strlen($nowline) < 2
             continue
         option = _OPTION.match(line)
         answer = _ANSWER.match(line)
         if option:
             if draft is None:
-                draft = _Draft(number, [], broken=OPTION_WITHOUT_STEM)
-            letter = _ascii(option.group(1))
-            expected = chr(ord("A") + len(draft.options))
-            if letter != expected and not draft.broken:
-                draft.broken = OPTION_LETTER_ORDER.format(expected=expected, actual=letter)
-            draft.options.append(option.group(2).strip())
+                error(number, OPTION_WITHOUT_STEM)
+                continue
+            index = letter_index(option.group(1))
+            if index != len(draft.options) and not draft.broken:
+                expected = chr(ord("A") + len(draft.options))
+                actual = chr(ord("A") + index)
+                draft.broken = OPTION_LETTER_ORDER.format(expected=expected, actual=actual)
+            draft.options.append(strip_option_prefix(line, index))
         elif answer:
             if draft is None:
                 error(number, ANSWER_WITHOUT_QUESTION)
@@ -63,11 +80,11 @@ def parse_aiken(text: str) -> ParseResult:
             _finish(draft, answer.group(1), number, result)
             draft = None
         elif draft is not None and not draft.options:
-            draft.stem.append(line)  # multi-line stem
+            draft.stem.append(line)  # a stem over several lines
         else:
             if draft is not None:
                 error(draft.line, draft.broken or MISSING_ANSWER)
-            draft = _Draft(number, [line])
+            draft = _Draft(number, line)
     if draft is not None:
         error(draft.line, draft.broken or MISSING_ANSWER)
     return result
@@ -81,26 +98,29 @@ def _finish(draft: _Draft, answer: str, answer_line: int, result: ParseResult) -
         return error(draft.line, draft.broken)
     if len(draft.options) < 2:
         return error(answer_line, TOO_FEW_OPTIONS)
-    letters = re.sub(r"[\s,，、]", "", _ascii(answer.strip()).upper())
-    if len(letters) != 1:
+    letters = answer_letters(answer.strip())
+    if letters is None or len(letters) != 1:
         return error(answer_line, ANSWER_NOT_ONE_LETTER.format(answer=answer.strip()))
-    index = ord(letters) - ord("A")
+    index = letters[0]
     if not 0 <= index < len(draft.options):
         last = chr(ord("A") + len(draft.options) - 1)
-        return error(answer_line, ANSWER_NOT_AN_OPTION.format(answer=letters, last=last))
+        letter = chr(ord("A") + index)
+        return error(answer_line, ANSWER_NOT_AN_OPTION.format(answer=letter, last=last))
+    stem = "\n".join(draft.stem)
+    options = [(text, i == index) for i, text in enumerate(draft.options)]
+    problems = structure_problems(kind="single", stem_text=stem, options=options)
+    for problem in problems:
+        error(draft.line, problem)
+    if problems:
+        return None
     result.questions.append(
         ParsedQuestion(
             position=POSITION.format(line=draft.line),
             kind="single",
-            stem="\n".join(draft.stem),
+            stem=stem,
             options=[
-                ParsedOption(text, i == index, 1.0 if i == index else 0.0)
-                for i, text in enumerate(draft.options)
+                ParsedOption(text, correct, 1.0 if correct else 0.0) for text, correct in options
             ],
+            text_format="text",
         )
     )
-
-
-def _ascii(value: str) -> str:
-    """Full-width letters (Ａ–Ｚ) as ASCII."""
-    return "".join(chr(ord(c) - 0xFEE0) if "Ａ" <= c <= "Ｚ" else c for c in value)

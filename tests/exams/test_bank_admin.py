@@ -411,6 +411,29 @@ def test_export_downloads_the_filtered_questions_and_parses_back(admin_client, l
     assert admin_client.get(reverse("exams_bank_export") + "?format=pdf").status_code == 404
 
 
+def test_export_as_a_word_or_text_list_parses_back(admin_client, laws):
+    from exams.formats.detect import parse_questions_file
+
+    make_question("许可题", cite=article("行政许可法", 42))
+    make_question(
+        "处罚题", cite=article("行政处罚法", 33), topic=topic("行政处罚"), kind="multiple"
+    )
+    content = admin_client.get(list_url()).content.decode()
+    assert f"{reverse('exams_bank_export')}?format=docx" in content
+    assert "导出 Word 题目列表" in content
+    for fmt in ("docx", "txt"):
+        response = admin_client.get(reverse("exams_bank_export") + f"?format={fmt}")
+        assert response["Content-Disposition"] == f'attachment; filename="questions.{fmt}"'
+        found, parsed = parse_questions_file(response.content, f"questions.{fmt}")
+        assert (found, parsed.errors) == ("wordlist", [])
+        by_stem = {q.stem: q for q in parsed.questions}
+        assert by_stem["处罚题"].kind == "multiple"
+        assert [o.text for o in by_stem["处罚题"].options if o.correct] == ["五日", "十日"]
+        assert by_stem["处罚题"].citations == "行政处罚法第三十三条"
+        assert by_stem["处罚题"].topic == "行政法/行政处罚"
+        assert by_stem["许可题"].citations == "行政许可法第四十二条"
+
+
 # --- Amendment review -----------------------------------------------------------------------
 
 
