@@ -89,7 +89,9 @@ def test_the_plan_imports_with_its_parts_sections_and_items(plan):
     # Sub-items, continuation paragraphs and untitled paragraphs stay with their unit.
     by_label = {unit.label: unit for unit in units}
     assert by_label["二（一）1"].text.endswith("重点抓好五个方面的工作。")
-    assert "任何单位和个人不得向执法人员下达或变相下达罚款指标和收费指标" in by_label["二（一）3"].text
+    assert (
+        "任何单位和个人不得向执法人员下达或变相下达罚款指标和收费指标" in by_label["二（一）3"].text
+    )
     assert "不得设定行政处罚、行政许可和行政事业性收费" in by_label["二（三）2"].text
     assert len(by_label["二（三）2"].text.splitlines()) == 2
     assert by_label["一（二）"].text.splitlines()[1].startswith("目标:")
@@ -101,7 +103,9 @@ def test_the_plan_imports_with_its_parts_sections_and_items(plan):
     headings = "".join(unit.chapter + unit.section for unit in units)
     stored = "".join(unit.text for unit in units) + plan.versions.get().preamble + headings
     for line in plan_lines()[4:]:
-        body = re.sub(r"^([一二三四五六七八九十]+、|[(（][一二三四五六七八九十\d]+[)）]|\d+、)", "", line)
+        body = re.sub(
+            r"^([一二三四五六七八九十]+、|[(（][一二三四五六七八九十\d]+[)）]|\d+、)", "", line
+        )
         assert body.rstrip("。") in stored or not body, line[:30]
 
 
@@ -155,7 +159,9 @@ def test_a_unit_list_continues_the_document_part_and_section(plan, laws_dir, tmp
     assert labels == ["二（一）1", "二（一）2", "二（三）3", "三（二）"]
     # A law after the plan is read as a law again, and the plan after a law as the plan.
     _licensing_only(tmp_path, laws_dir)
-    mixed = citations_resolve("实施方案二（一）4；行政许可法第四十二条、第四十三条；实施方案二（一）5")
+    mixed = citations_resolve(
+        "实施方案二（一）4；行政许可法第四十二条、第四十三条；实施方案二（一）5"
+    )
     assert [str(article) for article in mixed] == [
         "《市政府依法行政实施方案》二（一）4",
         "行政许可法第四十二条",
@@ -183,7 +189,10 @@ def _licensing_only(tmp_path, laws_dir):
         ("实施方案第三部分", "实施方案没有三"),
         ("方案二（一）1", "法律法规库中没有“方案”"),
         ("二（一）1", "“二（一）1”没有写明法律名称"),
-        ("《市政府依法行政实施方案》（2010）二（一）1", "市政府依法行政实施方案没有（2010）这个版本"),
+        (
+            "《市政府依法行政实施方案》（2010）二（一）1",
+            "市政府依法行政实施方案没有（2010）这个版本",
+        ),
         ("市政府依法行政实施方案第五条", "按部分、节、项引用"),
     ],
 )
