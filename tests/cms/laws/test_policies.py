@@ -14,6 +14,7 @@ from cms.laws.models import Article, Law, LawKind
 from cms.laws.policies import IMPLEMENTATION_PLAN_KEY, POLICY_DOCUMENTS
 from cms.laws.services import law_library_import, policy_documents_import
 from tests.conftest import CONTENT_DIR
+from tests.factories import UserFactory, give_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -256,3 +257,17 @@ def test_the_index_lists_the_plan_with_the_laws_and_search_finds_its_units(clien
     html = client.get(reverse("laws:search"), {"q": "罚款指标"}).content.decode()
     assert "《市政府依法行政实施方案》二（一）3" in html
     assert f'href="/laws/{IMPLEMENTATION_PLAN_KEY}/2006-01-01/#unit-2-1-3"' in html
+
+
+def test_the_article_chooser_finds_a_plan_unit_however_its_place_is_written(client, plan):
+    """The chooser that course pages and questions use (staff who passed MFA)."""
+    user = UserFactory(is_staff=True, is_superuser=True)
+    give_totp(user)
+    admin_client = client
+    admin_client.force_login(user)
+    url = reverse("law_article_chooser:choose_results")
+    for term in ("二（一）3", "二(一)3", "第二部分第（一）项第3点"):
+        results = admin_client.get(url, {"q": f"实施方案 {term}"}).context["results"]
+        assert [str(article) for article in results] == ["《市政府依法行政实施方案》二（一）3"]
+    text = admin_client.get(url, {"q": "罚款指标"}).context["results"]
+    assert [article.label for article in text] == ["二（一）3"]
