@@ -20,7 +20,7 @@ from django.db.models import Model
 from cms.courses.demo import demo_courses_load
 from cms.courses.models import CoursePage, LessonPage
 from cms.laws.models import Article, Law, LawVersion
-from cms.laws.services import law_library_import
+from cms.laws.services import law_library_import, policy_documents_import
 from cms.people.demo import DEMO_PASSWORD, DEMO_PEOPLE, demo_people_load
 from cms.people.mfa import mfa_totp_activate_with_secret, user_requires_mfa
 from cms.people.models import ROLE_GROUPS, OrgUnit, RoleAssignment, User
@@ -84,6 +84,7 @@ def demo_load(*, stdout) -> dict[str, tuple[int, int]]:
         if user_requires_mfa(user):
             mfa_totp_activate_with_secret(user=user, secret=demo_totp_secret(user.employee_number))
     law_library_import(directory=settings.SHARED_DIR / "laws", stdout=stdout)
+    policy_documents_import(base_dir=settings.SHARED_DIR, stdout=stdout)
     demo_courses_load(stdout=stdout)
     for module in modules:
         module.demo_load(stdout=stdout)

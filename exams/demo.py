@@ -41,7 +41,9 @@ from .services import answer_save, attempt_start, attempt_submit, questions_impo
 from .tokens import token_for, token_read
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo_data"
-DEMO_FILES = ["questions_part1.csv", "questions_part2.csv"]
+#: questions_plan.csv tests the city's implementation plan itself, citing its units
+#: (《市政府依法行政实施方案》二（一）3): the plan must be in the library (import_policies).
+DEMO_FILES = ["questions_part1.csv", "questions_part2.csv", "questions_plan.csv"]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 

@@ -19,6 +19,7 @@ from django.utils.html import escape
 from wagtail.models import Page, Site
 
 from cms.laws.models import Article, LawVersion
+from cms.laws.policies import IMPLEMENTATION_PLAN_KEY, unit_path
 
 from .models import Audience, CourseIndexPage, CoursePage, HomePage, LessonPage, Track
 from .services import course_workflow_setup
@@ -645,6 +646,23 @@ def plan_sections(text: str) -> tuple[str, str, list[PlanSection]]:
     return title, "".join(preamble_parts), sections
 
 
+def plan_units_by_lesson() -> list[list[int]]:
+    """The plan's units in the library (current text), one list of unit numbers per lesson:
+    part 一, each section of part 二, part 三 — the lessons ``plan_sections`` makes."""
+    numbers = (
+        Article.objects.filter(version__law__key=IMPLEMENTATION_PLAN_KEY, version__is_current=True)
+        .order_by("number")
+        .values_list("number", flat=True)
+    )
+    groups: dict[tuple[int, int], list[int]] = {}
+    for number in numbers:
+        part, section, _item, _sub_item = unit_path(number)
+        groups.setdefault((part, section if part == 2 else 0), []).append(number)
+    if not groups:
+        raise DemoContentError("法律法规库中没有实施方案；请先运行 import_policies。")
+    return [groups[key] for key in sorted(groups)]
+
+
 def implementation_plan_course() -> CourseSpec:
     try:
         text = PLAN_PATH.read_text(encoding="utf-8")
@@ -655,15 +673,28 @@ def implementation_plan_course() -> CourseSpec:
         raise DemoContentError(
             f"实施方案分为 {len(sections)} 节，与自测题数 {len(PLAN_SELF_CHECKS)} 不符。"
         )
+    units = plan_units_by_lesson()
+    if len(units) != len(sections):
+        raise DemoContentError(
+            f"法律法规库中的实施方案分为 {len(units)} 节，与原文的 {len(sections)} 节不符；"
+            "请先运行 import_policies。"
+        )
     lessons = []
-    for number, (section, check) in enumerate(zip(sections, PLAN_SELF_CHECKS, strict=True), 1):
+    for number, (section, check, numbers) in enumerate(
+        zip(sections, PLAN_SELF_CHECKS, units, strict=True), 1
+    ):
         lessons.append(
             LessonSpec(
                 slug=f"section-{number}",
                 title=section.title,
                 summary=f"《{title}》原文：{section.title}。",
                 minutes=PLAN_LESSON_MINUTES,
-                body=[paragraph(*section.paragraphs), self_check(*check)],
+                # Each unit quoted from the library: the lesson links to it, cites it as the
+                # bank's questions do, and says so when the plan is revised.
+                body=[
+                    *(quote(IMPLEMENTATION_PLAN_KEY, unit) for unit in numbers),
+                    self_check(*check),
+                ],
             )
         )
     return CourseSpec(

@@ -1,6 +1,10 @@
 """Citations of law articles: ``行政许可法第四十二条``, ``《中华人民共和国行政许可法》第42条``,
 ``行政复议法（2017）第九条``, ``行政复议法(2017-09-01)第九条``.
 
+Policy documents (the city's implementation plan) are cited by part, section, item and
+sub-item: ``《市政府依法行政实施方案》二（一）1`` is the canonical form; see the policy branch
+at the end of this module for the other forms read.
+
 Several citations may be separated by ``；``, ``;``, ``、`` or line breaks; a citation without a
 law name (``行政许可法第四十二条、第四十三条``) refers to the law named before it. Without a
 version the current version is meant. ``citation_format`` writes the canonical form that
@@ -17,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Article, Law, LawVersion
 from .numerals import chinese_to_int, int_to_chinese
+from .policies import UnitPath, unit_citation_parse, unit_label, unit_number
 from .services import TITLE_PREFIX
 
 CITATION_UNRECOGNISED = _("无法识别的法条引用：“%(text)s”")
@@ -26,6 +31,9 @@ VERSION_UNKNOWN = _("%(law)s没有（%(version)s）这个版本")
 VERSION_AMBIGUOUS = _("%(law)s在%(version)s有多个版本，请写明日期，如（%(example)s）")
 ARTICLE_UNKNOWN = _("%(law)s没有%(label)s")
 CITATION_EMPTY = _("没有法条引用")
+
+POLICY_AMBIGUOUS = _("“%(name)s”可指多份政策文件：%(titles)s；请写明全称")
+POLICY_CITED_BY_ARTICLE = _("《%(law)s》按部分、节、项引用（如“%(example)s”），不按条引用")
 
 SEPARATORS_RE = re.compile(r"[；;、\r\n]+")
 FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９－", "0123456789-")
@@ -63,11 +71,12 @@ def _law_name(name: str) -> str:
     return name.strip().removeprefix(TITLE_PREFIX).strip()
 
 
-def citation_parse(text: str) -> list[Citation]:
+def citation_parse(text: str) -> list[Citation | PolicyCitation]:
     """Split ``text`` into citations; raise ``CitationError`` naming the unreadable parts."""
     citations, errors = [], []
     previous_law = ""
-    for raw in SEPARATORS_RE.split(text or ""):
+    previous_policy: PolicyCitation | None = None
+    for raw in SEPARATORS_RE.split(POLICY_LABEL_JOIN_RE.sub("", text or "")):
         piece = "".join(raw.split()).translate(FULLWIDTH_DIGITS)
         if not piece:
             continue
@@ -79,13 +88,20 @@ def citation_parse(text: str) -> list[Citation]:
             except ValueError:
                 number = None
         if not match or not number:
-            errors.append(CITATION_UNRECOGNISED % {"text": raw.strip()})
+            policy = policy_citation_parse(piece, source=raw.strip(), previous=previous_policy)
+            if policy is None:
+                errors.append(CITATION_UNRECOGNISED % {"text": raw.strip()})
+            elif not policy.law:
+                errors.append(CITATION_NO_LAW % {"text": raw.strip()})
+            else:
+                citations.append(policy)
+                previous_law, previous_policy = "", policy
             continue
         law = _law_name(match["law"]) or previous_law
         if not law:
             errors.append(CITATION_NO_LAW % {"text": raw.strip()})
             continue
-        previous_law = law
+        previous_law, previous_policy = law, None
         citations.append(
             Citation(law=law, number=number, version=match["version"], source=raw.strip())
         )
@@ -129,6 +145,9 @@ class CitationResolver:
             }
         return self._articles[version.pk].get(number)
 
+    def _policies(self) -> list[Law]:
+        return [law for law in self._load_laws().values() if law.is_policy]
+
     def resolve(self, text: str) -> list[Article]:
         citations = citation_parse(text)
         if not citations:
@@ -137,9 +156,17 @@ class CitationResolver:
         errors: list[str] = []
         articles: list[Article] = []
         for citation in citations:
-            law = laws.get(citation.law)
+            if isinstance(citation, PolicyCitation):
+                law = policy_find(citation.law, self._policies(), errors)
+            else:
+                law = laws.get(citation.law)
+                if law is not None and law.is_policy:
+                    example = f"《{law.short_title}》{unit_label((2, 1, 1, 0))}"
+                    errors.append(POLICY_CITED_BY_ARTICLE % {"law": law.title, "example": example})
+                    continue
             if law is None:
-                errors.append(LAW_UNKNOWN % {"law": citation.law})
+                if not isinstance(citation, PolicyCitation):
+                    errors.append(LAW_UNKNOWN % {"law": citation.law})
                 continue
             version = _version_pick(citation, law, self._versions.get(law.pk, []), errors)
             if version is None:
@@ -200,8 +227,100 @@ def citation_format(article: Article) -> str:
     """
     version = article.version
     law = version.law
+    name = f"《{law.short_title}》" if law.is_policy else law.short_title
     if version.is_current:
-        return f"{law.short_title}{article.label}"
+        return f"{name}{article.label}"
     same_year = law.versions.filter(version_date__year=version.version_date.year).count()
     stamp = f"{version.version_date:%Y}" if same_year == 1 else f"{version.version_date:%Y-%m-%d}"
-    return f"{law.short_title}（{stamp}）{article.label}"
+    return f"{name}（{stamp}）{article.label}"
+
+
+# --- policy documents: parts, sections, items --------------------------------------------
+#
+# ``《市政府依法行政实施方案》二（一）1`` (canonical, written by ``citation_format``) and the
+# forms people write: without 《》, a shorter name that ends the title (``实施方案``,
+# ``依法行政实施方案``, ``本市依法行政实施方案``), the unit as ``二(一)1``, ``二、（一）1、``,
+# ``第二部分第（一）项第1点``, ``第二部分（一）第一点``, sub-items ``二（一）1（3）``, a version
+# ``《…》（2006）二（一）1``; and ``二（一）1、2``, ``…、（二）3`` continuing the one before.
+
+#: ``二、（一）`` (part, section) and ``1、（1）`` (item, sub-item): this 、 joins the parts of
+#: one label and separates nothing; in ``1、（二）2`` it separates two items.
+POLICY_LABEL_JOIN_RE = re.compile(
+    r"(?<=[一二三四五六七八九十])、(?=[（(][一二三四五六七八九十])|(?<=\d)、(?=[（(]\d)"
+)
+POLICY_VERSION_RE = re.compile(r"^[（(](?P<version>\d{4}(?:-\d{1,2}-\d{1,2})?)[)）]")
+POLICY_NAME_PREFIXES = ("本市", "本")
+POLICY_NAME_MIN_LENGTH = 4  # "实施方案"; a shorter ending ("方案") names nothing
+
+
+@dataclass(frozen=True)
+class PolicyCitation:
+    """A unit of a policy document; ``law`` is the document's name as written."""
+
+    law: str
+    path: UnitPath
+    version: str | None = None
+    source: str = ""
+
+    @property
+    def number(self) -> int:
+        return unit_number(self.path)
+
+    @property
+    def label(self) -> str:
+        return unit_label(self.path)
+
+
+def policy_citation_parse(
+    piece: str, *, source: str = "", previous: PolicyCitation | None = None
+) -> PolicyCitation | None:
+    """Read one citation of a policy unit (whitespace removed), or ``None`` if it is not one.
+
+    The document's name is the shortest beginning of ``piece`` after which a unit follows;
+    without a name the unit continues ``previous`` (same document, part and section).
+    """
+    if piece.startswith("《"):
+        name, sep, rest = piece[1:].partition("》")
+        splits = [(name, rest)] if sep else []
+    else:
+        splits = [(piece[:i], piece[i:]) for i in range(len(piece))]
+    for name, rest in splits:
+        version = None
+        if match := POLICY_VERSION_RE.match(rest):
+            version, rest = match["version"], rest[match.end() :]
+        continued = previous if not name else None
+        path = unit_citation_parse(rest, previous=continued.path if continued else None)
+        if path is None:
+            continue
+        if not name and previous is not None:
+            return PolicyCitation(
+                law=previous.law, path=path, version=version or previous.version, source=source
+            )
+        return PolicyCitation(law=name, path=path, version=version, source=source)
+    return None
+
+
+def policy_find(name: str, policies: list[Law], errors: list[str]) -> Law | None:
+    """The policy document ``name`` means: its title or short title, or else the one document
+    whose title ends with ``name`` (``本市`` / ``本`` left off)."""
+    for policy in policies:
+        if name in (policy.title, policy.short_title):
+            return policy
+    bare = name
+    for prefix in POLICY_NAME_PREFIXES:
+        if bare.startswith(prefix) and len(bare) - len(prefix) >= POLICY_NAME_MIN_LENGTH:
+            bare = bare.removeprefix(prefix)
+            break
+    matches = (
+        [policy for policy in policies if policy.title.endswith(bare)]
+        if len(bare) >= POLICY_NAME_MIN_LENGTH
+        else []
+    )
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        titles = "、".join(f"《{policy.title}》" for policy in matches)
+        errors.append(POLICY_AMBIGUOUS % {"name": name, "titles": titles})
+    else:
+        errors.append(LAW_UNKNOWN % {"law": name})
+    return None

@@ -5,8 +5,20 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
+class LawKind(models.TextChoices):
+    """What kind of source a library entry is; it decides how its units are numbered and cited.
+
+    A law is cited by article (第四十二条); a policy document such as the city's implementation
+    plan by part, section, item and sub-item (二（一）1（3）), see ``cms.laws.policies``.
+    """
+
+    LAW = "law", _("法律法规")
+    POLICY = "policy", _("政策文件")
+
+
 class Law(models.Model):
-    """A law or regulation across all its versions, e.g. 中华人民共和国行政复议法."""
+    """A law or regulation (or a policy document) across all its versions, e.g.
+    中华人民共和国行政复议法 or 市政府依法行政实施方案."""
 
     key = models.SlugField(_("标识"), max_length=100, unique=True)
     title = models.CharField(_("名称"), max_length=200)
@@ -14,6 +26,9 @@ class Law(models.Model):
         _("简称"), max_length=100, db_index=True, help_text=_("如“行政许可法”，用于法条引用。")
     )
     category = models.CharField(_("类别"), max_length=32)
+    kind = models.CharField(
+        _("文本类型"), max_length=16, choices=LawKind.choices, default=LawKind.LAW
+    )
     first_adopted = models.DateField(_("通过日期"), null=True, blank=True)
 
     class Meta:
@@ -23,6 +38,10 @@ class Law(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_policy(self) -> bool:
+        return self.kind == LawKind.POLICY
 
 
 class LawVersion(models.Model):
@@ -64,7 +83,13 @@ class LawVersion(models.Model):
 
 
 class Article(models.Model):
-    """One article (条) of a law version, with the chapter and section it stands in."""
+    """One article (条) of a law version, with the chapter and section it stands in.
+
+    For a policy document it is one citable unit (a section with text of its own, a numbered
+    item or a sub-item): ``label`` is its place (``二（一）1``), ``number`` that place encoded
+    so that numbers sort in document order (``cms.laws.policies.unit_number``), and
+    ``chapter``/``section`` are the part and section headings.
+    """
 
     version = models.ForeignKey(
         LawVersion, verbose_name=_("版本"), on_delete=models.CASCADE, related_name="articles"
@@ -84,7 +109,10 @@ class Article(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.version.law.short_title}{self.label}"
+        law = self.version.law
+        if law.is_policy:
+            return f"《{law.short_title}》{self.label}"
+        return f"{law.short_title}{self.label}"
 
     def get_absolute_url(self) -> str:
         """The article's anchor on its version's page (select_related ``version__law``)."""
@@ -92,4 +120,12 @@ class Article(models.Model):
 
     @property
     def anchor(self) -> str:
+        """``art-42`` for an article; ``unit-2-1-1`` for a policy unit (its place in the text).
+
+        Like ``get_absolute_url`` it reads ``version.law`` (select_related ``version__law``).
+        """
+        if self.version.law.is_policy:
+            from .policies import unit_anchor
+
+            return unit_anchor(self.number)
         return f"art-{self.number}"

@@ -10,9 +10,10 @@ from django.db.models import Count, Q, QuerySet
 
 from .alignment import ArticleChange, ChangeStatus, versions_align
 from .models import Article, Law, LawVersion
+from .policies import POLICY_CATEGORY, part_anchor, section_anchor, unit_path
 
 #: Categories in the order of the legal hierarchy; others follow alphabetically.
-CATEGORY_ORDER = ["宪法", "宪法相关法", "行政法", "行政法规", "地方性法规"]
+CATEGORY_ORDER = ["宪法", "宪法相关法", "行政法", "行政法规", "地方性法规", POLICY_CATEGORY]
 
 
 @dataclass
@@ -29,6 +30,34 @@ class Chapter:
     @property
     def articles(self) -> list[Article]:
         return [article for section in self.sections for article in section.articles]
+
+
+@dataclass
+class PolicyUnit:
+    """A citable unit of a policy document as the page shows it (sub-items indented)."""
+
+    article: Article
+    is_sub_item: bool
+
+
+@dataclass
+class PolicySection:
+    title: str
+    anchor: str
+    units: list[PolicyUnit] = field(default_factory=list)
+
+    @property
+    def shows_heading(self) -> bool:
+        """A section whose first unit is the section itself starts with its own text (the
+        heading is that text's first sentence), so no separate heading is shown."""
+        return not self.units or unit_path(self.units[0].article.number)[2] != 0
+
+
+@dataclass
+class PolicyPart:
+    title: str
+    anchor: str
+    sections: list[PolicySection] = field(default_factory=list)
 
 
 @dataclass
@@ -87,6 +116,22 @@ def version_chapters(version: LawVersion) -> list[Chapter]:
             chapter.sections.append(Section(article.section))
         chapter.sections[-1].articles.append(article)
     return chapters
+
+
+def policy_outline(version: LawVersion) -> list[PolicyPart]:
+    """A policy document's units grouped by part and section, in order (one query)."""
+    parts: list[PolicyPart] = []
+    for article in version.articles.order_by("number"):
+        article.version = version  # saves a query per get_absolute_url()
+        part, section, _item, sub_item = unit_path(article.number)
+        if not parts or parts[-1].anchor != part_anchor(part):
+            parts.append(PolicyPart(title=article.chapter, anchor=part_anchor(part)))
+        sections = parts[-1].sections
+        anchor = section_anchor(part, section)
+        if not sections or sections[-1].anchor != anchor:
+            sections.append(PolicySection(title=article.section, anchor=anchor))
+        sections[-1].units.append(PolicyUnit(article=article, is_sub_item=bool(sub_item)))
+    return parts
 
 
 def articles_search(*, query: str, all_versions: bool = False) -> QuerySet[Article]:

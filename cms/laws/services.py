@@ -16,8 +16,9 @@ from typing import TextIO
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from .models import Article, Law, LawVersion
+from .models import Article, Law, LawKind, LawVersion
 from .parser import ParsedLaw, law_file_parse
+from .policies import POLICY_DOCUMENTS, PolicyDocumentSource, policy_text_parse
 from .signals import law_version_added
 
 MANIFEST_NAME = "manifest.csv"
@@ -68,6 +69,7 @@ class ManifestRow:
     category: str
     first_adopted: datetime.date | None
     version_date: datetime.date
+    kind: str = LawKind.LAW
 
 
 def short_title_from(title: str) -> str:
@@ -125,6 +127,16 @@ def law_library_import(
                 % {"file": row.file, "found": parsed[row.file].title, "expected": row.title}
             )
 
+    return _rows_import(rows=rows, parsed=parsed, stdout=stdout, dry_run=dry_run)
+
+
+def _rows_import(
+    *,
+    rows: list[ManifestRow],
+    parsed: dict[str, ParsedLaw],
+    stdout: TextIO | None,
+    dry_run: bool,
+) -> LawImportReport:
     report = LawImportReport()
     with transaction.atomic():
         laws: dict[str, Law] = {}
@@ -157,12 +169,52 @@ def law_library_import(
     return report
 
 
+def policy_documents_import(
+    *,
+    base_dir: Path,
+    documents: Iterable[PolicyDocumentSource] = POLICY_DOCUMENTS,
+    stdout: TextIO | None = None,
+    dry_run: bool = False,
+) -> LawImportReport:
+    """Import the library's policy documents (``cms.laws.policies.POLICY_DOCUMENTS``), each
+    from its text file under ``base_dir`` (``settings.SHARED_DIR``).
+
+    The same rules as ``law_library_import``: idempotent (units are matched by their place in
+    the text, which their number encodes), all-or-nothing, the newest version current, and
+    ``law_version_added`` sent for a revised text so that questions citing it are reviewed.
+    """
+    base_dir = Path(base_dir)
+    documents = list(documents)
+    rows, parsed = [], {}
+    for document in documents:
+        text = policy_text_parse((base_dir / document.path).read_text(encoding="utf-8"))
+        if text.title != document.title:
+            raise LawImportError(
+                TITLE_MISMATCH
+                % {"file": document.path, "found": text.title, "expected": document.title}
+            )
+        rows.append(
+            ManifestRow(
+                law=document.key,
+                file=document.path,
+                title=document.title,
+                category=document.category,
+                first_adopted=document.first_adopted,
+                version_date=document.version_date,
+                kind=LawKind.POLICY,
+            )
+        )
+        parsed[document.path] = text
+    return _rows_import(rows=rows, parsed=parsed, stdout=stdout, dry_run=dry_run)
+
+
 def _law_store(*, row: ManifestRow, report: LawImportReport) -> Law:
     values = {
         "title": row.title,
         "short_title": short_title_from(row.title),
         "category": row.category,
         "first_adopted": row.first_adopted,
+        "kind": row.kind,
     }
     law = Law.objects.filter(key=row.law).first()
     if law is None:

@@ -31,6 +31,18 @@ def law_detail(
     version = selectors.law_version_get(key=key, version_date=version_date)
     if version is None:
         raise Http404(LAW_NOT_FOUND)
+    if version.law.is_policy:
+        return render(
+            request,
+            "laws/policy_detail.html",
+            {
+                "law": version.law,
+                "version": version,
+                "versions": selectors.law_versions(version.law),
+                "parts": selectors.policy_outline(version),
+                "preamble": version.preamble.splitlines(),
+            },
+        )
     return render(
         request,
         "laws/law_detail.html",

@@ -17,10 +17,12 @@ from wagtail.admin.viewsets.chooser import ChooserViewSet
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from .models import Article, LawVersion
+from .models import Article, LawKind, LawVersion
 from .numerals import chinese_to_int
+from .policies import unit_citation_parse, unit_number
 
 ARTICLE_NUMBER_RE_CHARS = "零〇一二三四五六七八九十百千两0123456789"
+FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
 class ArticleSearchFilterForm(BaseFilterForm):
@@ -64,6 +66,10 @@ def article_term_q(term: str) -> Q:
     if "第" in term and term.endswith("条") and not term.startswith("第"):
         law_part, _sep, label_part = term.partition("第")
         condition |= Q(version__law__short_title__icontains=law_part) & Q(label=f"第{label_part}")
+    # "二(一)1", "第二部分第（一）项第1点": a unit of a policy document, however it is written.
+    path = unit_citation_parse(term.translate(FULLWIDTH_DIGITS))
+    if path is not None:
+        condition |= Q(version__law__kind=LawKind.POLICY, number=unit_number(path))
     return condition
 
 

@@ -29,7 +29,7 @@ def test_load_demo_twice_creates_everything_once():
     }
     assert OrgUnit.objects.filter(kind=OrgUnit.Kind.DISTRICT).count() >= 3
     assert OrgUnit.objects.filter(kind=OrgUnit.Kind.DEPARTMENT).count() >= 6
-    assert counts["versions"] == 20
+    assert counts["versions"] == 21  # 20 law versions and the implementation plan
     assert counts["courses"] >= 3
     assert counts["questions"] >= 300
     assert Question.objects.filter(status=QuestionStatus.NEEDS_REVIEW).exists()

@@ -13,7 +13,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from cms.laws.services import law_library_import
+from cms.laws.services import law_library_import, policy_documents_import
 from exams.balance import (
     SectionPool,
     expected_score,
@@ -137,6 +137,7 @@ def _set_difficulties(topic, rng: random.Random) -> None:
 def demo_bank_load() -> int:
     """The real demo bank (exams/demo_data) on the whole law library, as the demo loads it."""
     law_library_import(directory=settings.SHARED_DIR / "laws")
+    policy_documents_import(base_dir=settings.SHARED_DIR)
     for name in DEMO_FILES:
         report = questions_import(data=(DEMO_DIR / name).read_bytes(), filename=name)
         assert report.errors == [], report.errors[:3]

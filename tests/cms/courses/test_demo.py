@@ -10,16 +10,18 @@ from cms.courses.demo import demo_courses_load
 from cms.courses.models import CourseIndexPage, CoursePage, HomePage, LessonPage, Track
 from cms.courses.services import COURSE_WORKFLOW_NAME
 from cms.laws.models import Article, Law
-from cms.laws.services import law_library_import
+from cms.laws.services import law_library_import, policy_documents_import
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
 def law_library(django_db_setup, django_db_blocker):
-    """All of shared/laws, imported once for this module and removed afterwards."""
+    """All of shared/laws and the implementation plan, imported once for this module and
+    removed afterwards."""
     with django_db_blocker.unblock():
         law_library_import(directory=settings.SHARED_DIR / "laws")
+        policy_documents_import(base_dir=settings.SHARED_DIR)
     yield
     with django_db_blocker.unblock():
         Law.objects.all().delete()
@@ -113,7 +115,7 @@ def test_every_lesson_has_a_self_check_with_a_key(demo):
             assert 2 <= len(check["options"]) <= 6
 
 
-def test_plan_course_has_one_lesson_per_section_with_the_plan_text(demo):
+def test_plan_course_has_one_lesson_per_section_with_the_plan_text(demo, client):
     course = CoursePage.objects.get(track=Track.RULE_OF_LAW_PLAN)
     lessons = list(LessonPage.objects.child_of(course).order_by("path"))
     plan = (settings.SHARED_DIR / "content" / "implementation-plan.txt").read_text()
@@ -124,3 +126,11 @@ def test_plan_course_has_one_lesson_per_section_with_the_plan_text(demo):
     assert course.audience == ["all_civil_servants"]
     assert "任何单位和个人不得向执法人员下达或变相下达罚款指标和收费指标" in str(lessons[1].body)
     assert "法制办" in plan and "领导小组办公室设在市法制办" in str(lessons[-1].body)
+    # Every unit of the plan is quoted once, from the library, with a link to its anchor.
+    quoted = [article for lesson in lessons for article in law_quotes(lesson)]
+    units = Article.objects.filter(version__law__key="implementation-plan").order_by("number")
+    assert [article.pk for article in quoted] == [unit.pk for unit in units]
+    assert [a.label for a in law_quotes(lessons[1])][:2] == ["二（一）1", "二（一）1（1）"]
+    html = client.get(lessons[1].url).content.decode()
+    assert 'href="/laws/implementation-plan/2006-01-01/#unit-2-1-3"' in html
+    assert "——《市政府依法行政实施方案》二（一）3" in html
