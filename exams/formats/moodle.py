@@ -269,10 +269,7 @@ def question_fields(fields: Sequence[RawField]) -> tuple[str, list[str]]:
     ]
     if not any(marked_up):
         return "text", rendered
-    texts = [
-        r if up else _text_as_html(r)
-        for r, up in zip(rendered, marked_up, strict=True)
-    ]
+    texts = [r if up else _text_as_html(r) for r, up in zip(rendered, marked_up, strict=True)]
     return "html", texts
 
 

@@ -16,6 +16,7 @@ and the kind as the tag ``题型:案例分析`` (an essay without it is a short 
 elsewhere without a rubric gets one criterion worth its ``defaultgrade``.
 """
 
+import base64
 import re
 from collections.abc import Iterable
 from html import escape
@@ -52,7 +53,6 @@ from .moodle import (
     RawField,
     category_for_topic,
     decode_file,
-    export_fractions,
     format_percent,
     image_alt,
     image_references,
@@ -64,6 +64,7 @@ from .moodle import (
     tags_for,
     topic_from_category,
     unsupported_reason,
+    weights_for,
 )
 
 POSITION = "第 {index} 题（第 {line} 行）"
@@ -93,6 +94,7 @@ COMBINED_FEEDBACK = (
     ("incorrectfeedback", "未保留：答错时的总体反馈“{text}”"),
 )
 
+_ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#x[0-9A-Fa-f]+);")
 _XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _DECLARED_ENCODING = re.compile(rb"""(\s*<\?xml[^>]*?encoding\s*=\s*["'])([A-Za-z0-9._-]+)""")
 NAME_LENGTH = 40  # derived names for questions without one (Moodle requires a name)
@@ -520,8 +522,8 @@ def _export_essay(question: ExportQuestion, name: str) -> list[str]:
         "    <name>",
         f"      <text>{_xml_text(name)}</text>",
         "    </name>",
-        *_text_element("questiontext", question.stem, "    "),
-        *_text_element("generalfeedback", question.explanation, "    "),
+        *_text_element("questiontext", question.stem, "    ", _stem_images(question)),
+        *_text_element("generalfeedback", question.explanation, "    ", question.images),
         f"    <defaultgrade>{total:.7f}</defaultgrade>",
         "    <penalty>0.0000000</penalty>",
         "    <hidden>0</hidden>",
@@ -560,8 +562,8 @@ def _export_question(question: ExportQuestion) -> list[str]:
         "    <name>",
         f"      <text>{_xml_text(name)}</text>",
         "    </name>",
-        *_text_element("questiontext", question.stem, "    "),
-        *_text_element("generalfeedback", question.explanation, "    "),
+        *_text_element("questiontext", question.stem, "    ", _stem_images(question)),
+        *_text_element("generalfeedback", question.explanation, "    ", question.images),
         "    <defaultgrade>1.0000000</defaultgrade>",
         f"    <penalty>{'1.0000000' if true_false else '0.3333333'}</penalty>",
         "    <hidden>0</hidden>",
@@ -583,17 +585,14 @@ def _export_question(question: ExportQuestion) -> list[str]:
             "    <shuffleanswers>1</shuffleanswers>",
             "    <answernumbering>ABCD</answernumbering>",
         ]
-        fractions = export_fractions(question.kind, question.options)
+        fractions = weights_for(question.kind, question.options)
         for option, fraction in zip(question.options, fractions, strict=True):
-            text_format = "html" if looks_like_html(option.text) else "plain_text"
-            lines += [
-                f'    <answer fraction="{format_percent(fraction)}" format="{text_format}">',
-                f"      <text>{_xml_text(option.text.strip())}</text>",
-                '      <feedback format="html">',
-                "        <text></text>",
-                "      </feedback>",
-                "    </answer>",
-            ]
+            answer = _text_element("answer", option.text, "    ", question.images)
+            answer[0] = answer[0].replace(
+                "<answer ", f'<answer fraction="{format_percent(fraction)}" '
+            )
+            feedback = _text_element("feedback", option.feedback, "      ", question.images)
+            lines += [*answer[:-1], *feedback, answer[-1]]
     tags = tags_for(question.difficulty, question.citations)
     if tags:
         lines.append("    <tags>")
@@ -603,15 +602,34 @@ def _export_question(question: ExportQuestion) -> list[str]:
     return lines
 
 
-def _text_element(tag: str, value: str, indent: str) -> list[str]:
-    """A Moodle text field: html (CDATA) if it carries markup, else plain_text."""
+def _text_element(
+    tag: str, value: str, indent: str, images: Iterable[ParsedImage] = ()
+) -> list[str]:
+    """A Moodle text field: html (CDATA) if it carries markup or entities, else plain_text;
+    with the files of the images it shows, base64 as Moodle writes them (write_files)."""
     value = value.strip()
-    text_format = "html" if looks_like_html(value) else "plain_text"
+    text_format = "html" if looks_like_html(value) or _ENTITY.search(value) else "plain_text"
+    shown = set(image_references(value))
+    files = [
+        f'{indent}  <file name="{escape(i.name, quote=True)}" path="/" encoding="base64">'
+        f"{base64.b64encode(i.data).decode('ascii')}</file>"
+        for i in images
+        if i.name in shown or tag == "questiontext"
+    ]
     return [
         f'{indent}<{tag} format="{text_format}">',
         f"{indent}  <text>{_xml_text(value)}</text>",
+        *files,
         f"{indent}</{tag}>",
     ]
+
+
+def _stem_images(question: ExportQuestion) -> list[ParsedImage]:
+    """The stem carries its own images and any the question holds but no field shows."""
+    texts = [question.explanation, *(t for o in question.options for t in (o.text, o.feedback))]
+    elsewhere = {name for text in texts for name in image_references(text)}
+    return [i for i in question.images if i.name in set(image_references(question.stem))
+            or i.name not in elsewhere]  # fmt: skip
 
 
 def _xml_text(value: str) -> str:
