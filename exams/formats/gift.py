@@ -226,8 +226,8 @@ def _read_question(block: _Block, topic: str, result: ParseResult) -> None:
 
 def _raw(text: str, text_format: str) -> RawField:
     """GIFT's formats as the question's format sees them: only html renders markup; moodle,
-    plain and markdown text is what the person typed."""
-    return RawField(_restore(text), "html" if text_format == "html" else text_format)
+    plain and markdown text is what the person typed (markdown is listed as not rendered)."""
+    return RawField(_restore(text), text_format if text_format in ("html", "markdown") else "plain")
 
 
 def _question_type(answers: str) -> str:
