@@ -314,7 +314,11 @@ def test_weights_that_disagree_with_the_key_are_rewritten():
     question = ExportQuestion(
         kind="multiple",
         stem="多选",
-        options=[ParsedOption("甲", True, 1.0), ParsedOption("乙", True, 1.0), ParsedOption("丙", False)],
+        options=[
+            ParsedOption("甲", True, 1.0),
+            ParsedOption("乙", True, 1.0),
+            ParsedOption("丙", False),
+        ],
         answer_true=None,
         explanation="",
         difficulty=1,
@@ -337,7 +341,10 @@ def test_gift_cannot_carry_images_and_says_which_were_left_out():
         difficulty=1,
         topic="",
         citations="",
-        images=[ParsedImage("map.png", b"\x89PNG\r\n\x1a\n1"), ParsedImage("a.png", b"\x89PNG\r\n\x1a\n2")],
+        images=[
+            ParsedImage("map.png", b"\x89PNG\r\n\x1a\n1"),
+            ParsedImage("a.png", b"\x89PNG\r\n\x1a\n2"),
+        ],
     )
     text = export_gift([question])
     assert IMAGES_LEFT_OUT.format(names="map.png、a.png") in text
