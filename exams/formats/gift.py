@@ -34,6 +34,7 @@ from .moodle import (
     NOT_KEPT_TAG,
     NOT_KEPT_TRUE_FEEDBACK,
     TOO_FEW_OPTIONS,
+    QuestionImages,
     RawField,
     blank_stem_parts,
     category_for_topic,
@@ -209,6 +210,14 @@ def _read_question(block: _Block, topic: str, result: ParseResult) -> None:
         if problem:
             return error(problem)
 
+    # GIFT carries no files: an image of the question's own has nothing to show, and one
+    # from another server is not shown to candidates; both are listed.
+    images = QuestionImages()
+    fields = [
+        RawField(images.relink(f.text, {}), f.text_format) if f.text_format == "html" else f
+        for f in fields
+    ]
+    question.not_kept += images.not_kept
     question.text_format, texts = question_fields(fields)
     question.stem, question.explanation = texts[0], texts[1]
     for option, (option_text, feedback) in zip(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from .base import ParsedImage, ParsedOption
-from .html import PLUGINFILE, looks_like_html, rich_text_from_moodle
+from .html import PLUGINFILE, TEXT_FORMATS, looks_like_html, rich_text_from_moodle
 
 DIFFICULTY_TAG = "难度"
 CITATION_TAG = "法条"
@@ -264,13 +264,19 @@ def question_fields(fields: Sequence[RawField]) -> tuple[str, list[str]]:
     """
     rendered = [rich_text_from_moodle(f.text, f.text_format) for f in fields]
     marked_up = [
-        f.text_format in ("html", "moodle", "moodle_auto_format") and looks_like_html(r)
+        renders_tags(f.text_format) and looks_like_html(r)
         for f, r in zip(fields, rendered, strict=True)
     ]
     if not any(marked_up):
         return "text", rendered
     texts = [r if up else _text_as_html(r) for r, up in zip(rendered, marked_up, strict=True)]
     return "html", texts
+
+
+def renders_tags(text_format: str) -> bool:
+    """Moodle's html and auto-format show tags as markup (an unknown format is html, as in
+    Moodle's trans_format); plain text, markdown and wiki text show them as typed."""
+    return TEXT_FORMATS.get(text_format.strip(), "html") in ("html", "moodle")
 
 
 def _text_as_html(text: str) -> str:

@@ -45,6 +45,7 @@ from .moodle import (
     GRADE_TOLERANCE,
     NOT_KEPT_FALSE_FEEDBACK,
     NOT_KEPT_IDNUMBER,
+    NOT_KEPT_MARKDOWN,
     NOT_KEPT_MISSING_IMAGE,
     NOT_KEPT_TAG,
     NOT_KEPT_TRUE_FEEDBACK,
@@ -61,6 +62,7 @@ from .moodle import (
     match_grade,
     metadata_from_tags,
     question_fields,
+    renders_tags,
     tags_for,
     topic_from_category,
     unsupported_reason,
@@ -209,7 +211,9 @@ class _Reader:
             kept = self.images.add(path, data)
             if kept:
                 names[path.lstrip("/")] = kept
-        self.fields.append(RawField(self.images.relink(text, names), text_format))
+        if renders_tags(text_format):
+            text = self.images.relink(text, names)
+        self.fields.append(RawField(text, text_format))
         return len(self.fields) - 1
 
     def legacy_image(self) -> None:
@@ -247,6 +251,8 @@ class _Reader:
         unused = [NOT_KEPT_UNUSED_FILE.format(name=i.name) for i in self.images.images
                   if i.name not in shown]  # fmt: skip
         question.not_kept += self.not_kept + self.images.not_kept + unused
+        if any(f.text_format.strip() == "markdown" and f.text.strip() for f in self.fields):
+            question.not_kept.append(NOT_KEPT_MARKDOWN)
         return texts
 
 
