@@ -2,9 +2,17 @@
 
 Questions are blocks separated by blank lines; ``//`` lines are comments, and the comment tags
 ``// [tag:难度:3]`` / ``// [tag:法条:…]`` in a question's block carry its difficulty and
-citations. ``$CATEGORY: $course$/top/行政法/行政许可`` sets the topic ("行政法/行政许可") of the
-questions after it. Only single choice, multiple choice and true/false are imported; every other
-question is listed in ``skipped`` with its type, every malformed one in ``errors``.
+citations (other tags and ``// [id:…]`` are listed as not kept). ``$CATEGORY:
+$course$/top/行政法/行政许可`` sets the topic ("行政法/行政许可") of the questions after it.
+
+Read as Moodle reads them: single and multiple choice (``=`` marks the one right answer; without
+it every positive weight is a right answer, and a single one makes the question 不定项), true/false
+and essays (``{}``, a short answer marked by people). Text after the answer block makes a
+"missing word" question: the block's place becomes the blank ``（    ）`` in the stem. Per-answer
+feedback (``#…``) and weights (``~%50%``) are kept, weights only from Moodle's own list of
+grades; general feedback (``####…``) is the explanation; ``[html]`` is HTML, ``[moodle]``,
+``[plain]`` and ``[markdown]`` are text as typed. Every other question type is listed in
+``skipped`` with its type, every malformed question in ``errors``.
 """
 
 import html
@@ -196,8 +204,11 @@ def _read_question(block: _Block, topic: str, result: ParseResult) -> None:
         word, wrong, right = ([*answers.split("#", 2), "", ""])[:3]
         answer_true = word.strip() in TRUE_WORDS
         feedback_true, feedback_false = (right, wrong) if answer_true else (wrong, right)
-        for raw, message in ((feedback_true, NOT_KEPT_TRUE_FEEDBACK),
-                             (feedback_false, NOT_KEPT_FALSE_FEEDBACK)):  # fmt: skip
+        feedbacks = [
+            (feedback_true, NOT_KEPT_TRUE_FEEDBACK),
+            (feedback_false, NOT_KEPT_FALSE_FEEDBACK),
+        ]
+        for raw, message in feedbacks:
             shown = html_to_text(_restore(_split_format(raw.strip(), stem_format)[1]))
             if shown:
                 question.not_kept.append(message.format(text=shown))

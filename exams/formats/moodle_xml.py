@@ -4,6 +4,14 @@ Files come from outside, so they are parsed with defusedxml and any DTD is refus
 expansion (billion laughs), no external entity (XXE), nothing is fetched. Topics travel as
 ``<question type="category">``, difficulty and citations as ``<tags>``.
 
+Kept: the name, per-answer ``<feedback>``, the answers' ``fraction`` (only Moodle's own list of
+grades, as its importer checks them), ``<generalfeedback>`` as the explanation, and images:
+the base64 ``<file>`` elements of every field, referred to as ``@@PLUGINFILE@@/<name>``, and
+Moodle 1.9's ``<image>``/``<image_base64>``, appended to the stem as Moodle does. Whatever else
+the file says about a question (points, penalty, hints, combined feedback, ID number, other
+tags, files that are not pictures…) is listed in its ``not_kept``. A multiple-answer question
+(``<single>false</single>``) with one right answer is 不定项.
+
 Case-analysis and short-answer questions travel as Moodle's ``essay``: the model answer and
 the rubric in ``<graderinfo>`` (Moodle's "information for graders"), written as
 
@@ -248,8 +256,11 @@ class _Reader:
             for i in self.images.images
             if i.name in shown
         ]
-        unused = [NOT_KEPT_UNUSED_FILE.format(name=i.name) for i in self.images.images
-                  if i.name not in shown]  # fmt: skip
+        unused = [
+            NOT_KEPT_UNUSED_FILE.format(name=i.name)
+            for i in self.images.images
+            if i.name not in shown
+        ]
         question.not_kept += self.not_kept + self.images.not_kept + unused
         if any(f.text_format.strip() == "markdown" and f.text.strip() for f in self.fields):
             question.not_kept.append(NOT_KEPT_MARKDOWN)
@@ -634,8 +645,8 @@ def _stem_images(question: ExportQuestion) -> list[ParsedImage]:
     """The stem carries its own images and any the question holds but no field shows."""
     texts = [question.explanation, *(t for o in question.options for t in (o.text, o.feedback))]
     elsewhere = {name for text in texts for name in image_references(text)}
-    return [i for i in question.images if i.name in set(image_references(question.stem))
-            or i.name not in elsewhere]  # fmt: skip
+    in_stem = set(image_references(question.stem))
+    return [i for i in question.images if i.name in in_stem or i.name not in elsewhere]
 
 
 def _xml_text(value: str) -> str:
