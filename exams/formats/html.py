@@ -23,7 +23,7 @@ PLUGINFILE = "@@PLUGINFILE@@/"
 # Dropped together with their content (the text of a script is not question text).
 DROPPED_WITH_CONTENT = {"script", "style", "template", "noscript", "iframe", "object", "title"}
 
-_TAG = re.compile(r"<[A-Za-z!/][^>]*>")
+_TAG = re.compile(r"<[A-Za-z!/][^<>]*>")  # not across another "<": linear on hostile text
 _IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
 _A_WITHOUT_HREF = re.compile(r"<a(?![^>]*\shref=)[^>]*>(.*?)</a>", re.DOTALL)
 _SIZE = re.compile(r"^\d{1,4}%?$")

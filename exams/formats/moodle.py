@@ -291,7 +291,8 @@ _IMAGE_MAGIC = (
     (b"GIF87a", "gif"),
     (b"GIF89a", "gif"),
 )
-_IMG_SRC = re.compile(r"""<img\b[^>]*?\ssrc\s*=\s*(["'])(.*?)\1[^>]*>""", re.IGNORECASE | re.DOTALL)
+# Neither the tag nor its address may hold another "<": no backtracking over a hostile field.
+_IMG_SRC = re.compile(r"""<img\b[^<>]*?\ssrc\s*=\s*(["'])([^"'<>]*)\1[^<>]*>""", re.IGNORECASE)
 _PLUGINFILE_REF = re.compile(r"@@PLUGINFILE@@/([^\"'<>\s?#]+)")
 _UNSAFE_NAME = re.compile(r"[^\w.\-]+")
 
@@ -325,23 +326,25 @@ class QuestionImages:
     def __init__(self) -> None:
         self.images: list[ParsedImage] = []
         self.not_kept: list[str] = []
+        self._by_name: dict[str, ParsedImage] = {}
 
     def add(self, path: str, data: bytes) -> str | None:
         """Keep one file; returns the name the text refers to it by, ``None`` if not kept."""
         if image_kind(data) is None:
             self.not_kept.append(NOT_KEPT_FILE.format(name=path.lstrip("/")))
             return None
-        for image in self.images:  # the same file attached to two fields
-            if image.data == data and image.name == safe_image_name(path):
-                return image.name
         name = base = safe_image_name(path)
-        taken = {i.name for i in self.images}
+        same = self._by_name.get(name)
+        if same is not None and same.data == data:  # the same file attached to two fields
+            return name
         counter = 2
-        while name in taken:
+        while name in self._by_name:
             stem, dot, ext = base.rpartition(".")
             name = f"{stem}-{counter}.{ext}" if dot else f"{base}-{counter}"
             counter += 1
-        self.images.append(ParsedImage(name=name, data=data))
+        image = ParsedImage(name=name, data=data)
+        self.images.append(image)
+        self._by_name[name] = image
         return name
 
     def relink(self, text: str, names: dict[str, str]) -> str:
