@@ -87,6 +87,7 @@ QUESTION_TYPE_LABELS = {
     "random": "随机抽题（random）",
     "multichoiceset": "全对才得分的多选题（multichoiceset）",
     "ordering": "排序题（ordering）",
+    "essay_noinline": "只能上传附件作答的论述题（essay，responseformat noinline）",
 }
 
 _CONTEXT_PREFIX = re.compile(r"^\$[a-z]+\$(?:/|$)")

@@ -97,6 +97,8 @@ NOT_KEPT_PENALTY = "未保留：每次重新作答扣分 {value}%"
 NOT_KEPT_HIDDEN = "未保留：在 Moodle 中为隐藏题目"
 NOT_KEPT_HINT = "未保留：提示“{text}”"
 NOT_KEPT_NO_SHUFFLE = "未保留：选项不打乱顺序（是否打乱由考试设置决定）"
+NOT_KEPT_ATTACHMENTS = "未保留：上传附件作答（最多 {count} 个附件）"
+NOT_KEPT_TEMPLATE = "未保留：作答模板“{text}”"
 NOT_KEPT_UNUSED_FILE = "未保留：文件“{name}”（题目中没有显示它）"
 COMBINED_FEEDBACK = (
     ("correctfeedback", "未保留：答对时的总体反馈“{text}”"),
@@ -132,6 +134,9 @@ def parse_moodle_xml(data: bytes) -> ParseResult:
             topic = topic_from_category(element.findtext("category/text") or "")
         elif not qtype:
             result.errors.append(FormatError(position, MISSING_TYPE))
+        elif qtype == "essay" and (element.findtext("responseformat") or "").strip() == "noinline":
+            # Answered only by uploading files: candidates here answer in writing.
+            result.skipped.append(SkippedQuestion(position, unsupported_reason("essay_noinline")))
         elif qtype == "essay":
             _read_essay(element, position, topic, result)
         elif qtype not in ("multichoice", "truefalse"):
@@ -448,6 +453,13 @@ def _essay(element: ElementTree.Element, position: str, topic: str) -> ParsedQue
         grade = _number(element.findtext("defaultgrade"))
         points = f"{grade:g}" if grade is not None and grade > 0 else DEFAULT_POINTS
         rubric = [RubricCriterion(DEFAULT_CRITERION, points)]
+    attachments = _number(element.findtext("attachments"))
+    if attachments:  # -1 is "unlimited"
+        shown = "不限" if attachments < 0 else f"{attachments:g}"
+        question.not_kept.append(NOT_KEPT_ATTACHMENTS.format(count=shown))
+    template = html_to_text(element.findtext("responsetemplate/text") or "")
+    if template:
+        question.not_kept.append(NOT_KEPT_TEMPLATE.format(text=template))
     question.kind = "case_analysis" if case else "short_answer"
     question.model_answer = model_answer
     question.rubric = rubric

@@ -378,3 +378,26 @@ def test_moodles_own_file_survives_our_export():
     again = parse_moodle_xml(export_moodle_xml([as_export(q) for q in original]))
     assert again.errors == []
     assert [comparable(q) for q in again.questions] == [comparable(q) for q in original]
+
+
+def test_essay_variants():
+    written = """<questiontext><text>论述依法行政的基本要求。</text></questiontext>
+      <defaultgrade>20</defaultgrade><responseformat>editor</responseformat>
+      <attachments>2</attachments><responsetemplate><text>一、……</text></responsetemplate>"""
+    upload_only = """<questiontext><text>上传你的案卷评查报告。</text></questiontext>
+      <responseformat>noinline</responseformat><attachments>1</attachments>"""
+    data = (
+        f'<quiz><question type="essay">{written}</question>'
+        f'<question type="essay">{upload_only}</question></quiz>'
+    ).encode()
+    result = parse_moodle_xml(data)
+    (q,) = result.questions
+    assert q.kind == "short_answer"
+    assert [(c.criterion, c.points) for c in q.rubric] == [("按参考答案评分", "20")]
+    assert q.not_kept == ["未保留：上传附件作答（最多 2 个附件）", "未保留：作答模板“一、……”"]
+    assert [(s.position, s.reason) for s in result.skipped] == [
+        (
+            "第 2 题（第 1 行）",
+            "不支持的题型：只能上传附件作答的论述题（essay，responseformat noinline）",
+        )
+    ]
