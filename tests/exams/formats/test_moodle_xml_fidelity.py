@@ -397,7 +397,7 @@ def test_essay_variants():
     assert q.not_kept == ["未保留：上传附件作答（最多 2 个附件）", "未保留：作答模板“一、……”"]
     assert [(s.position, s.reason) for s in result.skipped] == [
         (
-            "第 2 题（第 1 行）",
+            "第 2 题（第 3 行）",
             "不支持的题型：只能上传附件作答的论述题（essay，responseformat noinline）",
         )
     ]
