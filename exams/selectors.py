@@ -79,7 +79,14 @@ def questions_as_export(questions: Iterable[Question]) -> list[ExportQuestion]:
                 options=[]
                 if true_false
                 else [
-                    ParsedOption(o["text"], o["correct"], 1.0 if o["correct"] else 0.0)
+                    ParsedOption(
+                        o["text"],
+                        o["correct"],
+                        # Moodle weights and per-answer feedback, where the bank keeps them;
+                        # the exporters check weights against the key before writing them.
+                        o.get("fraction", 1.0 if o["correct"] else 0.0),
+                        o.get("feedback", ""),
+                    )
                     for o in version.options
                 ],
                 answer_true=version.options[0]["correct"] if true_false else None,
@@ -90,6 +97,7 @@ def questions_as_export(questions: Iterable[Question]) -> list[ExportQuestion]:
                 name=f"Q{question.pk}",
                 model_answer=version.model_answer,
                 rubric=[RubricCriterion(c["criterion"], c["points"]) for c in version.rubric],
+                indefinite=getattr(version, "indefinite", False),
             )
         )
     return result

@@ -2,9 +2,17 @@
 
 Questions are blocks separated by blank lines; ``//`` lines are comments, and the comment tags
 ``// [tag:难度:3]`` / ``// [tag:法条:…]`` in a question's block carry its difficulty and
-citations. ``$CATEGORY: $course$/top/行政法/行政许可`` sets the topic ("行政法/行政许可") of the
-questions after it. Only single choice, multiple choice and true/false are imported; every other
-question is listed in ``skipped`` with its type, every malformed one in ``errors``.
+citations (other tags and ``// [id:…]`` are listed as not kept). ``$CATEGORY:
+$course$/top/行政法/行政许可`` sets the topic ("行政法/行政许可") of the questions after it.
+
+Read as Moodle reads them: single and multiple choice (``=`` marks the one right answer; without
+it every positive weight is a right answer, and a single one makes the question 不定项), true/false
+and essays (``{}``, a short answer marked by people). Text after the answer block makes a
+"missing word" question: the block's place becomes the blank ``（    ）`` in the stem. Per-answer
+feedback (``#…``) and weights (``~%50%``) are kept, weights only from Moodle's own list of
+grades; general feedback (``####…``) is the explanation; ``[html]`` is HTML, ``[moodle]``,
+``[plain]`` and ``[markdown]`` are text as typed. Every other question type is listed in
+``skipped`` with its type, every malformed question in ``errors``.
 """
 
 import html
@@ -18,21 +26,37 @@ from .base import (
     ParsedOption,
     ParsedQuestion,
     ParseResult,
+    RubricCriterion,
     SkippedQuestion,
 )
-from .html import looks_like_html, rich_text_from_moodle
+from .html import html_to_text, looks_like_html
 from .moodle import (
+    BLANK,
+    DEFAULT_CRITERION,
+    DEFAULT_POINTS,
     EMPTY_STEM,
-    MULTIPLE_NEEDS_TWO_CORRECT,
-    SINGLE_NEEDS_ONE_CORRECT,
+    GRADE_TOLERANCE,
+    NOT_KEPT_FALSE_FEEDBACK,
+    NOT_KEPT_IDNUMBER,
+    NOT_KEPT_MARKDOWN,
+    NOT_KEPT_TAG,
+    NOT_KEPT_TRUE_FEEDBACK,
     TOO_FEW_OPTIONS,
+    QuestionImages,
+    RawField,
+    blank_stem_parts,
     category_for_topic,
-    export_fractions,
     format_percent,
+    invalid_grade_message,
+    kind_of_choices,
+    match_grade,
     metadata_from_tags,
+    question_fields,
     tags_for,
     topic_from_category,
     unsupported_reason,
+    weights_for,
+    without_own_images,
 )
 
 POSITION = "第 {line} 行"
@@ -47,6 +71,8 @@ SECOND_ANSWER_BLOCK = (
 EMPTY_OPTION = "有一个选项内容为空。"
 BAD_CORRECT_WEIGHT = "“=”标记的正确答案权重只能是 100%（“{text}”）。"
 
+IMAGES_LEFT_OUT = "// 未导出的图片（GIFT 格式不能携带图片，请改用 Moodle XML 格式导出）：{names}"
+
 CATEGORY_COMMAND = "$CATEGORY:"
 TRUE_WORDS = ("T", "TRUE")
 FALSE_WORDS = ("F", "FALSE")
@@ -58,8 +84,10 @@ _ESCAPABLE = "\\:#={}~n"
 _HIDE = {c: chr(0xE000 + i) for i, c in enumerate(_ESCAPABLE)}
 _RESTORE = str.maketrans({v: ("\n" if c == "n" else c) for c, v in _HIDE.items()})
 _ESCAPE_RE = re.compile(r"\\([\\:#={}~n])")
+_ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#x[0-9A-Fa-f]+);")
 _WEIGHT_RE = re.compile(r"^%(-?\d+(?:\.\d+)?)%")
 _COMMENT_TAG_RE = re.compile(r"\[tag:((?:\\\]|[^\]<>`\x00-\x1f])+)\]")
+_COMMENT_ID_RE = re.compile(r"\[id:((?:\\\]|[^\]\x00-\x1f])+)\]")
 _EXPORT_ESCAPES = str.maketrans(
     {"\\": "\\\\", "#": "\\#", "=": "\\=", "~": "\\~", "{": "\\{", "}": "\\}", ":": "\\:"}
 )
@@ -146,38 +174,80 @@ def _read_question(block: _Block, topic: str, result: ParseResult) -> None:
         answers = answers[:separator].strip()
 
     qtype = _question_type(answers)
-    if qtype not in ("multichoice", "truefalse"):
+    if qtype not in ("multichoice", "truefalse", "essay"):
         result.skipped.append(_skip(position, qtype))
         return
-    if text[closing + 1 :].strip():
-        result.skipped.append(_skip(position, "missingword"))
-        return
-
-    text_format, stem = _split_format(text[start:opening].strip(), "moodle")
-    stem = _field(stem, text_format)
-    meta = metadata_from_tags(_comment_tags(block.comments))
-    if not stem:
-        return error(EMPTY_STEM)
+    # As Moodle: text after the answer block makes it a "missing word" question, the block's
+    # place a blank in the stem ("_____" there, a Chinese bracket here).
+    after = text[closing + 1 :]
+    question_text = text[start:opening] + (BLANK if after.strip() else "") + after
+    stem_format, stem = _split_format(question_text.strip(), "moodle")
+    feedback_format, general_feedback = _split_format(general_feedback.strip(), stem_format)
+    fields = [_raw(stem, stem_format), _raw(general_feedback, feedback_format)]
+    tags = _comment_tags(block.comments)
+    meta = metadata_from_tags(tags)
     if meta.errors:
         return error(meta.errors[0])
     question = ParsedQuestion(
         position=position,
         kind="true_false",
-        stem=stem,
-        explanation=_text_field(general_feedback, text_format),
+        stem="",
         difficulty=meta.difficulty,
         topic=topic,
         citations=meta.citations,
         name=name,
     )
+    question.not_kept += [NOT_KEPT_TAG.format(tag=t) for t in meta.other_tags]
+    question.not_kept += [NOT_KEPT_IDNUMBER.format(value=i) for i in _comment_ids(block.comments)]
+
     if qtype == "truefalse":
-        question.answer_true = _true_false_word(answers) in TRUE_WORDS
-        result.questions.append(question)
-        return
-    problem = _read_choices(question, answers, text_format)
-    if problem:
-        return error(problem)
+        word, wrong, right = ([*answers.split("#", 2), "", ""])[:3]
+        answer_true = word.strip() in TRUE_WORDS
+        feedback_true, feedback_false = (right, wrong) if answer_true else (wrong, right)
+        feedbacks = [
+            (feedback_true, NOT_KEPT_TRUE_FEEDBACK),
+            (feedback_false, NOT_KEPT_FALSE_FEEDBACK),
+        ]
+        for raw, message in feedbacks:
+            shown = html_to_text(_restore(_split_format(raw.strip(), stem_format)[1]))
+            if shown:
+                question.not_kept.append(message.format(text=shown))
+        question.answer_true = answer_true
+    elif qtype == "essay":
+        question.kind = "short_answer"
+        question.rubric = [RubricCriterion(DEFAULT_CRITERION, DEFAULT_POINTS)]
+    else:
+        problem = _read_choices(question, answers, stem_format, fields)
+        if problem:
+            return error(problem)
+
+    # GIFT carries no files: an image of the question's own has nothing to show, and one
+    # from another server is not shown to candidates; both are listed.
+    images = QuestionImages()
+    fields = [
+        RawField(images.relink(f.text, {}), f.text_format) if f.text_format == "html" else f
+        for f in fields
+    ]
+    question.not_kept += images.not_kept
+    question.text_format, texts = question_fields(fields)
+    question.stem, question.explanation = texts[0], texts[1]
+    for option, (option_text, feedback) in zip(
+        question.options, zip(texts[2::2], texts[3::2], strict=True), strict=True
+    ):
+        option.text, option.feedback = option_text, feedback
+    if any(f.text_format == "markdown" for f in fields if f.text.strip()):
+        question.not_kept.append(NOT_KEPT_MARKDOWN)
+    if not html_to_text(question.stem):
+        return error(EMPTY_STEM)
+    if any(not html_to_text(o.text) for o in question.options):
+        return error(EMPTY_OPTION)
     result.questions.append(question)
+
+
+def _raw(text: str, text_format: str) -> RawField:
+    """GIFT's formats as the question's format sees them: only html renders markup; moodle,
+    plain and markdown text is what the person typed (markdown is listed as not rendered)."""
+    return RawField(_restore(text), text_format if text_format in ("html", "markdown") else "plain")
 
 
 def _question_type(answers: str) -> str:
@@ -188,7 +258,7 @@ def _question_type(answers: str) -> str:
         return "numerical"
     if "~" in answers:
         return "multichoice"
-    if "->" in answers:
+    if "=" in answers and "->" in answers:
         return "matching"
     if _true_false_word(answers) in TRUE_WORDS + FALSE_WORDS:
         return "truefalse"
@@ -201,38 +271,44 @@ def _true_false_word(answers: str) -> str:
     return answers[:hash_at].strip() if hash_at > 0 else answers
 
 
-def _read_choices(question: ParsedQuestion, answers: str, text_format: str) -> str | None:
-    """Fill the options of a multichoice question; returns an error message if it is malformed."""
-    question.kind = "single" if "=" in answers else "multiple"
+def _read_choices(
+    question: ParsedQuestion, answers: str, text_format: str, fields: list[RawField]
+) -> str | None:
+    """Fill the options (and their fields) of a multichoice question; returns an error
+    message if it is malformed. Texts are filled in once the question's format is known."""
+    single = "=" in answers  # as Moodle: no "=" answer means several may be chosen
     parts = answers.replace("=", "~=").split("~")
     if not parts[0].strip():
         parts = parts[1:]
     if len(parts) < 2:
         return TOO_FEW_OPTIONS
-    marked_correct = 0
+    invalid: list[float] = []
     for part in parts:
         part = part.strip()
         marked = part.startswith("=")
         if marked:
             part = part[1:].lstrip()
-            marked_correct += 1
         fraction = 1.0 if marked else 0.0
         weight = _WEIGHT_RE.match(part)
         if weight:
-            fraction = round(float(weight.group(1)) / 100, 7)  # Moodle keeps 7 decimals
+            fraction = float(weight.group(1)) / 100
             part = part[weight.end() :]
-            if marked and fraction != 1.0:
+            if marked and abs(fraction - 1.0) >= GRADE_TOLERANCE:
                 return BAD_CORRECT_WEIGHT.format(text=_restore(part.split("#", 1)[0]).strip())
-        option_text = _text_field(part.split("#", 1)[0], text_format)
-        if not option_text:
-            return EMPTY_OPTION
-        correct = marked if question.kind == "single" else fraction > 0
-        question.options.append(ParsedOption(option_text, correct, fraction))
-    if question.kind == "single" and marked_correct != 1:
-        return SINGLE_NEEDS_ONE_CORRECT
-    if question.kind == "multiple" and sum(o.correct for o in question.options) < 2:
-        return MULTIPLE_NEEDS_TWO_CORRECT
-    return None
+        grade = match_grade(fraction)
+        if grade is None:
+            invalid.append(fraction)
+        option_text, _hash, feedback = part.partition("#")
+        for raw in (option_text, feedback):
+            raw_format, raw_text = _split_format(raw.strip(), text_format)
+            fields.append(_raw(raw_text, raw_format))
+        question.options.append(ParsedOption("", False, fraction if grade is None else grade))
+    if invalid:
+        return invalid_grade_message(question.name, invalid)
+    for option in question.options:
+        option.correct = option.fraction == 1.0 if single else option.fraction > 0
+    question.kind, question.indefinite, problem = kind_of_choices(question.options, single=single)
+    return problem or None
 
 
 def _split_format(text: str, default: str) -> tuple[str, str]:
@@ -247,16 +323,6 @@ def _split_format(text: str, default: str) -> tuple[str, str]:
     return default, text
 
 
-def _text_field(raw: str, default_format: str) -> str:
-    """An answer or feedback: may carry its own format marker, else the question's format."""
-    text_format, text = _split_format(raw.strip(), default_format)
-    return _field(text, text_format)
-
-
-def _field(text: str, text_format: str) -> str:
-    return rich_text_from_moodle(_restore(text), text_format)
-
-
 def _restore(text: str) -> str:
     return text.translate(_RESTORE)
 
@@ -266,6 +332,15 @@ def _comment_tags(comments: list[str]) -> list[str]:
         m.group(1).replace("\\]", "]").strip()
         for comment in comments
         for m in _COMMENT_TAG_RE.finditer(comment)
+    ]
+
+
+def _comment_ids(comments: list[str]) -> list[str]:
+    """Moodle's ``// [id:…]`` comment: the question's ID number."""
+    return [
+        m.group(1).replace("\\]", "]").strip()
+        for comment in comments
+        for m in _COMMENT_ID_RE.finditer(comment)
     ]
 
 
@@ -289,18 +364,33 @@ def export_gift(questions: Iterable[ExportQuestion]) -> str:
 
 
 def _export_question(question: ExportQuestion) -> str:
+    # GIFT cannot carry images: they are left out, and a comment says which.
+    stem, dropped = without_own_images(question.stem)
+    explanation, more = without_own_images(question.explanation)
+    dropped += more
+    options = []
+    for option in question.options:
+        text, more = without_own_images(option.text)
+        feedback, even_more = without_own_images(option.feedback)
+        dropped += more + even_more
+        options.append(ParsedOption(text, option.correct, option.fraction, feedback))
+    texts = [stem, explanation, *(t for o in options for t in (o.text, o.feedback))]
     # One text format per question, as in Moodle: html as soon as any part carries markup.
-    is_html = any(
-        looks_like_html(t)
-        for t in [question.stem, question.explanation, *(o.text for o in question.options)]
-    )
+    is_html = any(_is_html(t) for t in texts)
     marker = "[html]" if is_html else "[moodle]"
     tags = tags_for(question.difficulty, question.citations)
     lines = [f"// [tag:{_escape_tag(tag)}]" for tag in tags]
+    names = list(dict.fromkeys(dropped + [i.name for i in question.images]))
+    if names:
+        lines.append(IMAGES_LEFT_OUT.format(names="、".join(names)))
     head = f"::{_escape(question.name.strip())}::" if question.name.strip() else ""
-    stem = _export_text(question.stem, is_html)
-    head += marker + stem if is_html else _protect(stem, marker)
-    explanation = _export_text(question.explanation, is_html)
+    # A missing-word question: the answer block goes where the blank is.
+    blank = blank_stem_parts(stem) if question.kind in ("single", "multiple") else None
+    before, after = blank if blank else (stem, "")
+    before = _export_text(before, is_html)
+    head += marker + before if is_html else _protect(before, marker)
+    tail = _export_text(after, is_html) if blank else ""
+    explanation = _export_text(explanation, is_html)
     feedback = f"####{_protect(explanation, marker)}" if explanation else ""
     if question.kind == "true_false":
         lines.append(f"{head}{{{'TRUE' if question.answer_true else 'FALSE'}{feedback}}}")
@@ -310,22 +400,32 @@ def _export_question(question: ExportQuestion) -> str:
         lines.append(f"{head}{{{feedback}}}")
         return "\n".join(lines)
     lines.append(head + "{")
-    fractions = export_fractions(question.kind, question.options)
-    for option, fraction in zip(question.options, fractions, strict=True):
-        if question.kind == "single":
-            prefix = "=" if option.correct else "~"
+    fractions = weights_for(question.kind, options)
+    for option, fraction in zip(options, fractions, strict=True):
+        if question.kind == "single" and fraction == 1.0:
+            prefix = "="
+        elif fraction == 0:
+            prefix = "~"
         else:
             prefix = f"~%{format_percent(fraction)}%"
-        lines.append(f"\t{prefix}{_protect(_export_text(option.text, is_html), marker)}")
+        line = f"\t{prefix}{_protect(_export_text(option.text, is_html), marker)}"
+        if option.feedback.strip():
+            line += f"#{_protect(_export_text(option.feedback, is_html), marker)}"
+        lines.append(line)
     if feedback:
         lines.append(f"\t{feedback}")
-    lines.append("}")
+    lines.append("}" + tail)
     return "\n".join(lines)
+
+
+def _is_html(text: str) -> bool:
+    """Stored text is HTML: tags or entities (an "&amp;" must not come back as five letters)."""
+    return looks_like_html(text) or bool(_ENTITY.search(text))
 
 
 def _export_text(text: str, is_html: bool) -> str:
     text = text.strip()
-    if is_html and not looks_like_html(text):
+    if is_html and not _is_html(text):
         text = html.escape(text, quote=False)
     return _escape(text)
 

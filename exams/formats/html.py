@@ -1,7 +1,11 @@
 """Sanitising HTML from outside (Moodle XML, GIFT ``[html]``) and turning it into plain text.
 
 Question text from another system is untrusted: only simple formatting survives, without any
-attribute, so no script, style, event handler or ``javascript:`` link can reach a candidate.
+attribute, so no script, style, event handler or ``javascript:`` link can reach a candidate. Two
+exceptions, both checked: links to ``http``/``https``/``mailto`` addresses keep their ``href``, and
+images keep ``src``/``alt``/``width``/``height`` only when the picture is the question's own file
+(``@@PLUGINFILE@@/map.png``, Moodle's convention) or on this site (``/media/…``): an image from
+another server would tell that server who is sitting the exam.
 """
 
 import html
@@ -9,11 +13,20 @@ import re
 
 import nh3
 
-ALLOWED_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "sub", "sup", "ul", "ol", "li", "span"}
+ALLOWED_TAGS = {
+    "p", "br", "strong", "b", "em", "i", "u", "sub", "sup", "ul", "ol", "li", "span",
+    "a", "img", "table", "thead", "tbody", "tr", "th", "td",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href"}, "img": {"src", "alt", "width", "height"}}
+LINK_SCHEMES = {"http", "https", "mailto"}
+PLUGINFILE = "@@PLUGINFILE@@/"
 # Dropped together with their content (the text of a script is not question text).
 DROPPED_WITH_CONTENT = {"script", "style", "template", "noscript", "iframe", "object", "title"}
 
-_TAG = re.compile(r"<[A-Za-z!/][^>]*>")
+_TAG = re.compile(r"<[A-Za-z!/][^<>]*>")  # not across another "<": linear on hostile text
+_IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
+_A_WITHOUT_HREF = re.compile(r"<a(?![^>]*\shref=)[^>]*>(.*?)</a>", re.DOTALL)
+_SIZE = re.compile(r"^\d{1,4}%?$")
 _BLOCK_END = re.compile(r"<br\s*/?>|</(?:p|li|div|h[1-6]|tr)\s*>", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\r\f\v\u3000]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
@@ -34,14 +47,32 @@ def sanitize_html(value: str) -> str:
     """Keep simple formatting only; text without markup or entities is returned unchanged."""
     if "<" not in value and "&" not in value:
         return value
-    return nh3.clean(
+    cleaned = nh3.clean(
         value,
         tags=ALLOWED_TAGS,
         clean_content_tags=DROPPED_WITH_CONTENT,
-        attributes={"*": set()},  # also clears the default generic "title" and "lang"
+        attributes={"*": set(), **ALLOWED_ATTRIBUTES},  # "*": clears generic "title", "lang"
+        attribute_filter=_attribute_filter,
+        url_schemes=LINK_SCHEMES,
         strip_comments=True,
-        link_rel=None,
+        link_rel="noopener noreferrer",
     )
+    # An image without its picture or a link without its address is left as its text.
+    cleaned = _IMG_WITHOUT_SRC.sub("", cleaned)
+    return _A_WITHOUT_HREF.sub(r"\1", cleaned)
+
+
+def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "a" and attribute == "href":
+        # Only absolute addresses: a relative link would point into this site's own pages.
+        scheme = value.split(":", 1)[0].lower() if ":" in value else ""
+        return value if scheme in LINK_SCHEMES else None
+    if tag == "img" and attribute == "src":
+        local = value.startswith("/") and not value.startswith("//")
+        return value if value.startswith(PLUGINFILE) or local else None
+    if tag == "img" and attribute in ("width", "height"):
+        return value if _SIZE.match(value.strip()) else None
+    return value
 
 
 def looks_like_html(value: str) -> bool:

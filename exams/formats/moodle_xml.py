@@ -4,6 +4,14 @@ Files come from outside, so they are parsed with defusedxml and any DTD is refus
 expansion (billion laughs), no external entity (XXE), nothing is fetched. Topics travel as
 ``<question type="category">``, difficulty and citations as ``<tags>``.
 
+Kept: the name, per-answer ``<feedback>``, the answers' ``fraction`` (only Moodle's own list of
+grades, as its importer checks them), ``<generalfeedback>`` as the explanation, and images:
+the base64 ``<file>`` elements of every field, referred to as ``@@PLUGINFILE@@/<name>``, and
+Moodle 1.9's ``<image>``/``<image_base64>``, appended to the stem as Moodle does. Whatever else
+the file says about a question (points, penalty, hints, combined feedback, ID number, other
+tags, files that are not pictures…) is listed in its ``not_kept``. A multiple-answer question
+(``<single>false</single>``) with one right answer is 不定项.
+
 Case-analysis and short-answer questions travel as Moodle's ``essay``: the model answer and
 the rubric in ``<graderinfo>`` (Moodle's "information for graders"), written as
 
@@ -16,8 +24,10 @@ and the kind as the tag ``题型:案例分析`` (an essay without it is a short 
 elsewhere without a rubric gets one criterion worth its ``defaultgrade``.
 """
 
+import base64
 import re
 from collections.abc import Iterable
+from html import escape
 from xml.etree import ElementTree
 
 from defusedxml import DefusedXmlException
@@ -27,25 +37,44 @@ from .base import (
     MARKED,
     ExportQuestion,
     FormatError,
+    ParsedImage,
     ParsedOption,
     ParsedQuestion,
     ParseResult,
     RubricCriterion,
     SkippedQuestion,
 )
-from .html import html_to_text, looks_like_html, rich_text_from_moodle
+from .html import PLUGINFILE, html_to_text, looks_like_html, rich_text_from_moodle
 from .moodle import (
+    BAD_FILE,
+    DEFAULT_CRITERION,
+    DEFAULT_POINTS,
     EMPTY_STEM,
-    MULTIPLE_NEEDS_TWO_CORRECT,
-    SINGLE_NEEDS_ONE_CORRECT,
+    GRADE_TOLERANCE,
+    NOT_KEPT_FALSE_FEEDBACK,
+    NOT_KEPT_IDNUMBER,
+    NOT_KEPT_MARKDOWN,
+    NOT_KEPT_MISSING_IMAGE,
+    NOT_KEPT_TAG,
+    NOT_KEPT_TRUE_FEEDBACK,
     TOO_FEW_OPTIONS,
+    QuestionImages,
+    RawField,
     category_for_topic,
-    export_fractions,
+    decode_file,
     format_percent,
+    image_alt,
+    image_references,
+    invalid_grade_message,
+    kind_of_choices,
+    match_grade,
     metadata_from_tags,
+    question_fields,
+    renders_tags,
     tags_for,
     topic_from_category,
     unsupported_reason,
+    weights_for,
 )
 
 POSITION = "第 {index} 题（第 {line} 行）"
@@ -63,8 +92,21 @@ MODEL_ANSWER_HEADING = "参考答案："
 RUBRIC_HEADING = "评分标准："
 KIND_TAG = "题型"
 CASE_ANALYSIS_TAG = "案例分析"
-DEFAULT_CRITERION = "按参考答案评分"
+NOT_KEPT_DEFAULT_GRADE = "未保留：每题分值 {value}"
+NOT_KEPT_PENALTY = "未保留：每次重新作答扣分 {value}%"
+NOT_KEPT_HIDDEN = "未保留：在 Moodle 中为隐藏题目"
+NOT_KEPT_HINT = "未保留：提示“{text}”"
+NOT_KEPT_NO_SHUFFLE = "未保留：选项不打乱顺序（是否打乱由考试设置决定）"
+NOT_KEPT_ATTACHMENTS = "未保留：上传附件作答（最多 {count} 个附件）"
+NOT_KEPT_TEMPLATE = "未保留：作答模板“{text}”"
+NOT_KEPT_UNUSED_FILE = "未保留：文件“{name}”（题目中没有显示它）"
+COMBINED_FEEDBACK = (
+    ("correctfeedback", "未保留：答对时的总体反馈“{text}”"),
+    ("partiallycorrectfeedback", "未保留：部分答对时的总体反馈“{text}”"),
+    ("incorrectfeedback", "未保留：答错时的总体反馈“{text}”"),
+)
 
+_ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#x[0-9A-Fa-f]+);")
 _XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _DECLARED_ENCODING = re.compile(rb"""(\s*<\?xml[^>]*?encoding\s*=\s*["'])([A-Za-z0-9._-]+)""")
 NAME_LENGTH = 40  # derived names for questions without one (Moodle requires a name)
@@ -92,6 +134,9 @@ def parse_moodle_xml(data: bytes) -> ParseResult:
             topic = topic_from_category(element.findtext("category/text") or "")
         elif not qtype:
             result.errors.append(FormatError(position, MISSING_TYPE))
+        elif qtype == "essay" and (element.findtext("responseformat") or "").strip() == "noinline":
+            # Answered only by uploading files: candidates here answer in writing.
+            result.skipped.append(SkippedQuestion(position, unsupported_reason("essay_noinline")))
         elif qtype == "essay":
             _read_essay(element, position, topic, result)
         elif qtype not in ("multichoice", "truefalse"):
@@ -156,76 +201,232 @@ class _QuestionLines:
         return self._builder.close()
 
 
-def _read_question(
-    element: ElementTree.Element, qtype: str, position: str, topic: str, result: ParseResult
-) -> None:
-    def error(message: str) -> None:
-        result.errors.append(FormatError(position, message))
+class _Reader:
+    """What one question's fields hold, gathered before its text format is decided."""
 
-    text_format = _format_of(element.find("questiontext"), "html")
-    stem = _rich_text(element.find("questiontext"), text_format)
+    def __init__(self, element: ElementTree.Element) -> None:
+        self.element = element
+        self.images = QuestionImages()
+        self.fields: list[RawField] = []
+        self.not_kept: list[str] = []
+        self.stem_format = _format_of(element.find("questiontext"), "html")
+
+    def field(self, element: ElementTree.Element | None, default_format: str | None = None) -> int:
+        """Add a text field with its own files; returns its index among the fields."""
+        text_format = _format_of(element, default_format or self.stem_format)
+        text = (element.findtext("text") or "") if element is not None else ""
+        names: dict[str, str] = {}
+        for file in element.findall("file") if element is not None else []:
+            path = (file.get("path") or "/") + (file.get("name") or "")
+            data = decode_file(file.text or "")
+            if data is None:
+                raise _Refused(BAD_FILE.format(name=path.lstrip("/")))
+            kept = self.images.add(path, data)
+            if kept:
+                names[path.lstrip("/")] = kept
+        if renders_tags(text_format):
+            text = self.images.relink(text, names)
+        self.fields.append(RawField(text, text_format))
+        return len(self.fields) - 1
+
+    def legacy_image(self) -> None:
+        """Moodle 1.9's ``<image>`` + ``<image_base64>``: appended to the stem, as Moodle's
+        import_headers does."""
+        name = (self.element.findtext("image") or "").strip()
+        encoded = self.element.findtext("image_base64") or ""
+        if not name:
+            return
+        data = decode_file(encoded) if encoded.strip() else None
+        if not encoded.strip():
+            self.not_kept.append(NOT_KEPT_MISSING_IMAGE.format(name=name))
+            return
+        if data is None:
+            raise _Refused(BAD_FILE.format(name=name))
+        kept = self.images.add(name.replace("/", "_"), data)
+        if kept:
+            stem = self.fields[0]
+            text = stem.text.strip() if stem.text_format != "plain_text" else escape(stem.text)
+            self.fields[0] = RawField(
+                f'{text} <img src="{PLUGINFILE}{kept}" alt="">',
+                "html" if stem.text_format in ("plain_text", "markdown") else stem.text_format,
+            )
+
+    def finish(self, question: ParsedQuestion) -> list[str]:
+        """Decide the format, fill the stem and explanation; returns every field's text."""
+        question.text_format, texts = question_fields(self.fields)
+        question.stem, question.explanation = texts[0], texts[1]
+        shown = [name for text in texts for name in image_references(text)]
+        question.images = [
+            ParsedImage(i.name, i.data, image_alt(texts, i.name))
+            for i in self.images.images
+            if i.name in shown
+        ]
+        unused = [
+            NOT_KEPT_UNUSED_FILE.format(name=i.name)
+            for i in self.images.images
+            if i.name not in shown
+        ]
+        question.not_kept += self.not_kept + self.images.not_kept + unused
+        if any(f.text_format.strip() == "markdown" and f.text.strip() for f in self.fields):
+            question.not_kept.append(NOT_KEPT_MARKDOWN)
+        return texts
+
+
+class _Refused(Exception):
+    """A question the file holds but that cannot be read (the message says why)."""
+
+
+def _common(
+    element: ElementTree.Element, position: str, topic: str, known_tags: tuple[str, ...] = ()
+) -> tuple[ParsedQuestion, _Reader]:
     tags = [t.findtext("text") or "" for t in element.findall("tags/tag")]
+    tags += [t.findtext("text") or "" for t in element.findall("coursetags/tag")]
     tags += [t.findtext("text") or "" for t in element.findall("coursetags/coursetag")]
-    meta = metadata_from_tags(tags)
-    if not stem:
-        return error(EMPTY_STEM)
+    meta = metadata_from_tags(tags, known_tags)
     if meta.errors:
-        return error(meta.errors[0])
+        raise _Refused(meta.errors[0])
     question = ParsedQuestion(
         position=position,
         kind="true_false",
-        stem=stem,
-        explanation=_rich_text(element.find("generalfeedback"), text_format),
+        stem="",
         difficulty=meta.difficulty,
         topic=topic,
         citations=meta.citations,
         name=" ".join((element.findtext("name/text") or "").split()),
     )
-    answers: list[tuple[str, float]] = []
+    reader = _Reader(element)
+    reader.field(element.find("questiontext"), "html")
+    reader.field(element.find("generalfeedback"))
+    reader.legacy_image()
+    reader.not_kept += [NOT_KEPT_TAG.format(tag=t) for t in meta.other_tags]
+    idnumber = (element.findtext("idnumber") or "").strip()
+    if idnumber:
+        reader.not_kept.append(NOT_KEPT_IDNUMBER.format(value=idnumber))
+    if (element.findtext("hidden") or "").strip() == "1":
+        reader.not_kept.append(NOT_KEPT_HIDDEN)
+    for tag, message in COMBINED_FEEDBACK:
+        shown = html_to_text(element.findtext(f"{tag}/text") or "")
+        if shown:
+            reader.not_kept.append(message.format(text=shown))
+    for hint in element.findall("hint"):
+        shown = html_to_text(hint.findtext("text") or "")
+        if shown:
+            reader.not_kept.append(NOT_KEPT_HINT.format(text=shown))
+    return question, reader
+
+
+def _number(value: str | None) -> float | None:
+    try:
+        return float((value or "").strip())
+    except ValueError:
+        return None
+
+
+def _not_kept_grades(element: ElementTree.Element, qtype: str) -> list[str]:
+    """The question's points and retry penalty, when not Moodle's defaults."""
+    notes = []
+    grade = _number(element.findtext("defaultgrade"))
+    if grade is not None and abs(grade - 1) > GRADE_TOLERANCE:
+        notes.append(NOT_KEPT_DEFAULT_GRADE.format(value=f"{grade:g}"))
+    penalty = _number(element.findtext("penalty"))
+    default = 1.0 if qtype == "truefalse" else 0.3333333
+    if penalty is not None and abs(penalty - default) > 0.005:  # Moodle's own rounding fix
+        notes.append(NOT_KEPT_PENALTY.format(value=format_percent(penalty)))
+    return notes
+
+
+def _read_question(
+    element: ElementTree.Element, qtype: str, position: str, topic: str, result: ParseResult
+) -> None:
+    try:
+        question = _question(element, qtype, position, topic)
+    except _Refused as refused:
+        result.errors.append(FormatError(position, str(refused)))
+        return
+    result.questions.append(question)
+
+
+def _question(
+    element: ElementTree.Element, qtype: str, position: str, topic: str
+) -> ParsedQuestion:
+    question, reader = _common(element, position, topic)
+    reader.not_kept += _not_kept_grades(element, qtype)
+    answer_format = reader.stem_format
+    answers: list[tuple[int, int, float]] = []  # (text field, feedback field, fraction)
+    invalid: list[float] = []
     for answer in element.findall("answer"):
         raw = answer.get("fraction", "0")
-        try:
-            fraction = round(float(raw) / 100, 7)  # Moodle keeps 7 decimals
-        except ValueError:
-            return error(BAD_FRACTION.format(value=raw))
-        answers.append((_rich_text(answer, _format_of(answer, text_format)), fraction))
+        number = _number(raw)
+        if number is None:
+            raise _Refused(BAD_FRACTION.format(value=raw))
+        fraction = number / 100
+        if qtype == "multichoice":
+            grade = match_grade(fraction)
+            if grade is None:
+                invalid.append(fraction)
+            else:
+                fraction = grade
+        if qtype == "truefalse":
+            text_index = reader.field(answer, "moodle_auto_format")
+        else:
+            text_index = reader.field(answer, answer_format)
+        answers.append((text_index, reader.field(answer.find("feedback")), fraction))
+    if invalid:
+        raise _Refused(invalid_grade_message(question.name, invalid))
+
+    texts = reader.finish(question)
+    if not html_to_text(question.stem) and not question.images:
+        raise _Refused(EMPTY_STEM)
 
     if qtype == "truefalse":
-        answer_true = _true_false_answer(answers)
+        words = [(texts[t], f) for t, _feedback, f in answers]
+        answer_true = _true_false_answer(words)
         if answer_true is None:
-            return error(TRUE_FALSE_UNCLEAR)
+            raise _Refused(TRUE_FALSE_UNCLEAR)
         question.answer_true = answer_true
-        result.questions.append(question)
-        return
+        for order, (text_index, feedback, _fraction) in enumerate(answers):
+            shown = html_to_text(texts[feedback])
+            word = texts[text_index].strip().lower()
+            if word not in ("true", "false"):
+                word = "true" if order == 0 else "false"
+            if shown:
+                message = NOT_KEPT_TRUE_FEEDBACK if word == "true" else NOT_KEPT_FALSE_FEEDBACK
+                question.not_kept.append(message.format(text=shown))
+        return question
 
+    if (element.findtext("shuffleanswers") or "").strip() in ("0", "false"):
+        question.not_kept.append(NOT_KEPT_NO_SHUFFLE)
+    single = _is_true(element.findtext("single"), default=True)
     # Moodle ignores blank answers when it saves a multichoice question.
-    answers = [(text, fraction) for text, fraction in answers if text]
-    question.kind = "single" if _is_true(element.findtext("single"), default=True) else "multiple"
-    if len(answers) < 2:
-        return error(TOO_FEW_OPTIONS)
-    if question.kind == "single":
-        question.options = [ParsedOption(t, _is_full(f), f) for t, f in answers]
-        if sum(o.correct for o in question.options) != 1:
-            return error(SINGLE_NEEDS_ONE_CORRECT)
-    else:
-        question.options = [ParsedOption(t, f > 0, f) for t, f in answers]
-        if sum(o.correct for o in question.options) < 2:
-            return error(MULTIPLE_NEEDS_TWO_CORRECT)
-    result.questions.append(question)
+    question.options = [
+        ParsedOption(texts[t], fraction == 1.0 if single else fraction > 0, fraction, texts[f])
+        for t, f, fraction in answers
+        if html_to_text(texts[t]) or "<img" in texts[t]
+    ]
+    if len(question.options) < 2:
+        raise _Refused(TOO_FEW_OPTIONS)
+    question.kind, question.indefinite, problem = kind_of_choices(question.options, single=single)
+    if problem:
+        raise _Refused(problem)
+    return question
 
 
 def _read_essay(
     element: ElementTree.Element, position: str, topic: str, result: ParseResult
 ) -> None:
+    try:
+        result.questions.append(_essay(element, position, topic))
+    except _Refused as refused:
+        result.errors.append(FormatError(position, str(refused)))
+
+
+def _essay(element: ElementTree.Element, position: str, topic: str) -> ParsedQuestion:
     """An ``essay``: a case-analysis or short-answer question marked by people."""
-    text_format = _format_of(element.find("questiontext"), "html")
-    stem = _rich_text(element.find("questiontext"), text_format)
+    question, reader = _common(element, position, topic, known_tags=(KIND_TAG,))
     tags = [t.findtext("text") or "" for t in element.findall("tags/tag")]
-    meta = metadata_from_tags(tags)
-    if not stem:
-        return result.errors.append(FormatError(position, EMPTY_STEM))
-    if meta.errors:
-        return result.errors.append(FormatError(position, meta.errors[0]))
+    reader.finish(question)
+    if not html_to_text(question.stem) and not question.images:
+        raise _Refused(EMPTY_STEM)
     case = any(
         "".join(t.split())
         in (f"{KIND_TAG}:{CASE_ANALYSIS_TAG}", f"{KIND_TAG}：{CASE_ANALYSIS_TAG}")
@@ -246,29 +447,23 @@ def _read_essay(
         except ValueError:
             valid = False
         if not valid:
-            return result.errors.append(FormatError(position, BAD_RUBRIC.format(n=n, line=line)))
+            raise _Refused(BAD_RUBRIC.format(n=n, line=line))
         rubric.append(RubricCriterion(criterion.strip(), points.strip()))
     if not rubric:
-        grade = (element.findtext("defaultgrade") or "").strip()
-        try:
-            points = f"{float(grade):g}" if float(grade) > 0 else "10"
-        except ValueError:
-            points = "10"
+        grade = _number(element.findtext("defaultgrade"))
+        points = f"{grade:g}" if grade is not None and grade > 0 else DEFAULT_POINTS
         rubric = [RubricCriterion(DEFAULT_CRITERION, points)]
-    result.questions.append(
-        ParsedQuestion(
-            position=position,
-            kind="case_analysis" if case else "short_answer",
-            stem=stem,
-            explanation=_rich_text(element.find("generalfeedback"), text_format),
-            difficulty=meta.difficulty,
-            topic=topic,
-            citations=meta.citations,
-            name=" ".join((element.findtext("name/text") or "").split()),
-            model_answer=model_answer,
-            rubric=rubric,
-        )
-    )
+    attachments = _number(element.findtext("attachments"))
+    if attachments:  # -1 is "unlimited"
+        shown = "不限" if attachments < 0 else f"{attachments:g}"
+        question.not_kept.append(NOT_KEPT_ATTACHMENTS.format(count=shown))
+    template = html_to_text(element.findtext("responsetemplate/text") or "")
+    if template:
+        question.not_kept.append(NOT_KEPT_TEMPLATE.format(text=template))
+    question.kind = "case_analysis" if case else "short_answer"
+    question.model_answer = model_answer
+    question.rubric = rubric
+    return question
 
 
 def _true_false_answer(answers: list[tuple[str, float]]) -> bool | None:
@@ -356,8 +551,8 @@ def _export_essay(question: ExportQuestion, name: str) -> list[str]:
         "    <name>",
         f"      <text>{_xml_text(name)}</text>",
         "    </name>",
-        *_text_element("questiontext", question.stem, "    "),
-        *_text_element("generalfeedback", question.explanation, "    "),
+        *_text_element("questiontext", question.stem, "    ", _stem_images(question)),
+        *_text_element("generalfeedback", question.explanation, "    ", question.images),
         f"    <defaultgrade>{total:.7f}</defaultgrade>",
         "    <penalty>0.0000000</penalty>",
         "    <hidden>0</hidden>",
@@ -396,8 +591,8 @@ def _export_question(question: ExportQuestion) -> list[str]:
         "    <name>",
         f"      <text>{_xml_text(name)}</text>",
         "    </name>",
-        *_text_element("questiontext", question.stem, "    "),
-        *_text_element("generalfeedback", question.explanation, "    "),
+        *_text_element("questiontext", question.stem, "    ", _stem_images(question)),
+        *_text_element("generalfeedback", question.explanation, "    ", question.images),
         "    <defaultgrade>1.0000000</defaultgrade>",
         f"    <penalty>{'1.0000000' if true_false else '0.3333333'}</penalty>",
         "    <hidden>0</hidden>",
@@ -419,17 +614,14 @@ def _export_question(question: ExportQuestion) -> list[str]:
             "    <shuffleanswers>1</shuffleanswers>",
             "    <answernumbering>ABCD</answernumbering>",
         ]
-        fractions = export_fractions(question.kind, question.options)
+        fractions = weights_for(question.kind, question.options)
         for option, fraction in zip(question.options, fractions, strict=True):
-            text_format = "html" if looks_like_html(option.text) else "plain_text"
-            lines += [
-                f'    <answer fraction="{format_percent(fraction)}" format="{text_format}">',
-                f"      <text>{_xml_text(option.text.strip())}</text>",
-                '      <feedback format="html">',
-                "        <text></text>",
-                "      </feedback>",
-                "    </answer>",
-            ]
+            answer = _text_element("answer", option.text, "    ", question.images)
+            answer[0] = answer[0].replace(
+                "<answer ", f'<answer fraction="{format_percent(fraction)}" '
+            )
+            feedback = _text_element("feedback", option.feedback, "      ", question.images)
+            lines += [*answer[:-1], *feedback, answer[-1]]
     tags = tags_for(question.difficulty, question.citations)
     if tags:
         lines.append("    <tags>")
@@ -439,15 +631,34 @@ def _export_question(question: ExportQuestion) -> list[str]:
     return lines
 
 
-def _text_element(tag: str, value: str, indent: str) -> list[str]:
-    """A Moodle text field: html (CDATA) if it carries markup, else plain_text."""
+def _text_element(
+    tag: str, value: str, indent: str, images: Iterable[ParsedImage] = ()
+) -> list[str]:
+    """A Moodle text field: html (CDATA) if it carries markup or entities, else plain_text;
+    with the files of the images it shows, base64 as Moodle writes them (write_files)."""
     value = value.strip()
-    text_format = "html" if looks_like_html(value) else "plain_text"
+    text_format = "html" if looks_like_html(value) or _ENTITY.search(value) else "plain_text"
+    shown = set(image_references(value))
+    files = [
+        f'{indent}  <file name="{escape(i.name, quote=True)}" path="/" encoding="base64">'
+        f"{base64.b64encode(i.data).decode('ascii')}</file>"
+        for i in images
+        if i.name in shown or tag == "questiontext"
+    ]
     return [
         f'{indent}<{tag} format="{text_format}">',
         f"{indent}  <text>{_xml_text(value)}</text>",
+        *files,
         f"{indent}</{tag}>",
     ]
+
+
+def _stem_images(question: ExportQuestion) -> list[ParsedImage]:
+    """The stem carries its own images and any the question holds but no field shows."""
+    texts = [question.explanation, *(t for o in question.options for t in (o.text, o.feedback))]
+    elsewhere = {name for text in texts for name in image_references(text)}
+    in_stem = set(image_references(question.stem))
+    return [i for i in question.images if i.name in in_stem or i.name not in elsewhere]
 
 
 def _xml_text(value: str) -> str:

@@ -48,7 +48,8 @@ BANK = [
         stem="<p>行政许可<strong>听证</strong>的费用由申请人承担。</p>",
         options=[],
         answer_true=False,
-        explanation="申请人、利害关系人不承担听证费用 & 其他费用。",
+        # One format per question: the explanation of an HTML question is HTML too.
+        explanation="申请人、利害关系人不承担听证费用 &amp; 其他费用。",
         difficulty=1,
         topic="行政法/行政处罚",
         citations="行政许可法第四十七条",
@@ -57,7 +58,7 @@ BANK = [
     ExportQuestion(
         kind="single",
         stem="// 以注释符号开头的题干",
-        options=[ParsedOption("<em>甲</em>", False, 0.0), ParsedOption("乙 ]]> 丙", True, 1.0)],
+        options=[ParsedOption("<em>甲</em>", False, 0.0), ParsedOption("乙 ]]&gt; 丙", True, 1.0)],
         answer_true=None,
         explanation="<ul><li>第一点</li><li>第二点</li></ul>",
         difficulty=2,

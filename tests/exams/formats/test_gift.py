@@ -14,11 +14,9 @@ from exams.formats.gift import (
 )
 from exams.formats.moodle import (
     DIFFICULTY_INVALID,
-    MULTIPLE_NEEDS_TWO_CORRECT,
     SINGLE_NEEDS_ONE_CORRECT,
     TOO_FEW_OPTIONS,
     topic_from_category,
-    unsupported_reason,
 )
 
 DATA = Path(__file__).parent / "data"
@@ -44,6 +42,8 @@ def test_sample_imports_every_supported_question_in_order(sample):
         ("第 47 行", "true_false"),
         ("第 53 行", "multiple"),
         ("第 60 行", "single"),
+        ("第 74 行", "short_answer"),  # an essay, {}: marked by people
+        ("第 78 行", "single"),  # a missing-word question
     ]
 
 
@@ -51,16 +51,17 @@ def test_single_choice_with_name_tags_feedback_and_category(sample):
     q = by_position(sample, "第 9 行")
     assert q.name == "许可期限"
     assert q.stem.startswith("除当场作出决定的以外") and q.stem.endswith("作出行政许可决定？")
-    # Per-answer feedback ("#这是听证告知的期限") is not part of the option.
+    # Per-answer feedback ("#这是听证告知的期限") is kept beside the option, not in it.
     assert q.options == [
         ParsedOption("二十日", True, 1.0),
-        ParsedOption("十日", False, 0.0),
+        ParsedOption("十日", False, 0.0, "这是听证告知的期限"),
         ParsedOption("三十日", False, 0.0),
         ParsedOption("四十五日", False, 0.0),
     ]
     assert q.explanation.startswith("《行政许可法》第四十二条：")
     assert (q.difficulty, q.citations) == (3, "行政许可法第四十二条")
     assert q.topic == "行政法/行政许可"
+    assert q.not_kept == ["未保留：ID 编号“XK-001”"]
 
 
 def test_multiple_choice_keeps_weights_and_multi_line_stem(sample):
@@ -119,10 +120,11 @@ def test_true_false_words(sample, position, answer_true, citations):
 def test_category_switch_and_fractional_grades(sample):
     q = by_position(sample, "第 53 行")
     assert q.topic == "行政法/行政处罚"
+    # 33.33334 % is within Moodle's tolerance of its grade 33.33333 %, which is what is kept.
     assert [(o.correct, o.fraction) for o in q.options] == [
         (True, 0.3333333),
         (True, 0.3333333),
-        (True, 0.3333334),
+        (True, 0.3333333),
         (False, -1.0),
     ]
 
@@ -140,9 +142,15 @@ def test_unsupported_types_are_listed_with_their_line(sample):
     assert sample.skipped == [
         SkippedQuestion("第 66 行", "不支持的题型：匹配题（matching）"),
         SkippedQuestion("第 72 行", "不支持的题型：数值题（numerical）"),
-        SkippedQuestion("第 74 行", "不支持的题型：论述题（essay）"),
         SkippedQuestion("第 76 行", "不支持的题型：简答题（shortanswer）"),
-        SkippedQuestion("第 78 行", unsupported_reason("missingword")),
+    ]
+
+
+def test_true_false_feedback_is_listed_as_not_kept(sample):
+    q = by_position(sample, "第 43 行")
+    assert q.not_kept == [
+        "未保留：判断题选“对”时的反馈“正确”",
+        "未保留：判断题选“错”时的反馈“错误：见第二十七条”",
     ]
 
 
@@ -152,7 +160,11 @@ def test_question_without_answer_block_is_an_error_not_a_description(sample):
 
 def test_malformed_questions_are_reported_with_their_line():
     result = parse_gift((DATA / "unclosed.gift").read_text(encoding="utf-8"))
-    assert [q.position for q in result.questions] == ["第 3 行"]
+    # A multiple-answer question with one correct answer is 不定项, not an error.
+    assert [(q.position, q.kind, q.indefinite) for q in result.questions] == [
+        ("第 3 行", "true_false", False),
+        ("第 19 行", "multiple", True),
+    ]
     assert result.skipped == []
     assert result.errors == [
         FormatError("第 5 行", UNCLOSED_BRACE.format(line=5)),
@@ -160,7 +172,6 @@ def test_malformed_questions_are_reported_with_their_line():
         FormatError("第 12 行", SECOND_ANSWER_BLOCK.format(line=12)),
         FormatError("第 15 行", DIFFICULTY_INVALID.format(tag="难度:9")),
         FormatError("第 17 行", SINGLE_NEEDS_ONE_CORRECT),
-        FormatError("第 19 行", MULTIPLE_NEEDS_TWO_CORRECT),
         FormatError("第 21 行", TOO_FEW_OPTIONS),
     ]
     assert UNCLOSED_BRACE.format(line=5) == "第 5 行的“{”没有对应的“}”（答案区块中不能有空行）。"
@@ -186,8 +197,9 @@ def test_category_line_directly_above_a_question_still_sets_the_topic():
 def test_crlf_bom_and_per_answer_formats():
     text = "\ufeff::甲::[html]<p>选择</p>{\r\n=[plain]a < b\r\n~[html]<b>c</b>\r\n}\r\n"
     (q,) = parse_gift(text).questions
-    assert q.stem == "<p>选择</p>"
-    assert [o.text for o in q.options] == ["a < b", "<b>c</b>"]
+    # One format per question: the plain answer of an html question is escaped text.
+    assert (q.text_format, q.stem) == ("html", "<p>选择</p>")
+    assert [o.text for o in q.options] == ["a &lt; b", "<b>c</b>"]
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,6 @@ import pytest
 from exams.formats.base import FormatError, ParsedOption, SkippedQuestion
 from exams.formats.moodle import (
     DIFFICULTY_INVALID,
-    MULTIPLE_NEEDS_TWO_CORRECT,
     SINGLE_NEEDS_ONE_CORRECT,
 )
 from exams.formats.moodle_xml import (
@@ -36,7 +35,9 @@ def test_sample_imports_supported_questions(sample):
         ("第 4 题（第 93 行）", "true_false", "行政法/行政复议"),
         ("第 8 题（第 137 行）", "short_answer", "行政法/行政复议"),  # an essay
         ("第 13 题（第 164 行）", "single", "宪法"),
+        ("第 15 题（第 184 行）", "multiple", "宪法"),  # one correct answer: 不定项
     ]
+    assert sample.questions[-1].indefinite is True
 
 
 def test_html_from_cdata_keeps_only_simple_formatting(sample):
@@ -48,22 +49,26 @@ def test_html_from_cdata_keeps_only_simple_formatting(sample):
     for dangerous in ("script", "style", "onclick", "javascript", "href", "evil.example"):
         assert dangerous not in q.stem
     assert q.explanation == "<p>《行政复议法》第二十条：申请期限为<em>六十日</em>。</p>"
-    # The blank fourth answer is dropped, as Moodle does when it saves the question.
+    # The blank fourth answer is dropped, as Moodle does when it saves the question; the
+    # question is HTML, so its one answer without markup is HTML too; feedback is kept.
+    assert q.text_format == "html"
     assert q.options == [
         ParsedOption("<p>三十日</p>", False, 0.0),
-        ParsedOption("<p>六十日</p>", True, 1.0),
-        ParsedOption("九十日 & 以上", False, 0.0),
+        ParsedOption("<p>六十日</p>", True, 1.0, "正确"),
+        ParsedOption("九十日 &amp; 以上", False, 0.0),
     ]
     assert (q.name, q.difficulty, q.citations) == ("复议期限", 2, "行政复议法第二十条")
+    assert q.not_kept == ["未保留：标签“期中练习”", "未保留：ID 编号“FY-001”"]
 
 
 def test_multiple_choice_fractions_and_plain_text(sample):
     q = sample.questions[1]
     assert q.stem == "下列关于行政复议机关的说法，正确的有（a < b 只是为了测试转义）："
+    # 33.33334 is within Moodle's tolerance of its grade 33.33333, which is what is kept.
     assert [(o.correct, o.fraction) for o in q.options] == [
         (True, 0.3333333),
         (True, 0.3333333),
-        (True, 0.3333334),
+        (True, 0.3333333),
         (False, -0.5),
         (False, -0.5),
     ]
@@ -104,7 +109,6 @@ def test_unsupported_types_are_listed_with_index_and_line(sample):
 def test_malformed_questions_are_errors(sample):
     assert sample.errors == [
         FormatError("第 14 题（第 176 行）", SINGLE_NEEDS_ONE_CORRECT),
-        FormatError("第 15 题（第 184 行）", MULTIPLE_NEEDS_TWO_CORRECT),
         FormatError("第 16 题（第 192 行）", MISSING_TYPE),
         FormatError("第 17 题（第 197 行）", DIFFICULTY_INVALID.format(tag="难度:高")),
         FormatError("第 18 题（第 205 行）", BAD_FRACTION.format(value="满分")),
