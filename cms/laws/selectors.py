@@ -183,3 +183,20 @@ def stored_alignment(*, old: LawVersion, new: LawVersion) -> list[ArticleChange]
             )
         )
     return changes
+
+
+def current_counterparts(articles: list[Article]) -> dict[int, Article | None]:
+    """For articles of superseded versions: the article of the law's current version that
+    carries each on (``None``: not kept), from the stored alignments; queries do not grow with
+    the number of articles (two). Articles of current versions, or of a pair never aligned, are
+    left out."""
+    old = [a for a in articles if not a.version.is_current]
+    if not old:
+        return {}
+    alignments = VersionAlignment.objects.filter(
+        old_version__in={a.version_id for a in old}, new_version__is_current=True
+    ).values_list("pk", flat=True)
+    rows = ArticleCorrespondence.objects.filter(
+        alignment__in=list(alignments), old_article__in=[a.pk for a in old]
+    ).select_related("new_article__version__law")
+    return {row.old_article_id: row.new_article for row in rows}

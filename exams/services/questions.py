@@ -391,38 +391,42 @@ def tested_part(version: QuestionVersion, change: ArticleChange) -> UnitChange |
         return None
     text = _question_text(version)
     pattern = _PART_RE.format(label=re.escape(change.old.label))
-    named = set()
-    for match in re.finditer(pattern, text):
-        if match.group(1) or match.group(2):
-            paragraph = chinese_to_int(match.group(1)) if match.group(1) else 0
-            item = chinese_to_int(match.group(2)) if match.group(2) else 0
-            named.add((paragraph, item))
-    if named:
-        chosen = [
-            p
-            for p in parts
-            if any(
-                (not paragraph or p.old_paragraph == paragraph) and (not item or p.old_item == item)
-                for paragraph, item in named
-            )
-        ]
-        parts = chosen or parts
+    named: set[tuple[int, int]] = set()
+    # The explanation names the basis of the key; the stem may name other parts as context.
+    for source in (html_to_text(version.explanation), version.stem_text):
+        for match in re.finditer(pattern, source):
+            if match.group(1) or match.group(2):
+                paragraph = chinese_to_int(match.group(1)) if match.group(1) else 0
+                item = chinese_to_int(match.group(2)) if match.group(2) else 0
+                named.add((paragraph, item))
+        if named:
+            break
     units = {(u.paragraph, u.item): u.text for u in article_units(change.old.text)}
+    keys = [o["text"] for o in version.options if o.get("correct")]
+    basis = set(_bigrams("\n".join([*keys, html_to_text(version.explanation)])))
     question = set(_bigrams(text))
 
-    def covered(part: UnitChange) -> int:
-        return sum(
-            1
-            for gram in _bigrams(units.get((part.old_paragraph, part.old_item), ""))
-            if gram in question
+    def covered(part: UnitChange, words: set[str]) -> int:
+        unit = units.get((part.old_paragraph, part.old_item), "")
+        return len({gram for gram in _bigrams(unit) if gram in words})
+
+    def is_named(part: UnitChange) -> bool:
+        return any(
+            (not paragraph or part.old_paragraph == paragraph)
+            and (not item or part.old_item == item)
+            for paragraph, item in named
         )
 
-    scored = sorted(parts, key=lambda p: (covered(p), p.new is not None), reverse=True)
-    best = scored[0]
+    candidates = [p for p in parts if is_named(p)] if named else parts
+    candidates = candidates or parts
+    best = max(candidates, key=lambda p: (covered(p, question), p.new is not None))
     if best.new is None:
-        kept = [p for p in scored if p.new is not None and covered(p) * 2 >= covered(best)]
+        # The key may rest on a part the new version kept as well (a question on both
+        # paragraphs of an article): point to that one when the key covers it about as much.
+        floor = covered(best, basis) / 2
+        kept = [p for p in parts if p.new is not None and covered(p, basis) >= max(floor, 1)]
         if kept:
-            return kept[0]
+            return max(kept, key=lambda p: covered(p, basis))
     return best
 
 
