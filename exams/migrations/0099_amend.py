@@ -4,30 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('exams', '0006_item_analysis'),
+        ("exams", "0006_item_analysis"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='amendmentflag',
-            name='old_item',
-            field=models.PositiveSmallIntegerField(default=0, verbose_name='原项'),
+            model_name="amendmentflag",
+            name="old_item",
+            field=models.PositiveSmallIntegerField(default=0, verbose_name="原项"),
         ),
         migrations.AddField(
-            model_name='amendmentflag',
-            name='old_paragraph',
-            field=models.PositiveSmallIntegerField(default=0, verbose_name='原款'),
+            model_name="amendmentflag",
+            name="old_paragraph",
+            field=models.PositiveSmallIntegerField(default=0, verbose_name="原款"),
         ),
         migrations.AddField(
-            model_name='amendmentflag',
-            name='suggested_item',
-            field=models.PositiveSmallIntegerField(default=0, verbose_name='建议项'),
+            model_name="amendmentflag",
+            name="suggested_item",
+            field=models.PositiveSmallIntegerField(default=0, verbose_name="建议项"),
         ),
         migrations.AddField(
-            model_name='amendmentflag',
-            name='suggested_paragraph',
-            field=models.PositiveSmallIntegerField(default=0, verbose_name='建议款'),
+            model_name="amendmentflag",
+            name="suggested_paragraph",
+            field=models.PositiveSmallIntegerField(default=0, verbose_name="建议款"),
         ),
     ]

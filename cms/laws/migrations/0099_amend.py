@@ -5,64 +5,144 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('laws', '0001_initial'),
+        ("laws", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='VersionAlignment',
+            name="VersionAlignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('computed_at', models.DateTimeField(auto_now=True, verbose_name='计算时间')),
-                ('new_version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='laws.lawversion', verbose_name='新版本')),
-                ('old_version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='laws.lawversion', verbose_name='原版本')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("computed_at", models.DateTimeField(auto_now=True, verbose_name="计算时间")),
+                (
+                    "new_version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="laws.lawversion",
+                        verbose_name="新版本",
+                    ),
+                ),
+                (
+                    "old_version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="laws.lawversion",
+                        verbose_name="原版本",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '版本对照',
-                'verbose_name_plural': '版本对照',
+                "verbose_name": "版本对照",
+                "verbose_name_plural": "版本对照",
             },
         ),
         migrations.CreateModel(
-            name='ParagraphCorrespondence',
+            name="ParagraphCorrespondence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('old_paragraph', models.PositiveSmallIntegerField(verbose_name='原款')),
-                ('old_item', models.PositiveSmallIntegerField(default=0, verbose_name='原项')),
-                ('new_paragraph', models.PositiveSmallIntegerField(default=0, verbose_name='新款')),
-                ('new_item', models.PositiveSmallIntegerField(default=0, verbose_name='新项')),
-                ('similarity', models.FloatField(default=0.0, verbose_name='相似度')),
-                ('new_article', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='laws.article')),
-                ('old_article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='laws.article')),
-                ('alignment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='paragraphs', to='laws.versionalignment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("old_paragraph", models.PositiveSmallIntegerField(verbose_name="原款")),
+                ("old_item", models.PositiveSmallIntegerField(default=0, verbose_name="原项")),
+                ("new_paragraph", models.PositiveSmallIntegerField(default=0, verbose_name="新款")),
+                ("new_item", models.PositiveSmallIntegerField(default=0, verbose_name="新项")),
+                ("similarity", models.FloatField(default=0.0, verbose_name="相似度")),
+                (
+                    "new_article",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="laws.article",
+                    ),
+                ),
+                (
+                    "old_article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="laws.article",
+                    ),
+                ),
+                (
+                    "alignment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="paragraphs",
+                        to="laws.versionalignment",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '款项对应',
-                'verbose_name_plural': '款项对应',
-                'ordering': ['alignment', 'old_article', 'old_paragraph', 'old_item'],
+                "verbose_name": "款项对应",
+                "verbose_name_plural": "款项对应",
+                "ordering": ["alignment", "old_article", "old_paragraph", "old_item"],
             },
         ),
         migrations.CreateModel(
-            name='ArticleCorrespondence',
+            name="ArticleCorrespondence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(verbose_name='顺序')),
-                ('status', models.CharField(max_length=16, verbose_name='变化')),
-                ('similarity', models.FloatField(default=0.0, verbose_name='相似度')),
-                ('diff', models.JSONField(blank=True, default=list, verbose_name='差异')),
-                ('new_article', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='laws.article')),
-                ('old_article', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='laws.article')),
-                ('alignment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='correspondences', to='laws.versionalignment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(verbose_name="顺序")),
+                ("status", models.CharField(max_length=16, verbose_name="变化")),
+                ("similarity", models.FloatField(default=0.0, verbose_name="相似度")),
+                ("diff", models.JSONField(blank=True, default=list, verbose_name="差异")),
+                (
+                    "new_article",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="laws.article",
+                    ),
+                ),
+                (
+                    "old_article",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="laws.article",
+                    ),
+                ),
+                (
+                    "alignment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="correspondences",
+                        to="laws.versionalignment",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '法条对应',
-                'verbose_name_plural': '法条对应',
-                'ordering': ['alignment', 'position'],
+                "verbose_name": "法条对应",
+                "verbose_name_plural": "法条对应",
+                "ordering": ["alignment", "position"],
             },
         ),
         migrations.AddConstraint(
-            model_name='versionalignment',
-            constraint=models.UniqueConstraint(fields=('old_version', 'new_version'), name='laws_alignment_unique_pair'),
+            model_name="versionalignment",
+            constraint=models.UniqueConstraint(
+                fields=("old_version", "new_version"), name="laws_alignment_unique_pair"
+            ),
         ),
     ]
