@@ -18,6 +18,7 @@ from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.embeds.blocks import EmbedBlock
 from wagtail.images.blocks import ImageChooserBlock
 
+from cms.laws.selectors import current_counterparts
 from cms.laws.viewsets import article_chooser_viewset
 
 # Named and placed here so that migrations deconstruct it as ``cms.blocks.ArticleChooserBlock``.
@@ -86,6 +87,10 @@ class LawArticleBlock(blocks.StructBlock):
         struct_values = super().bulk_to_python(values)
         articles = [value["article"] for value in struct_values if value.get("article")]
         prefetch_related_objects(articles, "version__law")
+        counterparts = current_counterparts(articles)
+        for article in articles:
+            if not article.version.is_current:
+                article.current_counterpart = counterparts.get(article.pk)
         return struct_values
 
     def get_context(self, value: blocks.StructValue, parent_context: dict | None = None) -> dict:
@@ -97,6 +102,10 @@ class LawArticleBlock(blocks.StructBlock):
             context["law"] = law
             context["version"] = article.version
             context["is_amended"] = not article.version.is_current
+            if context["is_amended"]:
+                if not hasattr(article, "current_counterpart"):  # rendered outside a page
+                    article.current_counterpart = current_counterparts([article]).get(article.pk)
+                context["counterpart"] = article.current_counterpart
             context["paragraphs"] = [line for line in article.text.splitlines() if line.strip()]
             context["article_url"] = article.get_absolute_url()
             context["compare_url"] = law_compare_url(law_key=law.key)

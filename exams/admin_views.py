@@ -7,7 +7,7 @@ answers with a page, a download or a redirect with a message.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -20,7 +20,12 @@ from .formats.detect import FORMAT_LABELS
 from .formats.spreadsheet import template_workbook
 from .forms import AmendmentReviewForm, QuestionImportForm, QuestionMoveForm
 from .models import Question, QuestionKind, Topic
-from .selectors import EXPORT_FORMATS, open_amendment_flags, question_bank_export
+from .selectors import (
+    EXPORT_FORMATS,
+    amendment_review_rows,
+    open_amendment_flags,
+    question_bank_export,
+)
 from .services import question_resolve_amendment, questions_import, questions_move, questions_retire
 from .services.pending_imports import (
     pending_import_delete,
@@ -35,7 +40,7 @@ MSG_IMPORTED = _("已导入 %(imported)s 道试题，跳过 %(skipped)s 道。")
 MSG_IMPORT_EXPIRED = _("待确认的导入已失效，请重新上传文件。")
 MSG_FILE_TOO_LARGE = _("文件过大，上限为 %(limit)s KB。")
 MSG_NO_OPEN_FLAGS = _("这道试题没有待复核的法条引用。")
-MSG_AMENDMENT_RESOLVED = _("已更新引用并重新启用试题“%(question)s”。")
+MSG_AMENDMENT_RESOLVED = _("已核对答案、更新引用并重新启用试题“%(question)s”。")
 MSG_RETIRED = _("已停用 %(count)d 道试题。")
 MSG_MOVED = _("已移动 %(count)d 道试题。")
 MSG_BAD_EXPORT_FORMAT = _("不支持的导出格式。")
@@ -147,7 +152,8 @@ def question_export(request: HttpRequest) -> HttpResponse:
 
 
 def question_amendments(request: HttpRequest, pk: int) -> HttpResponse:
-    """修法复核: re-point the citations of amended articles and reactivate the question."""
+    """修法复核: old and new article side by side with the question's key; the reviewer
+    confirms the key (or edits the question) before the question may become active."""
     _require(request, "change")
     question = get_object_or_404(Question.objects.select_related("current_version"), pk=pk)
     edit_url = reverse(Question.snippet_viewset.get_url_name("edit"), args=[question.pk])
@@ -157,13 +163,26 @@ def question_amendments(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(edit_url)
     form = AmendmentReviewForm(request.POST or None, flags=flags)
     if request.method == "POST" and form.is_valid():
-        question_resolve_amendment(
-            question=question, replacements=form.replacements(), actor=request.user
-        )
-        messages.success(request, MSG_AMENDMENT_RESOLVED % {"question": question})
-        return redirect(edit_url)
-    rows = [(flag, form[form.field_name(flag)]) for flag in flags]
-    context = {"question": question, "form": form, "rows": rows, "edit_url": edit_url}
+        try:
+            question_resolve_amendment(
+                question=question,
+                replacements=form.replacements(),
+                confirmed=form.cleaned_data["confirmed"],
+                actor=request.user,
+            )
+        except ValidationError as refused:
+            for message in refused.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, MSG_AMENDMENT_RESOLVED % {"question": question})
+            return redirect(edit_url)
+    context = {
+        "question": question,
+        "version": question.current_version,
+        "form": form,
+        "rows": amendment_review_rows(flags, form),
+        "edit_url": edit_url,
+    }
     return TemplateResponse(request, "exams/admin/question_amendments.html", context)
 
 

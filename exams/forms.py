@@ -27,7 +27,7 @@ from .formats.spreadsheet import (
 )
 from .models import MARKED_KINDS, Question, QuestionKind, QuestionStatus, QuestionVersion, Topic
 from .selectors import topic_paths
-from .services.questions import ERR_OPEN_FLAGS
+from .services.questions import ERR_NOT_CONFIRMED, ERR_OPEN_FLAGS
 
 OPTION_FIELDS = [f"option_{letter.lower()}" for letter in OPTION_LETTERS]
 
@@ -120,15 +120,17 @@ class QuestionForm(WagtailAdminModelForm):
             allowed |= {QuestionStatus.RETIRED, self.instance.status}
         return [(value, label) for value, label in QuestionStatus.choices if value in allowed]
 
-    def clean_status(self) -> str:
-        status = self.cleaned_data["status"]
+    def _check_open_flags(self, cleaned: dict) -> None:
+        """Active with open amendment flags only when saved with resolving citations (all of
+        the current version): the edit itself is then the review."""
         if (
-            status == QuestionStatus.ACTIVE
+            cleaned.get("status") == QuestionStatus.ACTIVE
             and self.instance.pk
             and self.instance.amendment_flags.filter(resolved_at__isnull=True).exists()
         ):
-            raise forms.ValidationError(ERR_OPEN_FLAGS)
-        return status
+            articles = getattr(self, "articles", [])
+            if not articles or any(not a.version.is_current for a in articles):
+                self.add_error("status", ERR_OPEN_FLAGS)
 
     @staticmethod
     def _initial_from(version: QuestionVersion) -> dict:
@@ -160,6 +162,7 @@ class QuestionForm(WagtailAdminModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        self._check_open_flags(cleaned)
         kind = cleaned.get("kind")
         answer = "".join((cleaned.get("answer") or "").upper().split()).replace(",", "")
         texts = [cleaned.get(name, "").strip() for name in OPTION_FIELDS]
@@ -315,9 +318,22 @@ class QuestionImportForm(forms.Form):
 
 
 class AmendmentReviewForm(forms.Form):
-    """One choice per open flag: an article of the law's current version, or drop the citation."""
+    """The reviewer's decision on a question whose cited articles were amended.
+
+    Per flagged citation, the current article that now carries the rule (or dropping the
+    citation): nothing is chosen in advance, the suggestion is only listed first. And one
+    explicit statement that the key is still right under the new articles. The service
+    (``question_resolve_amendment``) refuses whatever would put an unsound question live.
+    """
 
     DROP = "drop"
+
+    confirmed = forms.BooleanField(
+        label=_("已核对答案与新法条一致"),
+        required=True,
+        error_messages={"required": ERR_NOT_CONFIRMED},
+        help_text=_("题干、答案和解析保持不变；如需修改，请编辑试题。"),
+    )
 
     def __init__(self, *args, flags, **kwargs):
         super().__init__(*args, **kwargs)
@@ -334,13 +350,21 @@ class AmendmentReviewForm(forms.Form):
         self.articles = {article.pk: article for article in current}
         for flag in self.flags:
             law_articles = by_law.get(flag.old_article.version.law_id, [])
-            choices = [(str(a.pk), f"{a.label} {a.text[:40]}") for a in law_articles]
+            choices = [("", str(_("— 请选择 —")))]
+            if flag.suggested_article_id in self.articles:
+                suggested = self.articles[flag.suggested_article_id]
+                label = _("建议：%(label)s") % {"label": flag.suggested_label}
+                choices.append((str(suggested.pk), f"{label} {suggested.text[:30]}"))
+            choices += [
+                (str(a.pk), f"{a.label} {a.text[:40]}")
+                for a in law_articles
+                if a.pk != flag.suggested_article_id
+            ]
             choices.append((self.DROP, str(_("删除该引用"))))
             self.fields[self.field_name(flag)] = forms.ChoiceField(
-                label=str(flag.old_article),
-                choices=choices,
-                initial=str(flag.suggested_article_id) if flag.suggested_article_id else self.DROP,
+                label=_("%(article)s 改为引用") % {"article": flag.old_label}, choices=choices
             )
+        self.order_fields([self.field_name(flag) for flag in self.flags] + ["confirmed"])
 
     @staticmethod
     def field_name(flag) -> str:

@@ -17,6 +17,7 @@ from modelcluster.models import ClusterableModel
 from treebeard.mp_tree import MP_Node
 from wagtail.models import PreviewableMixin
 
+from cms.laws.alignment import paragraph_count, unit_label
 from cms.laws.models import Article
 from cms.people.models import OrgUnit
 
@@ -223,6 +224,12 @@ class AmendmentFlag(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # Which paragraph (款) / item (项) of the old article the question tests, and where that
+    # rule stands in the new version (0: the whole article / paragraph).
+    old_paragraph = models.PositiveSmallIntegerField(_("原款"), default=0)
+    old_item = models.PositiveSmallIntegerField(_("原项"), default=0)
+    suggested_paragraph = models.PositiveSmallIntegerField(_("建议款"), default=0)
+    suggested_item = models.PositiveSmallIntegerField(_("建议项"), default=0)
     change = models.CharField(_("变化"), max_length=16, choices=Change.choices)
     created_at = models.DateTimeField(_("标记时间"), auto_now_add=True)
     resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
@@ -246,6 +253,28 @@ class AmendmentFlag(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.question_id} {self.get_change_display()}"
+
+    @property
+    def old_label(self) -> str:
+        """``第十七条第二款``: the part of the old article the question tests."""
+        return unit_label(
+            self.old_article.label,
+            self.old_paragraph,
+            self.old_item,
+            paragraphs=paragraph_count(self.old_article.text),
+        )
+
+    @property
+    def suggested_label(self) -> str:
+        """``第二十四条第一款第（二）项``: where that rule stands now ("" if nowhere)."""
+        if self.suggested_article is None:
+            return ""
+        return unit_label(
+            self.suggested_article.label,
+            self.suggested_paragraph,
+            self.suggested_item,
+            paragraphs=paragraph_count(self.suggested_article.text),
+        )
 
 
 class Blueprint(ClusterableModel):

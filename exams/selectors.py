@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cms.laws.alignment import ArticleChange, ChangeStatus, text_diff
 from cms.laws.citations import citation_format
 from cms.people.models import Role
 from cms.people.selectors import people_visible_to
@@ -149,6 +150,31 @@ def open_amendment_flags(question: Question) -> QuerySet[AmendmentFlag]:
     return question.amendment_flags.filter(resolved_at__isnull=True).select_related(
         "old_article__version__law", "suggested_article__version__law"
     )
+
+
+@dataclass(frozen=True)
+class AmendmentReviewRow:
+    """One flagged citation on the 修法复核 page: old text, new text with the changes marked."""
+
+    flag: AmendmentFlag
+    field: object
+    diff_html: str
+
+
+def amendment_review_rows(flags, form) -> list[AmendmentReviewRow]:
+    rows = []
+    for flag in flags:
+        diff = ""
+        if flag.suggested_article is not None:
+            diff = ArticleChange(
+                flag.old_article,
+                flag.suggested_article,
+                ChangeStatus.CHANGED,
+                0.0,
+                text_diff(flag.old_article.text, flag.suggested_article.text),
+            ).diff_html
+        rows.append(AmendmentReviewRow(flag, form[form.field_name(flag)], diff))
+    return rows
 
 
 def topics_with_counts() -> QuerySet[Topic]:

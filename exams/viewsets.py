@@ -31,7 +31,12 @@ from cms.laws.models import Law
 from .forms import OPTION_FIELDS, QuestionForm, TopicForm
 from .models import Question, QuestionKind, QuestionStatus, QuestionVersion, Topic
 from .selectors import questions_with_versions, topics_with_counts
-from .services import question_create, question_set_status, question_update
+from .services import (
+    amendment_flags_resolve_by_edit,
+    question_create,
+    question_set_status,
+    question_update,
+)
 from .services.regrades import key_change
 
 MENU_HOOK = "register_question_bank_menu_item"
@@ -209,6 +214,7 @@ class QuestionEditView(snippet_views.EditView):
             **self.form.service_kwargs(),
         )
         question.refresh_from_db()
+        amendment_flags_resolve_by_edit(question=question, actor=self.request.user)
         if data["status"] != previous_status:
             question_set_status(question=question, status=data["status"], actor=self.request.user)
         return question

@@ -111,6 +111,11 @@ def register_question_log_actions(actions):
         "exams.question.needs_review", _("标记待复核"), _("所引法条已修改，试题待复核")
     )
     actions.register_action("exams.question.reactivate", _("重新启用试题"), _("重新启用了试题"))
+    actions.register_action(
+        "exams.question.amendment_resolve",
+        _("完成修法复核"),
+        _("核对了答案与新法条，完成修法复核"),
+    )
     actions.register_action("exams.questions.import", _("导入试题"), _("导入了试题"))
     actions.register_action(
         "exams.question.key_correct", _("更正答案"), _("更正了试题答案，并对已评分答卷重新评分")

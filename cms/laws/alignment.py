@@ -1,55 +1,122 @@
-"""Align the articles of two versions of one law by content.
+"""Align the articles of two versions of one law by content, down to paragraphs and items.
 
-A revision renumbers articles, rewrites some, adds and drops others, so matching by number
-alone would pair unrelated texts. Articles are paired first by identical text (whitespace
-ignored), then by similarity (``difflib`` ratio) with a preference for pairs that keep the
-order of the already-paired articles. Whatever is left is added or removed.
+A revision renumbers articles, rewrites some, splits others into several, merges a few into
+one, or turns an article into a numbered item of another (2017 行政复议法 §13 became item (二)
+of §24 ¶1 in 2023). Matching whole articles by number or by overall similarity misses those,
+so the texts are cut into units (each paragraph 款, and each numbered item 项 with its lead-in
+as context), units are paired by IDF-weighted character-bigram similarity (with a small
+preference for where the neighbouring articles went), and an article's counterpart is the
+new article that received most of its text. Whatever is left is added or removed.
+
+The result is stored per pair of versions when a version is imported
+(``cms.laws.services.version_alignment_store``); readers use the stored rows.
 """
 
 from __future__ import annotations
 
-import bisect
 import difflib
-from collections import defaultdict
+import math
+import re
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+import numpy
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from .data import ChangeStatus, DiffSegment
+from .numerals import int_to_chinese
 
 if TYPE_CHECKING:
     from .models import Article, LawVersion
 
 __all__ = [
     "ArticleChange",
+    "ArticleUnit",
     "ChangeStatus",
     "DiffSegment",
+    "UnitChange",
     "article_counterpart",
+    "article_units",
     "articles_align",
+    "unit_label",
     "versions_align",
 ]
 
-#: Pairs below this similarity are not the same article.
-MATCH_THRESHOLD = 0.5
-#: A pair that keeps the order of the surrounding pairs may be a little less similar.
-ORDERED_MATCH_THRESHOLD = 0.4
-#: Pairs at least this similar are taken first, even when they moved out of order.
-STRONG_MATCH = 0.8
-#: An in-order pair also matches when this share of the shorter text is found in the other
-#: (an article that gained or lost a paragraph) ...
-CONTAINMENT_THRESHOLD = 0.7
-#: ... provided the shorter text has at least this many characters and the texts are
-#: not too unlike overall (a short new article carved out of a long old one is not it).
-CONTAINMENT_MIN_LENGTH = 20
-CONTAINMENT_MIN_RATIO = 0.3
-#: How much a containment counts against a ratio when choosing between candidates.
-CONTAINMENT_WEIGHT = 0.8
+ITEM_RE = re.compile(r"^[（(][一二三四五六七八九十]+[)）]")
+SUBITEM_RE = re.compile(r"^\d+[.．、]")
+CONDITION_RE = re.compile(r"的[，,；;]|的$")
+PUNCTUATION_RE = re.compile(r"[，。；：、“”‘’（）《》〈〉！？,.;:!?()\"'\-—]")
+
+#: How much an item's lead-in sentence counts in the item's vector (its context).
+LEAD_WEIGHT = 0.35
+#: Unit pairs below this cosine are not considered at all.
+CANDIDATE_SCORE = 0.08
+#: A unit matched at least this well tells where its article went (for its neighbours).
+ANCHOR_SCORE = 0.45
+#: Bonus for a candidate in an article where the neighbouring articles' units went.
+LOCALITY_BONUS = 0.08
+#: A unit pairs one to one with a new unit at this score (bonus included) ...
+MATCH_SCORE = 0.3
+#: ... or, when its best new unit is taken, joins it (two paragraphs merged) at this score.
+MERGE_SCORE = 0.4
+#: An old article is paired with the new article that received this share of its text.
+ARTICLE_SHARE = 0.1
+#: An unmatched article between two kept neighbours takes a new article between theirs at this.
+GAP_SCORE = 0.32
+#: Pairs of very different length are scored down by (shorter / longer) ** this.
+LENGTH_EXPONENT = 0.3
+#: A leftover paragraph joins a free paragraph of its article's counterpart at this score.
+SIBLING_SCORE = 0.1
 #: Equal runs this short between two edits are folded into the edit, so that a diff
 #: reads as whole phrases rather than scattered characters.
 DIFF_MIN_EQUAL = 2
+
+
+@dataclass(frozen=True)
+class ArticleUnit:
+    """A paragraph (``item == 0``) or a numbered item of an article; ``lead`` is the item's
+    lead-in sentence."""
+
+    paragraph: int
+    item: int
+    text: str
+    lead: str = ""
+
+
+@dataclass(frozen=True)
+class UnitChange:
+    """Where one paragraph or item of an old article went (``new`` is None: removed)."""
+
+    old: Article
+    old_paragraph: int
+    old_item: int
+    new: Article | None
+    new_paragraph: int
+    new_item: int
+    similarity: float
+
+    @property
+    def old_label(self) -> str:
+        return unit_label(
+            self.old.label,
+            self.old_paragraph,
+            self.old_item,
+            paragraphs=paragraph_count(self.old.text),
+        )
+
+    @property
+    def new_label(self) -> str:
+        if self.new is None:
+            return ""
+        return unit_label(
+            self.new.label,
+            self.new_paragraph,
+            self.new_item,
+            paragraphs=paragraph_count(self.new.text),
+        )
 
 
 class _ArticleLike(Protocol):
@@ -66,6 +133,9 @@ class ArticleChange:
     status: ChangeStatus
     similarity: float
     segments: tuple[DiffSegment, ...] = ()
+    #: Where each paragraph and item went (rows with an old article), or, on an added
+    #: article, the old paragraphs that moved into it.
+    parts: tuple[UnitChange, ...] = ()
 
     @property
     def old_number(self) -> int | None:
@@ -78,6 +148,21 @@ class ArticleChange:
     @property
     def renumbered(self) -> bool:
         return self.old is not None and self.new is not None and self.old.number != self.new.number
+
+    @property
+    def moved_parts(self) -> list[UnitChange]:
+        """The paragraphs worth naming on the comparison: those that went elsewhere than the
+        row's counterpart or to another paragraph/item of it, and on an added article the
+        old paragraphs it took in."""
+        if self.old is None:
+            return list(self.parts)
+        new_pk = self.new.pk if self.new is not None else None
+        return [
+            part
+            for part in self.parts
+            if (part.new.pk if part.new is not None else None) != new_pk
+            or (part.new_paragraph, part.new_item) != (part.old_paragraph, part.old_item)
+        ]
 
     @property
     def diff_html(self) -> SafeString:
@@ -138,16 +223,283 @@ def text_diff(old_text: str, new_text: str) -> tuple[DiffSegment, ...]:
     return tuple(segments)
 
 
+def article_units(text: str) -> list[ArticleUnit]:
+    """The paragraphs (款) of an article and the numbered items (项) inside them.
+
+    A line opening with ``（一）`` is an item of the paragraph before it; a line opening with
+    ``1.`` belongs to the item before it. A paragraph with items is one unit for its lead-in
+    sentence (``item == 0``) and one per item.
+    """
+    units: list[ArticleUnit] = []
+    paragraph = item = 0
+    lead = ""
+    for line in (raw.strip() for raw in text.splitlines()):
+        if not line:
+            continue
+        if ITEM_RE.match(line) and paragraph:
+            item += 1
+            units.append(ArticleUnit(paragraph, item, line, lead))
+        elif SUBITEM_RE.match(line) and units and units[-1].item:
+            last = units[-1]
+            units[-1] = ArticleUnit(last.paragraph, last.item, f"{last.text}\n{line}", last.lead)
+        else:
+            paragraph += 1
+            item = 0
+            lead = line
+            units.append(ArticleUnit(paragraph, 0, line, ""))
+    return units
+
+
+def unit_label(
+    article_label: str, paragraph: int = 0, item: int = 0, *, paragraphs: int = 2
+) -> str:
+    """``第二十四条第一款第（二）项``; the 款 is left out of a one-paragraph article."""
+    label = article_label
+    if paragraph and paragraphs > 1:
+        label += f"第{int_to_chinese(paragraph)}款"
+    if item:
+        label += f"第（{int_to_chinese(item)}）项"
+    return label
+
+
+def paragraph_count(text: str) -> int:
+    return max((unit.paragraph for unit in article_units(text)), default=0)
+
+
+def _size(unit: ArticleUnit) -> float:
+    """The length a unit is compared by: an item carries some of its lead-in."""
+    return len(normalise(unit.text)) + LEAD_WEIGHT * len(normalise(unit.lead))
+
+
+def _condition(text: str) -> str:
+    """The "if" of a rule (``对……不服的``, up to the first ``的，``): what a rule is about
+    survives a revision better than what it says, so it counts twice."""
+    text = ITEM_RE.sub("", text)
+    match = CONDITION_RE.search(text)
+    return text[: match.end()] if match else ""
+
+
+def _grams(text: str) -> Counter:
+    text = PUNCTUATION_RE.sub("", ITEM_RE.sub("", normalise(text)))
+    return (
+        Counter(text[k : k + 2] for k in range(len(text) - 1)) if len(text) > 1 else Counter(text)
+    )
+
+
+class _Vectors:
+    """IDF-weighted character-bigram vectors of the units of both versions.
+
+    Common words of the law (行政复议, 申请, 人民政府) count little; the words that say what a
+    rule is about (工作部门, 书面审查, 派出机构) count much, so a rule is found where it moved
+    even when its wording was rewritten around it.
+    """
+
+    def __init__(self, texts: list[tuple[str, str]]):
+        grams = [(_grams(text) + _grams(_condition(text)), _grams(lead)) for text, lead in texts]
+        document_frequency: Counter = Counter()
+        for own, _lead in grams:
+            document_frequency.update(own.keys())
+        count = max(len(grams), 1)
+        self.idf = {g: math.log((1 + count) / (1 + df)) + 1 for g, df in document_frequency.items()}
+        self.vectors = [self._vector(own, lead) for own, lead in grams]
+
+    def _vector(self, own: Counter, lead: Counter) -> dict[str, float]:
+        vector: dict[str, float] = defaultdict(float)
+        for gram, tf in own.items():
+            vector[gram] += tf * self.idf.get(gram, 1.0)
+        for gram, tf in lead.items():
+            vector[gram] += LEAD_WEIGHT * tf * self.idf.get(gram, 1.0)
+        norm = math.sqrt(sum(w * w for w in vector.values())) or 1.0
+        return {gram: w / norm for gram, w in vector.items()}
+
+
+@dataclass(frozen=True)
+class _Unit:
+    article: int  # index in the version's article list
+    unit: ArticleUnit
+
+
+def _units_align(
+    old_articles: Sequence[_ArticleLike], new_articles: Sequence[_ArticleLike]
+) -> tuple[list[_Unit], list[_Unit], dict[int, tuple[int, float]]]:
+    """Pair the paragraphs and items of two versions: old unit index -> (new unit, score)."""
+    old_units = [_Unit(i, u) for i, a in enumerate(old_articles) for u in article_units(a.text)]
+    new_units = [_Unit(j, u) for j, a in enumerate(new_articles) for u in article_units(a.text)]
+    vectors = _Vectors([(u.unit.text, u.unit.lead) for u in old_units + new_units]).vectors
+    columns: dict[str, int] = {}
+    for vector in vectors:
+        for gram in vector:
+            columns.setdefault(gram, len(columns))
+    matrix = numpy.zeros((len(vectors), max(len(columns), 1)))
+    for row, vector in enumerate(vectors):
+        for gram, weight in vector.items():
+            matrix[row, columns[gram]] = weight
+    products = matrix[: len(old_units)] @ matrix[len(old_units) :].T
+    raw: dict[int, dict[int, float]] = {}
+    for i in range(len(old_units)):
+        (candidates,) = numpy.nonzero(products[i] >= CANDIDATE_SCORE)
+        raw[i] = {int(j): float(products[i, j]) for j in candidates}
+    old_norm = [normalise(u.unit.text) for u in old_units]
+    new_norm = [normalise(u.unit.text) for u in new_units]
+    cosine = {i: dict(scores) for i, scores in raw.items()}
+    old_size = [_size(u.unit) for u in old_units]
+    new_size = [_size(u.unit) for u in new_units]
+    for i, scores in raw.items():
+        for j in scores:
+            if old_norm[i] == new_norm[j]:
+                scores[j] = 1.0
+            else:  # a few shared words make a short item look like anything
+                shorter, longer = sorted((old_size[i], new_size[j]))
+                scores[j] *= (shorter / longer) ** LENGTH_EXPONENT if longer else 0.0
+
+    # Where the other units of each old article clearly went: a unit rewritten beyond easy
+    # recognition most likely went where its neighbours went.
+    best_of = {i: max(scores.items(), key=lambda kv: kv[1]) for i, scores in raw.items() if scores}
+    anchors: dict[int, list[tuple[int, int]]] = defaultdict(list)  # article -> (unit, new art.)
+    for i, (j, score) in best_of.items():
+        if score >= ANCHOR_SCORE:
+            anchors[old_units[i].article].append((i, new_units[j].article))
+    adjusted: list[tuple[float, int, int]] = []
+    for i, scores in raw.items():
+        article = old_units[i].article
+        near = {
+            target
+            for a in (article - 1, article, article + 1)
+            for k, target in anchors.get(a, ())
+            if k != i
+        }
+        for j, score in scores.items():
+            distance = 0 if new_units[j].article in near else 1
+            bonus = LOCALITY_BONUS if distance == 0 else 0.0
+            adjusted.append((score + bonus, i, j))
+    adjusted.sort(key=lambda c: (-c[0], abs(old_units[c[1]].article - new_units[c[2]].article)))
+
+    pairs: dict[int, tuple[int, float]] = {}
+    used: set[int] = set()
+    for score, i, j in adjusted:  # one to one first ...
+        if score >= MATCH_SCORE and i not in pairs and j not in used:
+            pairs[i] = (j, min(raw[i][j], 1.0))
+            used.add(j)
+    for score, i, j in adjusted:  # ... then a paragraph merged into one already taken
+        if score >= MERGE_SCORE and i not in pairs:
+            pairs[i] = (j, min(raw[i][j], 1.0))
+    # A paragraph left over whose article's other paragraphs went to one new article: the
+    # free paragraph of that article most like it (paragraphs of a rule tend to stay together).
+    targets: dict[int, Counter] = defaultdict(Counter)
+    for i, (j, _score) in pairs.items():
+        targets[old_units[i].article][new_units[j].article] += 1
+    for i, unit in enumerate(old_units):
+        if i in pairs or not targets[unit.article]:
+            continue
+        home = targets[unit.article].most_common(1)[0][0]
+        # In the order of the paragraphs: after where the paragraph before it went in that
+        # article, before where the paragraph after it went.
+        before = [
+            pairs[k][0]
+            for k in range(i - 1, -1, -1)
+            if old_units[k].article == unit.article
+            and k in pairs
+            and new_units[pairs[k][0]].article == home
+        ][:1]
+        after = [
+            pairs[k][0]
+            for k in range(i + 1, len(old_units))
+            if old_units[k].article == unit.article
+            and k in pairs
+            and new_units[pairs[k][0]].article == home
+        ][:1]
+        siblings = [
+            (score, j)
+            for j, score in raw[i].items()
+            if new_units[j].article == home
+            and j not in used
+            and (not before or j > before[0])
+            and (not after or j < after[0])
+        ]
+        if siblings:
+            score, j = max(siblings)
+            if score >= SIBLING_SCORE:
+                pairs[i] = (j, score)
+                used.add(j)
+    _gaps_fill(old_units, new_units, pairs, used, cosine)
+    return old_units, new_units, pairs
+
+
+def _gaps_fill(old_units, new_units, pairs, used, cosine) -> None:
+    """An old article none of whose units matched, between two neighbours that kept their
+    order, may be the unmatched new article between their counterparts (a rewritten rule
+    that stayed in place): taken when alike enough (``GAP_SCORE``, before length scoring)."""
+    by_article: dict[int, list[int]] = defaultdict(list)
+    for i, unit in enumerate(old_units):
+        by_article[unit.article].append(i)
+    target_of = {
+        a: Counter(new_units[pairs[i][0]].article for i in units if i in pairs)
+        for a, units in by_article.items()
+    }
+    taken_articles = {new_units[j].article for j in used}
+    articles = sorted(by_article)
+    for position, article in enumerate(articles):
+        if target_of[article]:
+            continue
+        low = next((max(target_of[a]) for a in reversed(articles[:position]) if target_of[a]), -1)
+        high = next((min(target_of[a]) for a in articles[position + 1 :] if target_of[a]), 10**6)
+        for i in by_article[article]:
+            window = [
+                (score, j)
+                for j, score in cosine[i].items()
+                if low < new_units[j].article < high
+                and new_units[j].article not in taken_articles
+                and j not in used
+            ]
+            if window:
+                score, j = max(window)
+                if score >= GAP_SCORE:
+                    pairs[i] = (j, min(score, 1.0))
+                    used.add(j)
+
+
 def articles_align(
     old_articles: Sequence[_ArticleLike], new_articles: Sequence[_ArticleLike]
 ) -> list[ArticleChange]:
-    """Align two lists of articles (each in number order); rows follow the new order."""
+    """Align two lists of articles (each in number order); rows follow the new order.
+
+    Paragraphs and items are paired first (``_units_align``); an old article's counterpart
+    is the new article that received most of its text. Every old article has one row; a new
+    article that is no old article's counterpart is added (its ``parts`` name the old
+    paragraphs that moved into it).
+    """
     old_norm = [normalise(article.text) for article in old_articles]
     new_norm = [normalise(article.text) for article in new_articles]
-    pairs: dict[int, int] = {}  # old index -> new index
-    similarity: dict[int, float] = {}
+    old_units, new_units, unit_pairs = _units_align(old_articles, new_articles)
 
-    # 1. Identical texts; when a text occurs more than once, the nearest number wins.
+    parts_of: dict[int, list[UnitChange]] = defaultdict(list)
+    incoming: dict[int, list[UnitChange]] = defaultdict(list)
+    weight: dict[int, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    length: dict[int, float] = defaultdict(float)
+    for k, unit in enumerate(old_units):
+        size = len(normalise(unit.unit.text))
+        length[unit.article] += size
+        old = old_articles[unit.article]
+        if k in unit_pairs:
+            j, score = unit_pairs[k]
+            target = new_units[j]
+            weight[unit.article][target.article] += size * score
+            change = UnitChange(
+                old,
+                unit.unit.paragraph,
+                unit.unit.item,
+                new_articles[target.article],
+                target.unit.paragraph,
+                target.unit.item,
+                score,
+            )
+            incoming[target.article].append(change)
+        else:
+            change = UnitChange(old, unit.unit.paragraph, unit.unit.item, None, 0, 0, 0.0)
+        parts_of[unit.article].append(change)
+
+    pairs: dict[int, int] = {}
+    similarity: dict[int, float] = {}
     by_text: dict[str, list[int]] = defaultdict(list)
     for j, text in enumerate(new_norm):
         by_text[text].append(j)
@@ -157,152 +509,44 @@ def articles_align(
         if free:
             number = old_articles[i].number
             j = min(free, key=lambda k: abs(new_articles[k].number - number))
-            pairs[i] = j
-            similarity[i] = 1.0
+            pairs[i], similarity[i] = j, 1.0
+            used_new.add(j)
+    for i in range(len(old_articles)):
+        if i in pairs or not weight[i]:
+            continue
+        j, total = max(weight[i].items(), key=lambda kv: (kv[1], -abs(kv[0] - i)))
+        share = total / (length[i] or 1.0)
+        if share >= ARTICLE_SHARE:
+            pairs[i], similarity[i] = j, round(share, 3)
             used_new.add(j)
 
-    # 2. Similar texts. Near-identical pairs first; then, with the pairs so far as order
-    # anchors, pairs that keep the order (which may be less similar, or extend the old
-    # text); last, similar pairs that moved out of order.
-    candidates = _similar_candidates(old_norm, new_norm, set(pairs), used_new)
-
-    def take(selected: list[_Candidate]) -> None:
-        for candidate in selected:
-            if candidate.i not in pairs and candidate.j not in used_new:
-                pairs[candidate.i] = candidate.j
-                similarity[candidate.i] = candidate.ratio
-                used_new.add(candidate.j)
-
-    anchors = _order_anchors(pairs)
-    take(
-        sorted(
-            (c for c in candidates if c.ratio >= STRONG_MATCH),
-            key=lambda c: (not _fits(c, anchors, len(new_articles)), -c.ratio, c.distance),
-        )
-    )
-    anchors = _order_anchors(pairs)
-    take(
-        sorted(
-            (
-                c
-                for c in candidates
-                if (c.ratio >= ORDERED_MATCH_THRESHOLD or c.containment >= CONTAINMENT_THRESHOLD)
-                and _fits(c, anchors, len(new_articles))
-            ),
-            key=lambda c: (-max(c.ratio, c.containment * CONTAINMENT_WEIGHT), c.distance),
-        )
-    )
-    take(
-        sorted(
-            (c for c in candidates if c.ratio >= MATCH_THRESHOLD),
-            key=lambda c: (-c.ratio, c.distance),
-        )
-    )
-
-    # 3. Rows: new order, each removed article after the row of its nearest paired predecessor.
     rows: list[tuple[tuple[int, int, int], ArticleChange]] = []
     for i, j in pairs.items():
         old, new = old_articles[i], new_articles[j]
+        parts = tuple(parts_of[i])
         if old_norm[i] == new_norm[j]:
             status = ChangeStatus.UNCHANGED if old.number == new.number else ChangeStatus.MOVED
-            change = ArticleChange(old, new, status, 1.0)
+            change = ArticleChange(old, new, status, 1.0, parts=parts)
         else:
             change = ArticleChange(
-                old, new, ChangeStatus.CHANGED, similarity[i], text_diff(old.text, new.text)
+                old, new, ChangeStatus.CHANGED, similarity[i], text_diff(old.text, new.text), parts
             )
         rows.append(((j, 0, i), change))
     for j, new in enumerate(new_articles):
         if j not in used_new:
-            rows.append(((j, 0, -1), ArticleChange(None, new, ChangeStatus.ADDED, 0.0)))
+            parts = tuple(incoming.get(j, ()))
+            rows.append(
+                ((j, 0, -1), ArticleChange(None, new, ChangeStatus.ADDED, 0.0, parts=parts))
+            )
     previous_new = -1
     for i, old in enumerate(old_articles):
         if i in pairs:
             previous_new = pairs[i]
         else:
-            rows.append(((previous_new, 1, i), ArticleChange(old, None, ChangeStatus.REMOVED, 0.0)))
+            change = ArticleChange(old, None, ChangeStatus.REMOVED, 0.0, parts=tuple(parts_of[i]))
+            rows.append(((previous_new, 1, i), change))
     rows.sort(key=lambda row: row[0])
     return [change for _key, change in rows]
-
-
-@dataclass(frozen=True)
-class _Candidate:
-    i: int
-    j: int
-    ratio: float
-    containment: float
-
-    @property
-    def distance(self) -> int:
-        return abs(self.i - self.j)
-
-
-def _similar_candidates(
-    old_norm: list[str], new_norm: list[str], paired_old: set[int], paired_new: set[int]
-) -> list[_Candidate]:
-    """Unpaired (old, new) pairs similar enough to be considered, pruned by cheap bounds."""
-    candidates = []
-    matcher = difflib.SequenceMatcher(autojunk=False)
-    free_old = [i for i in range(len(old_norm)) if i not in paired_old]
-    for j, new_text in enumerate(new_norm):
-        if j in paired_new or not new_text:
-            continue
-        matcher.set_seq2(new_text)
-        for i in free_old:
-            old_text = old_norm[i]
-            if not old_text:
-                continue
-            total, shorter = len(old_text) + len(new_text), min(len(old_text), len(new_text))
-            matcher.set_seq1(old_text)
-            bound = matcher.quick_ratio()
-            can_contain = (
-                shorter >= CONTAINMENT_MIN_LENGTH
-                and bound * total / 2 / shorter >= CONTAINMENT_THRESHOLD
-            )
-            if bound < CONTAINMENT_MIN_RATIO or (
-                bound < ORDERED_MATCH_THRESHOLD and not can_contain
-            ):
-                continue
-            ratio = matcher.ratio()
-            matched = ratio * total / 2
-            containment = (
-                matched / shorter
-                if shorter >= CONTAINMENT_MIN_LENGTH and ratio >= CONTAINMENT_MIN_RATIO
-                else 0.0
-            )
-            if ratio >= ORDERED_MATCH_THRESHOLD or containment >= CONTAINMENT_THRESHOLD:
-                candidates.append(_Candidate(i, j, ratio, containment))
-    return candidates
-
-
-def _order_anchors(pairs: dict[int, int]) -> list[tuple[int, int]]:
-    """The longest run of pairs whose new positions increase with the old ones."""
-    ordered = sorted(pairs.items())
-    tails: list[int] = []  # smallest new index ending a run of each length
-    tail_at: list[int] = []  # position in ``ordered`` of that tail
-    previous = [-1] * len(ordered)
-    for position, (_i, j) in enumerate(ordered):
-        length = bisect.bisect_left(tails, j)
-        if length == len(tails):
-            tails.append(j)
-            tail_at.append(position)
-        else:
-            tails[length] = j
-            tail_at[length] = position
-        previous[position] = tail_at[length - 1] if length > 0 else -1
-    run = []
-    position = tail_at[-1] if tail_at else -1
-    while position != -1:
-        run.append(ordered[position])
-        position = previous[position]
-    return run[::-1]
-
-
-def _fits(candidate: _Candidate, anchors: list[tuple[int, int]], new_count: int) -> bool:
-    """Whether the pair lies between the anchors around its old article, keeping the order."""
-    position = bisect.bisect_left(anchors, (candidate.i, -1))
-    low = anchors[position - 1][1] if position > 0 else -1
-    high = anchors[position][1] if position < len(anchors) else new_count
-    return low < candidate.j < high
 
 
 def versions_align(old: LawVersion, new: LawVersion) -> list[ArticleChange]:

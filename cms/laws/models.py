@@ -129,3 +129,86 @@ class Article(models.Model):
 
             return unit_anchor(self.number)
         return f"art-{self.number}"
+
+
+class VersionAlignment(models.Model):
+    """The stored alignment of two versions of one law, computed once when a version is
+    imported (``cms.laws.services.version_alignment_store``) and read by the comparison page
+    and the amendment review instead of aligning the texts on every request."""
+
+    old_version = models.ForeignKey(
+        LawVersion, verbose_name=_("原版本"), on_delete=models.CASCADE, related_name="+"
+    )
+    new_version = models.ForeignKey(
+        LawVersion, verbose_name=_("新版本"), on_delete=models.CASCADE, related_name="+"
+    )
+    computed_at = models.DateTimeField(_("计算时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("版本对照")
+        verbose_name_plural = _("版本对照")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["old_version", "new_version"], name="laws_alignment_unique_pair"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.old_version} → {self.new_version}"
+
+
+class ArticleCorrespondence(models.Model):
+    """One row of a stored alignment: an old article and its new counterpart (either may be
+    missing: removed, added), in the comparison's row order, with the inline diff."""
+
+    alignment = models.ForeignKey(
+        VersionAlignment, on_delete=models.CASCADE, related_name="correspondences"
+    )
+    position = models.PositiveIntegerField(_("顺序"))
+    old_article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    new_article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(_("变化"), max_length=16)
+    similarity = models.FloatField(_("相似度"), default=0.0)
+    diff = models.JSONField(_("差异"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("法条对应")
+        verbose_name_plural = _("法条对应")
+        ordering = ["alignment", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.old_article_id} → {self.new_article_id} ({self.status})"
+
+
+class ParagraphCorrespondence(models.Model):
+    """Where one paragraph (款) or numbered item (项) of an old article went: a new article
+    and its paragraph/item (``new_article`` empty: the rule was not kept). Paragraph and
+    item count from 1; item 0 is the paragraph itself (or its lead-in sentence)."""
+
+    alignment = models.ForeignKey(
+        VersionAlignment, on_delete=models.CASCADE, related_name="paragraphs"
+    )
+    old_article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    old_paragraph = models.PositiveSmallIntegerField(_("原款"))
+    old_item = models.PositiveSmallIntegerField(_("原项"), default=0)
+    new_article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    new_paragraph = models.PositiveSmallIntegerField(_("新款"), default=0)
+    new_item = models.PositiveSmallIntegerField(_("新项"), default=0)
+    similarity = models.FloatField(_("相似度"), default=0.0)
+
+    class Meta:
+        verbose_name = _("款项对应")
+        verbose_name_plural = _("款项对应")
+        ordering = ["alignment", "old_article", "old_paragraph", "old_item"]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.old_article_id}/{self.old_paragraph}/{self.old_item} → "
+            f"{self.new_article_id}/{self.new_paragraph}/{self.new_item}"
+        )

@@ -8,8 +8,15 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
 
-from .alignment import ArticleChange, ChangeStatus, versions_align
-from .models import Article, Law, LawVersion
+from .alignment import ArticleChange, ChangeStatus, DiffSegment, UnitChange
+from .models import (
+    Article,
+    ArticleCorrespondence,
+    Law,
+    LawVersion,
+    ParagraphCorrespondence,
+    VersionAlignment,
+)
 from .policies import POLICY_CATEGORY, part_anchor, section_anchor, unit_path
 
 #: Categories in the order of the legal hierarchy; others follow alphabetically.
@@ -156,11 +163,85 @@ def search_terms(query: str) -> list[str]:
 
 def versions_compare(*, law: Law, old: LawVersion, new: LawVersion) -> Comparison:
     """The article-by-article comparison of two versions with a count per status."""
-    changes = versions_align(old, new)
-    for change in changes:
-        for article, version in ((change.old, old), (change.new, new)):
-            if article is not None:
-                article.version = version
+    changes = stored_alignment(old=old, new=new)
     counted = Counter(change.status for change in changes)
     counts = {status: counted.get(status, 0) for status in ChangeStatus}
     return Comparison(old=old, new=new, changes=changes, counts=counts)
+
+
+def stored_alignment(*, old: LawVersion, new: LawVersion) -> list[ArticleChange]:
+    """The stored alignment of two versions (three queries), in the comparison's row order.
+
+    Stored when a version is imported; a pair never aligned before (two versions compared
+    across a version in between, or data older than the stored alignments) is aligned and
+    stored on first use.
+    """
+    alignment = VersionAlignment.objects.filter(old_version=old, new_version=new).first()
+    if alignment is None:
+        from .services import version_alignment_store
+
+        alignment = version_alignment_store(old=old, new=new)
+    versions = {old.pk: old, new.pk: new}
+    rows = list(
+        ArticleCorrespondence.objects.filter(alignment=alignment).select_related(
+            "old_article", "new_article"
+        )
+    )
+    paragraphs = ParagraphCorrespondence.objects.filter(alignment=alignment).select_related(
+        "old_article", "new_article"
+    )
+    parts_of: dict[int, list[UnitChange]] = {}
+    incoming: dict[int, list[UnitChange]] = {}
+    for row in paragraphs:
+        for article in (row.old_article, row.new_article):
+            if article is not None:
+                article.version = versions[article.version_id]
+        part = UnitChange(
+            row.old_article,
+            row.old_paragraph,
+            row.old_item,
+            row.new_article,
+            row.new_paragraph,
+            row.new_item,
+            row.similarity,
+        )
+        parts_of.setdefault(row.old_article_id, []).append(part)
+        if row.new_article_id is not None:
+            incoming.setdefault(row.new_article_id, []).append(part)
+    changes = []
+    for row in rows:
+        for article in (row.old_article, row.new_article):
+            if article is not None:
+                article.version = versions[article.version_id]
+        if row.old_article_id is not None:
+            parts = parts_of.get(row.old_article_id, [])
+        else:
+            parts = [p for p in incoming.get(row.new_article_id, []) if p.old is not None]
+        changes.append(
+            ArticleChange(
+                row.old_article,
+                row.new_article,
+                ChangeStatus(row.status),
+                row.similarity,
+                tuple(DiffSegment(kind, text) for kind, text in row.diff),
+                tuple(parts),
+            )
+        )
+    return changes
+
+
+def current_counterparts(articles: list[Article]) -> dict[int, Article | None]:
+    """For articles of superseded versions: the article of the law's current version that
+    carries each on (``None``: not kept), from the stored alignments; queries do not grow with
+    the number of articles (two). Articles of current versions, or of a pair never aligned, are
+    left out."""
+    old = [a for a in articles if not a.version.is_current]
+    if not old:
+        return {}
+    alignments = VersionAlignment.objects.filter(
+        old_version__in={a.version_id for a in old}, new_version__is_current=True
+    ).values_list("pk", flat=True)
+    rows = ArticleCorrespondence.objects.filter(
+        alignment__in=list(alignments), old_article__in=[a.pk for a in old]
+    ).select_related("new_article__version__law")
+    return {row.old_article_id: row.new_article for row in rows}

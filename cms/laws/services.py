@@ -16,7 +16,16 @@ from typing import TextIO
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from .models import Article, Law, LawKind, LawVersion
+from .alignment import articles_align
+from .models import (
+    Article,
+    ArticleCorrespondence,
+    Law,
+    LawKind,
+    LawVersion,
+    ParagraphCorrespondence,
+    VersionAlignment,
+)
 from .parser import ParsedLaw, law_file_parse
 from .policies import POLICY_DOCUMENTS, PolicyDocumentSource, policy_text_parse
 from .signals import law_version_added
@@ -48,6 +57,9 @@ class LawImportReport:
     articles_deleted: int = 0
     articles_per_file: dict[str, int] = field(default_factory=dict)
     new_versions: list[LawVersion] = field(default_factory=list)
+    #: Versions whose articles were created, changed or deleted by this run (their stored
+    #: alignments are computed again).
+    changed_versions: set[int] = field(default_factory=set)
 
     @property
     def changed(self) -> bool:
@@ -155,6 +167,7 @@ def _rows_import(
         if dry_run:
             transaction.set_rollback(True)
         else:
+            _alignments_refresh(laws=laws.values(), changed=report.changed_versions)
             for version in report.new_versions:
                 previous = (
                     LawVersion.objects.filter(
@@ -278,6 +291,8 @@ def _articles_store(*, version: LawVersion, parsed: ParsedLaw, report: LawImport
     Article.objects.bulk_update(to_update, ARTICLE_FIELDS, batch_size=200)
     if existing:
         Article.objects.filter(pk__in=[article.pk for article in existing.values()]).delete()
+    if to_create or to_update or existing:
+        report.changed_versions.add(version.pk)
     report.articles_created += len(to_create)
     report.articles_updated += len(to_update)
     report.articles_deleted += len(existing)
@@ -289,3 +304,58 @@ def _current_versions_mark(laws: Iterable[Law]) -> None:
         newest = law.versions.order_by("-version_date").values_list("pk", flat=True).first()
         law.versions.exclude(pk=newest).filter(is_current=True).update(is_current=False)
         law.versions.filter(pk=newest, is_current=False).update(is_current=True)
+
+
+def _alignments_refresh(*, laws: Iterable[Law], changed: set[int]) -> None:
+    """Store the alignment of every pair of versions of each law (older -> newer) that has
+    none yet or whose articles changed in this run."""
+    for law in laws:
+        versions = list(law.versions.order_by("version_date"))
+        if len(versions) < 2:
+            continue
+        stored = set(
+            VersionAlignment.objects.filter(old_version__law=law).values_list(
+                "old_version_id", "new_version_id"
+            )
+        )
+        for index, old in enumerate(versions):
+            for new in versions[index + 1 :]:
+                if (old.pk, new.pk) not in stored or {old.pk, new.pk} & changed:
+                    version_alignment_store(old=old, new=new)
+
+
+@transaction.atomic
+def version_alignment_store(*, old: LawVersion, new: LawVersion) -> VersionAlignment:
+    """Align two versions of a law (paragraphs and items included) and store the result,
+    replacing what was stored for the pair."""
+    VersionAlignment.objects.filter(old_version=old, new_version=new).delete()
+    alignment = VersionAlignment.objects.create(old_version=old, new_version=new)
+    changes = articles_align(list(old.articles.all()), list(new.articles.all()))
+    ArticleCorrespondence.objects.bulk_create(
+        ArticleCorrespondence(
+            alignment=alignment,
+            position=position,
+            old_article=change.old,
+            new_article=change.new,
+            status=str(change.status),
+            similarity=change.similarity,
+            diff=[[segment.kind, segment.text] for segment in change.segments],
+        )
+        for position, change in enumerate(changes)
+    )
+    ParagraphCorrespondence.objects.bulk_create(
+        ParagraphCorrespondence(
+            alignment=alignment,
+            old_article=part.old,
+            old_paragraph=part.old_paragraph,
+            old_item=part.old_item,
+            new_article=part.new,
+            new_paragraph=part.new_paragraph,
+            new_item=part.new_item,
+            similarity=part.similarity,
+        )
+        for change in changes
+        if change.old is not None
+        for part in change.parts
+    )
+    return alignment

@@ -12,6 +12,7 @@ from .attempts import (  # noqa: F401
 )
 from .questions import (  # noqa: F401
     QuestionImportReport,
+    amendment_flags_resolve_by_edit,
     question_check_citations,
     question_create,
     question_resolve_amendment,

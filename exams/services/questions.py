@@ -12,9 +12,11 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 
 from cms.db import filter_in
-from cms.laws.alignment import article_counterpart, versions_align
+from cms.laws.alignment import ArticleChange, ChangeStatus, UnitChange, article_units
 from cms.laws.citations import CitationError, CitationResolver
 from cms.laws.models import Article, LawVersion
+from cms.laws.numerals import chinese_to_int
+from cms.laws.selectors import stored_alignment
 
 from ..formats.base import ParsedOption, ParsedQuestion
 from ..formats.detect import parse_questions_file
@@ -29,6 +31,7 @@ from ..models import (
     QuestionVersion,
     Topic,
 )
+from ..soundness import activation_problems
 
 ERR_NO_TOPIC = "未指定知识点：请在文件中填写知识点，或在导入时选择一个知识点。"
 ERR_UNKNOWN_TOPIC = "知识点“{topic}”不存在。"
@@ -334,24 +337,102 @@ def questions_move(*, questions: Iterable[Question], topic: Topic, actor=None) -
 
 # --- Amendments ------------------------------------------------------------------------------
 
+ERR_NOT_CONFIRMED = _("请先核对答案：勾选“已核对答案与新法条一致”，或编辑试题。")
+ERR_STILL_OLD = _("仍引用已修改的旧版本法条“%(article)s”：请改为现行版本的法条，或删除该引用。")
+ERR_NOT_CURRENT = _("“%(article)s”不是现行版本的法条。")
+ERR_CANNOT_ACTIVATE = _("试题不能启用：%(problems)s")
+
+#: ``第十五条第一款第二项`` / ``第十五条第二款`` / ``第四十一条第（一）项`` in an explanation.
+_PART_RE = (
+    r"{label}(?:第([一二三四五六七八九十]+)款)?(?:第[（(]?([一二三四五六七八九十]+)[)）]?项)?"
+)
+
 
 class LawComparisons:
-    """What became of old articles in the current version of their law, worked out once per
-    pair of versions (aligning two versions is the costly part) and reused across questions."""
+    """What became of old articles in the current version of their law, read from the stored
+    alignment once per pair of versions and reused across questions."""
 
     def __init__(self) -> None:
         self._currents: dict[int, LawVersion] = {}
-        self._changes: dict[tuple[int, int], list] = {}
+        self._changes: dict[tuple[int, int], dict[int, ArticleChange]] = {}
 
-    def counterpart(self, article: Article):
+    def counterpart(self, article: Article) -> ArticleChange:
         law_id = article.version.law_id
         if law_id not in self._currents:
-            self._currents[law_id] = LawVersion.objects.get(law_id=law_id, is_current=True)
+            self._currents[law_id] = LawVersion.objects.select_related("law").get(
+                law_id=law_id, is_current=True
+            )
         current = self._currents[law_id]
+        if article.version_id == current.pk:
+            return ArticleChange(article, article, ChangeStatus.UNCHANGED, 1.0)
         key = (article.version_id, current.pk)
         if key not in self._changes:
-            self._changes[key] = versions_align(article.version, current)
-        return article_counterpart(article, current, changes=self._changes[key])
+            changes = stored_alignment(old=article.version, new=current)
+            self._changes[key] = {c.old.pk: c for c in changes if c.old is not None}
+        return self._changes[key][article.pk]
+
+
+def _question_text(version: QuestionVersion) -> str:
+    """What a question says about the law: stem, the correct answers and the explanation."""
+    keys = [o["text"] for o in version.options if o.get("correct")]
+    return "\n".join([version.stem_text, *keys, html_to_text(version.explanation)])
+
+
+def tested_part(version: QuestionVersion, change: ArticleChange) -> UnitChange | None:
+    """The paragraph or item of the old article that the question tests.
+
+    A reference in the question (``第十五条第二款``, ``第二十八条第一款第三项``) narrows it;
+    among what is left, the part whose text the question covers most. A part the new version
+    kept is preferred to one it dropped when the question covers it at least half as much (a
+    question touching a surviving rule is pointed to where that rule is now).
+    """
+    parts = list(change.parts)
+    if not parts:
+        return None
+    text = _question_text(version)
+    pattern = _PART_RE.format(label=re.escape(change.old.label))
+    named: set[tuple[int, int]] = set()
+    # The explanation names the basis of the key; the stem may name other parts as context.
+    for source in (html_to_text(version.explanation), version.stem_text):
+        for match in re.finditer(pattern, source):
+            if match.group(1) or match.group(2):
+                paragraph = chinese_to_int(match.group(1)) if match.group(1) else 0
+                item = chinese_to_int(match.group(2)) if match.group(2) else 0
+                named.add((paragraph, item))
+        if named:
+            break
+    units = {(u.paragraph, u.item): u.text for u in article_units(change.old.text)}
+    keys = [o["text"] for o in version.options if o.get("correct")]
+    basis = set(_bigrams("\n".join([*keys, html_to_text(version.explanation)])))
+    question = set(_bigrams(text))
+
+    def covered(part: UnitChange, words: set[str]) -> int:
+        unit = units.get((part.old_paragraph, part.old_item), "")
+        return len({gram for gram in _bigrams(unit) if gram in words})
+
+    def is_named(part: UnitChange) -> bool:
+        return any(
+            (not paragraph or part.old_paragraph == paragraph)
+            and (not item or part.old_item == item)
+            for paragraph, item in named
+        )
+
+    candidates = [p for p in parts if is_named(p)] if named else parts
+    candidates = candidates or parts
+    best = max(candidates, key=lambda p: (covered(p, question), p.new is not None))
+    if best.new is None:
+        # The key may rest on a part the new version kept as well (a question on both
+        # paragraphs of an article): point to that one when the key covers it about as much.
+        floor = covered(best, basis) / 2
+        kept = [p for p in parts if p.new is not None and covered(p, basis) >= max(floor, 1)]
+        if kept:
+            return max(kept, key=lambda p: covered(p, basis))
+    return best
+
+
+def _bigrams(text: str) -> list[str]:
+    text = "".join(text.split())
+    return [text[k : k + 2] for k in range(len(text) - 1)]
 
 
 def question_check_citations(
@@ -361,7 +442,9 @@ def question_check_citations(
 
     A citation of an old version's article is fine when the current version has the same text
     under the same number (the citation is moved to the current article); when the text changed,
-    moved to another number, or was removed, the question needs review. Returns the flags made.
+    moved to another number, or was removed, the question needs review. The flag names the
+    paragraph/item the question tests and where that rule stands now (from the stored
+    alignment). Returns the flags made.
     """
     version = question.current_version
     comparisons = comparisons or LawComparisons()
@@ -371,19 +454,34 @@ def question_check_citations(
         if article.version.is_current:
             continue
         change = comparisons.counterpart(article)
-        if change.status == "unchanged":
+        if change.status == ChangeStatus.UNCHANGED:
             citation.article = change.new
             citation.save(update_fields=["article"])
             continue
-        flag_change = {
-            "moved": AmendmentFlag.Change.MOVED,
-            "removed": AmendmentFlag.Change.REMOVED,
-        }.get(change.status, AmendmentFlag.Change.CHANGED)
+        part = tested_part(version, change)
+        if part is not None:
+            suggested = (part.new, part.new_paragraph, part.new_item)
+            old_part = (part.old_paragraph, part.old_item)
+        else:
+            suggested, old_part = (change.new, 0, 0), (0, 0)
+        if suggested[0] is None:
+            flag_change = AmendmentFlag.Change.REMOVED
+        elif change.status == ChangeStatus.MOVED:
+            flag_change = AmendmentFlag.Change.MOVED
+        else:
+            flag_change = AmendmentFlag.Change.CHANGED
         _, created = AmendmentFlag.objects.get_or_create(
             question=question,
             old_article=article,
             resolved_at=None,
-            defaults={"suggested_article": change.new, "change": flag_change},
+            defaults={
+                "suggested_article": suggested[0],
+                "suggested_paragraph": suggested[1],
+                "suggested_item": suggested[2],
+                "old_paragraph": old_part[0],
+                "old_item": old_part[1],
+                "change": flag_change,
+            },
         )
         made += created
     if made and question.status == QuestionStatus.ACTIVE:
@@ -414,26 +512,80 @@ def questions_flag_amended(*, previous: LawVersion, version: LawVersion) -> int:
     return flagged
 
 
+def _flag_snapshot(flag: AmendmentFlag) -> dict:
+    return {
+        "old_article": str(flag.old_article),
+        "old_part": flag.old_label,
+        "change": flag.change,
+        "suggested": flag.suggested_label,
+    }
+
+
+def _activation_problems(version: QuestionVersion, articles: Sequence[Article]) -> list[str]:
+    tf = version.kind == QuestionKind.TRUE_FALSE
+    content = {
+        "kind": version.kind,
+        "stem_text": version.stem_text,
+        "options": []
+        if tf or version.kind in MARKED_KINDS
+        else [(html_to_text(o["text"]), bool(o["correct"])) for o in version.options],
+        "answer_true": bool(version.options[0]["correct"]) if tf and version.options else None,
+    }
+    return activation_problems(citations=len(articles), **content)
+
+
 @transaction.atomic
 def question_resolve_amendment(
     *,
     question: Question,
     replacements: dict[int, Article | None],
+    confirmed: bool,
     actor=None,
-    reactivate: bool = True,
 ) -> QuestionVersion:
-    """Re-point the flagged citations (old article id -> new article, or None to drop it)
-    and reactivate the question, in one step. Makes a new version if the old one was used."""
+    """Close the amendment review of a question whose key the reviewer checked.
+
+    ``replacements`` maps each flagged old article's id to the current article that now
+    carries its rule, or ``None`` to drop the citation; ``confirmed`` is the reviewer's
+    statement that the key (stem, answer, explanation unchanged) is right under the new
+    articles. Refused (``ValidationError``) unless confirmed, unless every flagged citation is
+    given a current article or dropped, and unless the question may then become active
+    (``exams.soundness.activation_problems``: at least one resolving citation). Re-points
+    the citations (a new version if the old one was used), resolves the flags, reactivates
+    the question and writes one audit entry with before and after.
+    """
+    if not confirmed:
+        raise ValidationError(ERR_NOT_CONFIRMED)
     question = Question.objects.select_for_update().get(pk=question.pk)
     current = question.current_version
-    articles = []
-    for citation in current.citations.select_related("article"):
-        if citation.article_id in replacements:
+    flags = list(
+        question.amendment_flags.filter(resolved_at__isnull=True).select_related(
+            "old_article__version__law", "suggested_article__version__law"
+        )
+    )
+    flagged = {flag.old_article_id for flag in flags}
+    articles: list[Article] = []
+    for citation in current.citations.select_related("article__version"):
+        if citation.article_id in flagged:
+            if citation.article_id not in replacements:
+                raise ValidationError(ERR_STILL_OLD % {"article": citation.article})
             replacement = replacements[citation.article_id]
-            if replacement is not None and replacement not in articles:
-                articles.append(replacement)
-        elif citation.article not in articles:
-            articles.append(citation.article)
+            if replacement is None:
+                continue
+            if not replacement.version.is_current:
+                raise ValidationError(ERR_NOT_CURRENT % {"article": replacement})
+            article = replacement
+        else:
+            article = citation.article
+        if article not in articles:
+            articles.append(article)
+    problems = _activation_problems(current, articles)
+    if problems:
+        raise ValidationError(ERR_CANNOT_ACTIVATE % {"problems": "；".join(problems)})
+    before = {
+        "status": question.status,
+        "citations": [str(c.article) for c in current.citations.select_related("article")],
+        "flags": [_flag_snapshot(flag) for flag in flags],
+    }
     tf = current.kind == QuestionKind.TRUE_FALSE
     version = question_update(
         question=question,
@@ -445,21 +597,59 @@ def question_resolve_amendment(
         difficulty=current.difficulty,
         articles=articles,
         actor=actor,
+        model_answer=current.model_answer,
+        rubric=[(c["criterion"], c["points"]) for c in current.rubric],
     )
-    now = timezone.now()
+    question.refresh_from_db()
     question.amendment_flags.filter(resolved_at__isnull=True).update(
-        resolved_at=now, resolved_by=actor
+        resolved_at=timezone.now(), resolved_by=actor
     )
-    if reactivate and question.status == QuestionStatus.NEEDS_REVIEW:
-        question.status = QuestionStatus.ACTIVE
-        question.save(update_fields=["status", "updated_at"])
-        log(
-            instance=question,
-            action="exams.question.reactivate",
-            user=actor,
-            data={"before": QuestionStatus.NEEDS_REVIEW, "after": QuestionStatus.ACTIVE},
-        )
+    question.status = QuestionStatus.ACTIVE
+    question.save(update_fields=["status", "updated_at"])
+    log(
+        instance=question,
+        action="exams.question.amendment_resolve",
+        user=actor,
+        data={
+            "before": before,
+            "after": {
+                "status": question.status,
+                "citations": [str(a) for a in articles],
+                "confirmed": True,
+            },
+        },
+    )
     return version
+
+
+def amendment_flags_resolve_by_edit(*, question: Question, actor=None) -> int:
+    """After the question was edited: close the open flags whose old article it no longer
+    cites, provided it now has a resolving citation and cites no superseded article (an edit
+    is a review only when it is saved with a resolving citation). Returns the flags closed."""
+    flags = list(
+        question.amendment_flags.filter(resolved_at__isnull=True).select_related("old_article")
+    )
+    if not flags:
+        return 0
+    version = question.current_version
+    cited = list(version.citations.select_related("article__version"))
+    if not cited or any(not c.article.version.is_current for c in cited):
+        return 0
+    if _activation_problems(version, [c.article for c in cited]):
+        return 0
+    question.amendment_flags.filter(pk__in=[f.pk for f in flags]).update(
+        resolved_at=timezone.now(), resolved_by=actor
+    )
+    log(
+        instance=question,
+        action="exams.question.amendment_resolve",
+        user=actor,
+        data={
+            "before": {"flags": [_flag_snapshot(flag) for flag in flags]},
+            "after": {"citations": [str(c.article) for c in cited], "edited": True},
+        },
+    )
+    return len(flags)
 
 
 # --- Import ----------------------------------------------------------------------------------

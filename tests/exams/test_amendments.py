@@ -61,14 +61,16 @@ def test_importing_the_new_version_flags_changed_moved_but_not_unchanged(only_20
     assert set(questions_drawable()) == {unchanged}
 
 
-def test_reviewer_repoints_and_reactivates_in_one_step(only_2015_imported):
+def test_reviewer_confirms_the_key_repoints_and_reactivates(only_2015_imported):
     moved = _question(_article("legislation-law", 2015, 37), "法律草案公布征求意见的期限")
     law_library_import(directory=laws_subset(only_2015_imported / "all", ["legislation-law"]))
     moved.refresh_from_db()
     flag = moved.amendment_flags.get()
 
     question_resolve_amendment(
-        question=moved, replacements={flag.old_article_id: flag.suggested_article}
+        question=moved,
+        replacements={flag.old_article_id: flag.suggested_article},
+        confirmed=True,
     )
 
     moved.refresh_from_db()

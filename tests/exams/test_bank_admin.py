@@ -457,11 +457,15 @@ def test_amendment_review_repoints_citations_and_reactivates(admin_client, laws)
 
     page = admin_client.get(review_url).content.decode()
     assert old.text[:20] in page
-    assert "更新引用并重新启用" in page
+    assert "已核对答案与新法条一致" in page
 
     replacement = article("行政复议法", 20)
     field = f"flag_{flags[0].pk}"
     response = admin_client.post(review_url, {field: str(replacement.pk)})
+    assert response.status_code == 200  # the key was not confirmed
+    question.refresh_from_db()
+    assert question.status == QuestionStatus.NEEDS_REVIEW
+    response = admin_client.post(review_url, {field: str(replacement.pk), "confirmed": "on"})
     assert response.status_code == 302
 
     question.refresh_from_db()
@@ -471,4 +475,4 @@ def test_amendment_review_repoints_citations_and_reactivates(admin_client, laws)
     history = admin_client.get(
         reverse(Question.snippet_viewset.get_url_name("history"), args=[question.pk])
     ).content.decode()
-    assert "重新启用试题" in history
+    assert "完成修法复核" in history

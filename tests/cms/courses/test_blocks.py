@@ -73,9 +73,27 @@ def test_law_article_quotes_load_law_in_fixed_queries(
         for article in list(reconsideration_articles.values()) * 5
     ]
     value = StreamValue(stream_block, raw, is_lazy=True)
-    with django_assert_max_num_queries(3):
+    # articles, versions, laws; the stored alignments and counterparts of amended ones
+    with django_assert_max_num_queries(5):
         html = stream_block.render(value)
     assert html.count("law-quote__source") == 10
+
+
+def test_quote_of_an_amended_article_links_its_current_counterpart(
+    reconsideration_articles, django_assert_max_num_queries
+):
+    from cms.laws.services import version_alignment_store
+
+    old, new = reconsideration_articles["old"], reconsideration_articles["new"]
+    version_alignment_store(old=old.version, new=new.version)
+    stream_block = LessonStreamBlock()
+    raw = [{"type": "law_article", "value": {"article": old.pk, "note": ""}}] * 3
+    value = StreamValue(stream_block, raw, is_lazy=True)
+    with django_assert_max_num_queries(5):
+        html = stream_block.render(value)
+    assert html.count("已修改") == 3
+    assert html.count(f'href="{new.get_absolute_url()}"') == 3
+    assert "现行《行政复议法》第二十条" in html
 
 
 def test_self_check_renders_accessible_form_with_key_and_tracking_attributes():
