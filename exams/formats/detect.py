@@ -61,8 +61,11 @@ def detect_format(data: bytes, filename: str) -> str | None:
     return None
 
 
-def parse_questions_file(data: bytes, filename: str) -> tuple[str, ParseResult]:
-    """Returns (format, result). Oversized or unrecognised files give one error, no questions."""
+def parse_questions_file(
+    data: bytes, filename: str, mapping: dict[str, str] | None = None
+) -> tuple[str, ParseResult]:
+    """Returns (format, result). Oversized or unrecognised files give one error, no questions.
+    ``mapping`` (a spreadsheet's header -> template column) is the uploader's own."""
     limit = settings.UPLOAD_MAX_BYTES
     if len(data) > limit:
         error = ERR_TOO_LARGE.format(size=len(data) // 1024, limit=limit // 1024)
@@ -70,7 +73,7 @@ def parse_questions_file(data: bytes, filename: str) -> tuple[str, ParseResult]:
     fmt = detect_format(data, filename)
     if fmt == "spreadsheet":
         return fmt, parse_spreadsheet(
-            data, filename if filename.lower().endswith(".csv") else "x.xlsx"
+            data, filename if filename.lower().endswith(".csv") else "x.xlsx", mapping
         )
     if fmt in ("moodle_xml", "gift", "aiken") and (error := _too_many(fmt, data)):
         return fmt, ParseResult(errors=[FormatError("文件", error)])
