@@ -11,9 +11,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from cms.people import roster
-from cms.uploads import SESSION_PREFIX, UPLOAD_EXPIRED
 from cms.people.models import OrgUnit, Role, RoleAssignment, User
 from cms.people.services import role_assign
+from cms.uploads import SESSION_PREFIX, UPLOAD_EXPIRED
 from tests.cms.people.roster_files import roster_row, write_roster
 from tests.factories import UserFactory, give_totp
 
