@@ -367,7 +367,9 @@ def test_import_previews_then_commits_the_kept_file(
     assert [p.name for p in kept.iterdir()] == [token]
     assert not (tmp_path / "media").exists()
 
-    response = admin_client.post(reverse("exams_bank_import"), {"action": "confirm", "token": token})
+    response = admin_client.post(
+        reverse("exams_bank_import"), {"action": "confirm", "token": token}
+    )
     assert response.status_code == 302
     assert Question.objects.count() == 2
     assert not any(kept.iterdir())
@@ -375,7 +377,9 @@ def test_import_previews_then_commits_the_kept_file(
     assert "已导入 2 道试题，跳过 0 道。" in page
 
     # The token is single-use.
-    response = admin_client.post(reverse("exams_bank_import"), {"action": "confirm", "token": token})
+    response = admin_client.post(
+        reverse("exams_bank_import"), {"action": "confirm", "token": token}
+    )
     assert Question.objects.count() == 2
 
 
