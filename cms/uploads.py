@@ -54,6 +54,7 @@ COLUMNS_MISSING = _(
 )
 MAPPING_REMEMBERED = _("已记住这些列的对应关系，本单位以后上传的文件将自动按此对应。")
 NOT_IMPORTED = _("（不导入）")
+FILE_POSITION = _("文件")
 
 
 # --- files kept between the check and the confirmation ------------------------------------------
@@ -158,6 +159,11 @@ class UploadReport:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def refused(self) -> bool:
+        """The file as a whole was refused (an error on no row and no column)."""
+        return any(line.order[0] == 0 and not line.column for line in self.errors)
 
     def sort(self) -> UploadReport:
         self.errors.sort(key=lambda line: line.order)
@@ -302,7 +308,12 @@ class UploadFlowView(View):
     def checked(self, data, filename, options, token, form) -> HttpResponse:
         self.filename = filename
         mapping = column_mapping_for(user=self.request.user, kind=self.kind)
-        header = self.header(data, filename, mapping)
+        try:
+            header = self.header(data, filename, mapping)
+        except spreadsheets.SpreadsheetFileError as exc:
+            self.discard()
+            report = UploadReport(filename, [ReportLine(str(FILE_POSITION), "", str(exc))])
+            return self.render(form, report=report, filename=filename)
         if header is not None and header.missing:
             columns = "、".join(header.missing)
             step = {"message": COLUMNS_MISSING % {"columns": columns}}
@@ -311,7 +322,9 @@ class UploadFlowView(View):
             data=data, filename=filename, options=options, mapping=mapping, dry_run=True
         )
         report = self.report(result).sort()
-        if not report.ok and not (header and header.unmapped):
+        # A file with errors is kept only for a re-check with another mapping, and never one
+        # refused as a whole (over a limit, unreadable).
+        if not report.ok and (not (header and header.unmapped) or report.refused):
             self.discard()
             token = None
         return self.render(form, report=report, token=token, filename=filename, header=header)
@@ -372,9 +385,18 @@ class UploadFlowView(View):
         if self.columns is None or not filename.lower().endswith(SHEET_SUFFIXES):
             return None
         try:
-            return spreadsheets.locate_header(data, filename, self.columns, mapping)
+            header = spreadsheets.locate_header(data, filename, self.columns, mapping)
         except spreadsheets.SpreadsheetFileError:
             return None  # the check reports it, in the import's own words
+        if header.missing:
+            # Before a person is asked to map a file's columns, the whole file must be within
+            # the limits (rows, columns, cells): raises ``SpreadsheetFileError`` otherwise.
+            rows = spreadsheets.iter_upload_rows(
+                data, filename, sheet_index=header.sheet_index, header_row=header.last_row
+            )
+            for _row in rows:
+                pass
+        return header
 
     def render(self, form, **context) -> TemplateResponse:
         header = context.get("header")
