@@ -146,9 +146,7 @@ class CitationResolver:
                 continue
             article = self._article(version, citation.number)
             if article is None:
-                name = (
-                    citation.law if version.is_current else f"{citation.law}（{citation.version}）"
-                )
+                name = citation.law if version.is_current else f"{citation.law}（{citation.version}）"
                 errors.append(ARTICLE_UNKNOWN % {"law": name, "label": citation.label})
             elif article not in articles:
                 articles.append(article)
