@@ -1,7 +1,7 @@
 """The private storage: files that hold people's data and must never be public.
 
-HR exports, certificate and credential-card zips and question-bank uploads awaiting
-confirmation are written to ``STORAGES["private"]`` (default: ``var/private``, beside and never
+HR exports, certificate and credential-card zips and uploads awaiting confirmation
+(``cms.uploads``) are written to ``STORAGES["private"]`` (default: ``var/private``, beside and never
 inside MEDIA_ROOT, which a deployment serves to anyone for lesson images). They get a random
 name (:func:`private_name`), so nobody can guess one; the human file name is kept by the
 owning record and given only in the ``Content-Disposition`` of the download

@@ -6,7 +6,6 @@ answers with a page, a download or a redirect with a message.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -16,8 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin import messages
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 
+from cms.uploads import ReportTable, UploadFlowView, UploadReport, position_line
+
 from .formats.detect import FORMAT_LABELS
-from .formats.spreadsheet import template_workbook
+from .formats.spreadsheet import QUESTION_COLUMNS, template_workbook
 from .forms import AmendmentReviewForm, QuestionImportForm, QuestionMoveForm
 from .models import Question, QuestionKind, Topic
 from .selectors import (
@@ -27,18 +28,18 @@ from .selectors import (
     question_bank_export,
 )
 from .services import question_resolve_amendment, questions_import, questions_move, questions_retire
-from .services.pending_imports import (
-    pending_import_delete,
-    pending_import_read,
-    pending_import_save,
-)
+from .services.questions import QuestionImportReport
 from .viewsets import questions_filtered
 
-IMPORT_SESSION_KEY = "exams_question_import"
-
 MSG_IMPORTED = _("已导入 %(imported)s 道试题，跳过 %(skipped)s 道。")
-MSG_IMPORT_EXPIRED = _("待确认的导入已失效，请重新上传文件。")
-MSG_FILE_TOO_LARGE = _("文件过大，上限为 %(limit)s KB。")
+MSG_FORMAT = _("文件格式：%(format)s")
+MSG_PREVIEW = _(
+    "可导入 %(imported)s 道试题（其中 %(drafts)s 道为待补充法条的草稿），跳过 %(skipped)s 道。"
+)
+MSG_PREVIEW_FIRST = _("将导入的试题（显示前 %(shown)s 道）")
+MSG_DRAFTS = _(
+    "其中 %(drafts)s 道试题缺少可解析的法条引用，已存为草稿（待补充法条），不会抽入试卷。"
+)
 MSG_NO_OPEN_FLAGS = _("这道试题没有待复核的法条引用。")
 MSG_AMENDMENT_RESOLVED = _("已核对答案、更新引用并重新启用试题“%(question)s”。")
 MSG_RETIRED = _("已停用 %(count)d 道试题。")
@@ -54,75 +55,91 @@ def _require(request: HttpRequest, permission: str) -> None:
 # --- Import ---------------------------------------------------------------------------------
 
 
-def question_import(request: HttpRequest) -> HttpResponse:
-    """Upload -> dry run and report -> "确认导入" re-validates the kept file and commits."""
-    _require(request, "add")
-    if request.method == "POST" and request.POST.get("action") == "commit":
-        return _import_commit(request)
-    form = QuestionImportForm(request.POST or None, request.FILES or None)
-    context = {"form": form, "report": None}
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        if upload.size > settings.UPLOAD_MAX_BYTES:
-            limit = settings.UPLOAD_MAX_BYTES // 1024
-            form.add_error("file", MSG_FILE_TOO_LARGE % {"limit": limit})
-        else:
-            data = upload.read()
-            topic = form.cleaned_data["topic"]
-            report = questions_import(
-                data=data, filename=upload.name, topic=topic, actor=request.user, dry_run=True
-            )
-            context["report"] = report
-            for row in report.preview:
-                row["kind_label"] = QuestionKind(row["kind"]).label
-            context["format_label"] = FORMAT_LABELS.get(report.format, report.format)
-            if not report.errors:
-                context["token"] = _import_keep(request, data, upload.name, topic)
-    return TemplateResponse(request, "exams/admin/question_import.html", context)
+class QuestionImportView(UploadFlowView):
+    """Upload -> check and report -> "确认导入" checks the kept file again and commits."""
+
+    kind = "questions"
+    page_title = _("导入试题")
+    intro = _("整份文件要么全部导入，要么一道也不导入。")
+    form_class = QuestionImportForm
+    columns = QUESTION_COLUMNS
+    template_download_label = _("下载题库模板（xlsx）")
+
+    def has_permission(self, request) -> bool:
+        return request.user.has_perm("exams.add_question")
+
+    def flow_url(self) -> str:
+        return reverse("exams_bank_import")
+
+    def template_download_url(self) -> str:
+        return reverse("exams_bank_import_template")
+
+    def stored_options(self, options: dict) -> dict:
+        topic = options.get("topic")
+        topic = Topic.objects.filter(pk=topic).first() if topic else None
+        return {**options, "topic": topic}
+
+    def check(self, *, data, filename, options, mapping, dry_run) -> QuestionImportReport:
+        return questions_import(
+            data=data,
+            filename=filename,
+            topic=options.get("topic"),
+            actor=self.request.user,
+            dry_run=dry_run,
+            skip_duplicates=bool(options.get("skip_duplicates")),
+            mapping=mapping,
+        )
+
+    def report(self, result: QuestionImportReport) -> UploadReport:
+        report = UploadReport(
+            self.filename,
+            [position_line(e.position, e.message) for e in result.errors],
+        )
+        label = FORMAT_LABELS.get(result.format, result.format)
+        report.summary.append(str(MSG_FORMAT % {"format": label}))
+        if not result.errors:
+            counts = {"imported": result.imported, "drafts": result.drafts}
+            report.summary.append(str(MSG_PREVIEW % {**counts, "skipped": len(result.skipped)}))
+        where, why = str(_("位置")), str(_("原因"))
+        if result.preview:
+            headers = [_("位置"), _("题型"), _("题干"), _("知识点"), _("引用法条")]
+            rows = [
+                [
+                    row["position"],
+                    QuestionKind(row["kind"]).label,
+                    row["stem"],
+                    row.get("topic", ""),
+                    row.get("citations", ""),
+                ]
+                for row in result.preview
+            ]
+            title = _("将导入的试题")
+            if len(result.preview) < result.imported:
+                title = MSG_PREVIEW_FIRST % {"shown": len(result.preview)}
+            report.tables.append(ReportTable(str(title), [str(h) for h in headers], rows))
+        for title, lines, kind in (
+            (_("提示（不影响导入）"), result.warnings, "warning"),
+            (_("未保留的内容"), result.not_kept, "warning"),
+            (_("跳过的试题"), result.skipped, "info"),
+        ):
+            if lines:
+                rows = [[line.position, line.message] for line in lines]
+                report.tables.append(ReportTable(str(title), [where, why], rows, kind))
+        if result.created_topics:
+            rows = [[name] for name in result.created_topics]
+            title = _("将新建的知识点")
+            report.tables.append(ReportTable(str(title), [str(_("知识点"))], rows, "info"))
+        return report
+
+    def done(self, request, result: QuestionImportReport) -> HttpResponse:
+        counts = {"imported": result.imported, "skipped": len(result.skipped)}
+        messages.success(request, MSG_IMPORTED % counts)
+        if result.drafts:
+            messages.warning(request, MSG_DRAFTS % {"drafts": result.drafts})
+        return redirect(Question.snippet_viewset.get_url_name("list"))
 
 
-def _import_keep(request: HttpRequest, data: bytes, filename: str, topic: Topic | None) -> str:
-    """Keep the checked file until it is confirmed (only its token goes to the browser)."""
-    _import_discard(request)
-    token = pending_import_save(data=data)
-    request.session[IMPORT_SESSION_KEY] = {
-        "token": token,
-        "filename": filename,
-        "topic": topic.pk if topic else None,
-    }
-    return token
-
-
-def _import_discard(request: HttpRequest) -> None:
-    pending = request.session.pop(IMPORT_SESSION_KEY, None)
-    if pending:
-        pending_import_delete(token=pending.get("token", ""))
-
-
-def _import_commit(request: HttpRequest) -> HttpResponse:
-    pending = request.session.get(IMPORT_SESSION_KEY) or {}
-    token = request.POST.get("token", "")
-    data = pending_import_read(token=token) if pending.get("token") == token else None
-    if data is None:
-        messages.error(request, MSG_IMPORT_EXPIRED)
-        return redirect("exams_bank_import")
-    topic = Topic.objects.filter(pk=pending.get("topic")).first() if pending.get("topic") else None
-    report = questions_import(
-        data=data, filename=pending["filename"], topic=topic, actor=request.user
-    )
-    _import_discard(request)
-    if report.errors:  # the bank changed since the preview (e.g. a duplicate was added)
-        form = QuestionImportForm(initial={"topic": topic})
-        context = {
-            "form": form,
-            "report": report,
-            "format_label": FORMAT_LABELS.get(report.format, report.format),
-        }
-        return TemplateResponse(request, "exams/admin/question_import.html", context)
-    messages.success(
-        request, MSG_IMPORTED % {"imported": report.imported, "skipped": len(report.skipped)}
-    )
-    return redirect(Question.snippet_viewset.get_url_name("list"))
+question_import = QuestionImportView.as_view()
 
 
 def question_import_template(request: HttpRequest) -> HttpResponse:

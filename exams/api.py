@@ -25,7 +25,6 @@ __all__ = [
     "exam_kind_label",
     "grade_band",
     "people_who_passed",
-    "private_files_purge",
     "results_by_person",
     "session",
     "sessions",
@@ -240,17 +239,6 @@ def session(session_id: int) -> SessionInfo | None:
 
     found = ExamSession.objects.filter(pk=session_id).first()
     return _session_info(found) if found is not None else None
-
-
-# --- housekeeping ------------------------------------------------------------------------------
-
-
-def private_files_purge(*, cutoff: datetime.datetime, dry_run: bool = False) -> list[str]:
-    """Delete the exam app's private files older than ``cutoff`` (question-bank uploads never
-    confirmed), for the site-wide purge command; returns their names."""
-    from .services.pending_imports import pending_imports_purge
-
-    return pending_imports_purge(cutoff=cutoff, dry_run=dry_run)
 
 
 # --- the demo ----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 
 from cms.laws.citations import CitationError, citation_format, citations_resolve
 from cms.laws.models import Article
+from cms.uploads import UploadForm
 
 from .formats.base import ParsedOption, RubricCriterion
 from .formats.html import html_to_text, sanitize_html
@@ -300,7 +301,9 @@ class TopicForm(WagtailAdminModelForm):
             del self.fields["parent"]
 
 
-class QuestionImportForm(forms.Form):
+class QuestionImportForm(UploadForm):
+    sheet_only = False  # GIFT, Moodle XML, Aiken and the others too
+
     file = forms.FileField(
         label=_("试题文件"),
         help_text=_("支持题库模板（xlsx/csv）、Moodle GIFT、Moodle XML 和 Aiken 格式。"),
@@ -310,6 +313,11 @@ class QuestionImportForm(forms.Form):
         queryset=Topic.objects.none(),
         required=False,
         help_text=_("选择后，所有试题都归入该知识点；留空则使用文件中的“知识点”列。"),
+    )
+    skip_duplicates = forms.BooleanField(
+        label=_("跳过题库中已有的试题"),
+        required=False,
+        help_text=_("勾选后，与题库中已有试题相同的试题不再导入，只导入新增的试题。"),
     )
 
     def __init__(self, *args, **kwargs):

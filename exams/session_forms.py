@@ -8,12 +8,12 @@ from wagtail.admin.forms import WagtailAdminModelForm
 
 from cms.people.models import OrgUnit, Role
 from cms.people.selectors import units_visible_to
+from cms.uploads import UploadForm
 
 from .models import Candidate, ExamSession
 
 ERR_WINDOW = _("截止时间必须晚于开考时间。")
 ERR_DIFFICULTY_RANGE = _("最高难度不能低于最低难度。")
-ERR_FILE_TYPE = _("请上传 .xlsx 或 .csv 文件。")
 
 
 class BlueprintForm(WagtailAdminModelForm):
@@ -97,22 +97,12 @@ class CandidateForm(forms.ModelForm):
 CandidateFormSet = forms.modelformset_factory(Candidate, form=CandidateForm, extra=0)
 
 
-class CandidatesImportForm(forms.Form):
+class CandidatesImportForm(UploadForm):
     file = forms.FileField(
         label=_("考生名单文件"),
-        help_text=_("xlsx 或 UTF-8 编码的 csv；列：工号、延长时间（分钟）、增加次数、备注。"),
+        help_text=_("xlsx 或 csv；列：工号、延长时间（分钟）、增加次数、备注。"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
-    dry_run = forms.BooleanField(
-        label=_("仅检查，不导入"),
-        required=False,
-        help_text=_("勾选后只检查文件并列出将要新增和更新的考生，不写入任何数据。"),
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".xlsx", ".csv")):
-            raise forms.ValidationError(ERR_FILE_TYPE)
-        return upload
 
 
 # --- Exam day: actions on running and finished attempts (the live monitor) -----------------

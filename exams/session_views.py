@@ -24,6 +24,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.admin import messages
 from wagtail.permission_policies import ModelPermissionPolicy
 
+from cms.uploads import ReportTable, UploadFlowView, UploadReport, sheet_error_line
+
 from .balance_selectors import session_paper_spread
 from .charts import expected_score_histogram
 from .formats.session_sheets import candidate_template, results_workbook
@@ -42,6 +44,7 @@ from .services import (
     session_extend,
     session_release_results,
 )
+from .services.sessions import CANDIDATE_SHEET_COLUMNS
 from .services.transitions import ERR_INVALID_TRANSITION
 from .session_forms import (
     AttemptExtendForm,
@@ -73,7 +76,7 @@ MSG_NOTHING_CHANGED = _("没有需要保存的修改。")
 MSG_IMPORTED = _(
     "已导入考生名单：新增 %(created)s 人，更新 %(updated)s 人，未变 %(unchanged)s 人。"
 )
-MSG_FILE_TOO_LARGE = _("文件过大，上限为 %(limit)s KB。")
+MSG_PREVIEW = _("将新增 %(created)s 人，更新 %(updated)s 人，未变 %(unchanged)s 人。")
 MSG_RELEASED = _("已公布“%(session)s”的成绩。")
 MSG_RUNNING_EXTENDED = _(
     "其中 %(count)s 位考生正在作答，其答卷截止时间已按增加的延长时间推迟（不超过考试截止时间）。"
@@ -153,44 +156,90 @@ def candidates(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def candidates_import_view(request: HttpRequest, pk: int) -> HttpResponse:
+class CandidatesImportView(UploadFlowView):
     """Upload the candidate list: checked as a whole, then written only if every row passes."""
-    session = _session(request, pk, ["change"])
-    form = CandidatesImportForm(request.POST or None, request.FILES or None)
-    result = None
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        if upload.size > settings.UPLOAD_MAX_BYTES:
-            limit = settings.UPLOAD_MAX_BYTES // 1024
-            form.add_error("file", MSG_FILE_TOO_LARGE % {"limit": limit})
-        else:
-            result = candidates_import(
-                session=session,
-                data=upload.read(),
-                filename=upload.name,
-                actor=request.user,
-                dry_run=form.cleaned_data["dry_run"],
+
+    kind = "candidates"
+    page_title = _("导入考生名单")
+    intro = _("按工号匹配，重复导入会更新已有考生的安排，不会重复添加；文件中没有的考生保持不变。")
+    form_class = CandidatesImportForm
+    columns = CANDIDATE_SHEET_COLUMNS
+    template_download_label = _("下载考生名单模板（xlsx）")
+
+    def has_permission(self, request) -> bool:
+        return policy.user_has_any_permission(request.user, ["change"])
+
+    def prepare(self, *, pk: int, **kwargs) -> None:
+        self.session = _session(self.request, pk, ["change"])
+
+    def scope(self) -> str:
+        return f"session:{self.session.pk}"
+
+    def flow_url(self) -> str:
+        return reverse(url_name("candidates_import"), args=[self.session.pk])
+
+    def template_download_url(self) -> str:
+        return reverse(url_name("candidates_template"))
+
+    def extra_context(self) -> dict:
+        context = _context(self.session, nav_template="exams/admin/sessions/_session_nav.html")
+        return {**context, "page_subtitle": self.session.title}
+
+    def check(self, *, data, filename, options, mapping, dry_run):
+        return candidates_import(
+            session=self.session,
+            data=data,
+            filename=filename,
+            actor=self.request.user,
+            dry_run=dry_run,
+            mapping=mapping,
+        )
+
+    def report(self, result) -> UploadReport:
+        report = UploadReport(result.filename, [sheet_error_line(e) for e in result.errors])
+        if result.errors:
+            return report
+        counts = {"created": result.created, "updated": result.updated}
+        report.summary.append(str(MSG_PREVIEW % {**counts, "unchanged": result.unchanged}))
+        actions = {"create": _("新增"), "update": _("更新"), "unchanged": _("未变")}
+        headers = [
+            str(h)
+            for h in (
+                _("行"),
+                _("工号"),
+                _("姓名"),
+                _("单位"),
+                _("延长时间（分钟）"),
+                _("增加次数"),
+                _("备注"),
+                _("处理"),
             )
-            if result.written:
-                messages.success(
-                    request,
-                    MSG_IMPORTED
-                    % {
-                        "created": result.created,
-                        "updated": result.updated,
-                        "unchanged": result.unchanged,
-                    },
-                )
-                if result.running_extended:
-                    messages.info(
-                        request, MSG_RUNNING_EXTENDED % {"count": result.running_extended}
-                    )
-                return redirect(url_name("candidates"), pk=session.pk)
-    return TemplateResponse(
-        request,
-        "exams/admin/sessions/candidates_import.html",
-        _context(session, form=form, result=result),
-    )
+        ]
+        rows = [
+            [
+                row.row,
+                row.employee_number,
+                row.name,
+                row.unit_name,
+                row.extra_minutes,
+                row.extra_attempts,
+                row.note,
+                str(actions[row.action]),
+            ]
+            for row in result.rows
+        ]
+        report.tables.append(ReportTable(str(_("考生名单")), headers, rows))
+        return report
+
+    def done(self, request, result) -> HttpResponse:
+        counts = {"created": result.created, "updated": result.updated}
+        messages.success(request, MSG_IMPORTED % {**counts, "unchanged": result.unchanged})
+        if result.running_extended:
+            messages.info(request, MSG_RUNNING_EXTENDED % {"count": result.running_extended})
+        return redirect(url_name("candidates"), pk=self.session.pk)
+
+
+candidates_import_view = CandidatesImportView.as_view()
 
 
 def candidates_template(request: HttpRequest) -> HttpResponse:

@@ -1,34 +1,28 @@
-"""Offline training upload in the admin: upload -> errors or preview -> confirm -> counts.
-
-As with the roster, the checked file waits in the (database-backed) session, and
-confirming checks every row again before anything is written.
-"""
+"""Offline training upload in the admin: the shared upload -> check -> confirm flow
+(``cms.uploads``); confirming checks every row again before anything is written."""
 
 from __future__ import annotations
 
-import base64
 import io
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
 from cms.people.models import Role
 from cms.people.selectors import user_has_role
+from cms.uploads import ReportTable, UploadFlowView, UploadReport, sheet_error_line
 
 from .forms import TrainingUploadForm
-from .services import offline_training_import
-from .training_sheet import training_template_xlsx
+from .services import TrainingImportResult, offline_training_import
+from .training_sheet import TRAINING_COLUMNS, training_template_xlsx
 
-SESSION_KEY = "learning_training_upload"
-UPLOAD_EXPIRED = _("待确认的培训记录已失效，请重新上传。")
 IMPORTED = _("“%(filename)s”已导入：新增 %(created)s 条学时记录，已有 %(already)s 条未重复计入。")
-STILL_INVALID = _("文件未通过检查，未写入任何数据。")
+PREVIEW = _("将新增 %(new)s 条学时记录；%(already)s 条已导入过，不会重复计入。")
 TEMPLATE_FILENAME = "线下培训学时模板.xlsx"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -38,66 +32,59 @@ def user_can_import_training(user) -> bool:
     return user.is_active and (user.is_superuser or user_has_role(user, Role.HR))
 
 
-def _check(request: HttpRequest) -> None:
-    if not user_can_import_training(request.user):
-        raise PermissionDenied
+class TrainingUploadView(UploadFlowView):
+    kind = "offline_training"
+    page_title = _("导入线下培训")
+    intro = _("先下载模板，按“说明”工作表填写后上传。同一记录重复导入不会重复计入学时。")
+    form_class = TrainingUploadForm
+    columns = TRAINING_COLUMNS
+    template_download_label = _("下载模板（xlsx）")
 
+    def has_permission(self, request) -> bool:
+        return user_can_import_training(request.user)
 
-def _render(request, form, result=None) -> TemplateResponse:
-    context = {
-        "page_title": _("导入线下培训"),
-        "header_icon": "upload",
-        "form": form,
-        "result": result,
-        "template_url": reverse("learning_training_template"),
-    }
-    return TemplateResponse(request, "learning/admin/training_upload.html", context)
+    def flow_url(self) -> str:
+        return reverse("learning_training_upload")
 
+    def template_download_url(self) -> str:
+        return reverse("learning_training_template")
 
-def training_upload(request: HttpRequest) -> HttpResponse:
-    _check(request)
-    if request.method != "POST":
-        return _render(request, TrainingUploadForm())
-    form = TrainingUploadForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return _render(request, form)
-    upload = form.cleaned_data["file"]
-    data = upload.read()
-    result = offline_training_import(
-        file=io.BytesIO(data), filename=upload.name, actor=request.user, dry_run=True
-    )
-    if result.ok:
-        request.session[SESSION_KEY] = {
-            "filename": upload.name,
-            "data": base64.b64encode(data).decode("ascii"),
-        }
-    else:
-        request.session.pop(SESSION_KEY, None)
-    return _render(request, TrainingUploadForm(), result)
+    def check(self, *, data, filename, options, mapping, dry_run) -> TrainingImportResult:
+        return offline_training_import(
+            file=io.BytesIO(data),
+            filename=filename,
+            actor=self.request.user,
+            dry_run=dry_run,
+            mapping=mapping,
+        )
 
+    def report(self, result: TrainingImportResult) -> UploadReport:
+        report = UploadReport(result.filename, [sheet_error_line(e) for e in result.errors])
+        if result.errors:
+            return report
+        report.summary.append(str(PREVIEW % result.counts()))
+        headers = [
+            str(h) for h in (_("行号"), _("人员"), _("培训名称"), _("日期"), _("学时"), _("类别"))
+        ]
+        rows = [
+            [row.row, person, row.training, row.date.isoformat(), row.hours, row.kind]
+            for person, row in result.to_create
+        ]
+        report.tables.append(ReportTable(str(_("将新增的学时记录")), headers, rows))
+        return report
 
-def training_confirm(request: HttpRequest) -> HttpResponse:
-    _check(request)
-    if request.method != "POST":
+    def done(self, request, result: TrainingImportResult) -> HttpResponse:
+        messages.success(request, IMPORTED % {"filename": result.filename, **result.counts()})
         return redirect("learning_training_upload")
-    pending = request.session.pop(SESSION_KEY, None)
-    if not pending:
-        messages.error(request, UPLOAD_EXPIRED)
-        return redirect("learning_training_upload")
-    result = offline_training_import(
-        file=io.BytesIO(base64.b64decode(pending["data"])),
-        filename=pending["filename"],
-        actor=request.user,
-    )
-    if not result.ok:
-        messages.error(request, STILL_INVALID)
-        return _render(request, TrainingUploadForm(), result)
-    messages.success(request, IMPORTED % {"filename": result.filename, **result.counts()})
-    return redirect("learning_training_upload")
+
+
+training_upload = TrainingUploadView.as_view()
+training_confirm = TrainingUploadView.as_view(confirm_only=True)
 
 
 def training_template(request: HttpRequest) -> HttpResponse:
-    _check(request)
+    if not user_can_import_training(request.user):
+        raise PermissionDenied
     response = HttpResponse(training_template_xlsx(), content_type=XLSX_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, TEMPLATE_FILENAME)
     return response

@@ -262,6 +262,7 @@ def offline_training_import(
     actor: User | None = None,
     dry_run: bool = False,
     today: datetime.date | None = None,
+    mapping: dict[str, str] | None = None,
 ) -> TrainingImportResult:
     """Check every row of an offline training sheet; write all of it or nothing.
 
@@ -271,7 +272,7 @@ def offline_training_import(
     """
     result = TrainingImportResult(filename=filename)
     try:
-        frame = training_sheet.read_rows(file, filename)
+        frame = training_sheet.read_rows(file, filename, mapping)
     except RosterFileError as exc:
         result.errors.append(TrainingError(None, "", str(exc)))
         return result

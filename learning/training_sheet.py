@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
-from cms.spreadsheets import SheetError, read_table, read_upload
+from cms.spreadsheets import Column, Columns, SheetError, read_table, read_upload
 from cms.spreadsheets import SpreadsheetFileError as RosterFileError
 
 from .models import StudyKind
@@ -31,6 +31,16 @@ COL_HOURS = "学时"
 COL_KIND = "类别"
 COLUMNS = [COL_EMPLOYEE_NUMBER, COL_NAME, COL_TRAINING, COL_DATE, COL_HOURS, COL_KIND]
 REQUIRED_COLUMNS = [COL_EMPLOYEE_NUMBER, COL_TRAINING, COL_DATE, COL_HOURS, COL_KIND]
+TRAINING_COLUMNS = Columns(
+    [
+        Column(COL_EMPLOYEE_NUMBER, True, ("员工号", "职工号", "人员编号")),
+        Column(COL_NAME, False, ("人员姓名",)),
+        Column(COL_TRAINING, True, ("培训班名称", "培训项目", "培训内容", "课程名称")),
+        Column(COL_DATE, True, ("培训日期", "结业日期")),
+        Column(COL_HOURS, True, ("学时数", "培训学时")),
+        Column(COL_KIND, True, ("培训类别", "学时类别")),
+    ]
+)
 
 # Offline sheets may only record attendance; online hours come from completed courses.
 KIND_BY_LABEL = {
@@ -102,9 +112,11 @@ def parse_hours(text: str) -> Decimal | None:
     return hours.quantize(Decimal("0.1"))
 
 
-def read_rows(file, filename: str) -> pd.DataFrame:
-    """The sheet as strings; raises ``RosterFileError`` for unreadable files."""
-    return read_table(read_upload(file, filename), filename)
+def read_rows(file, filename: str, mapping: dict[str, str] | None = None) -> pd.DataFrame:
+    """The sheet as strings (the header found in the first rows of any sheet; ``mapping``:
+    the uploader's own header names); raises ``RosterFileError`` for unreadable files."""
+    data = read_upload(file, filename)
+    return read_table(data, filename, columns=TRAINING_COLUMNS, mapping=mapping)
 
 
 def parse_rows(
@@ -119,8 +131,7 @@ def parse_rows(
     rows: list[TrainingRow] = []
     errors: list[TrainingError] = []
     seen: dict[tuple, int] = {}
-    for index, record in enumerate(frame.to_dict("records")):
-        number = index + 2
+    for number, record in zip(frame.index, frame.to_dict("records"), strict=True):
         values = {c: _clean(record.get(c)) for c in COLUMNS}
         if not any(values.values()):
             continue  # blank line

@@ -7,14 +7,15 @@ units and people within their own subtree.
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.users.forms import UserCreationForm, UserEditForm
 
+from cms.uploads import UploadForm
+
 from .models import OrgUnit, Role, RoleAssignment, User
-from .roster import FILE_TOO_LARGE, FILE_UNSUPPORTED, national_id_error
+from .roster import national_id_error
 from .selectors import people_visible_to, roles_assignable_by, units_visible_to
 from .services import SCOPE_OUTSIDE_YOURS
 
@@ -199,10 +200,10 @@ class RoleAssignmentForm(WagtailAdminModelForm):
         return cleaned
 
 
-class RosterUploadForm(forms.Form):
+class RosterUploadForm(UploadForm):
     file = forms.FileField(
         label=_("花名册文件"),
-        help_text=_("xlsx 或 csv（UTF-8）格式，第一行为表头。"),
+        help_text=_("xlsx 或 csv 格式；表头可在任一工作表的前几行。"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
     deactivate_missing = forms.BooleanField(
@@ -210,12 +211,3 @@ class RosterUploadForm(forms.Form):
         required=False,
         help_text=_("对文件中出现的单位，停用其在系统中但不在文件里的人员（不会删除）。"),
     )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = settings.UPLOAD_MAX_BYTES
-        if upload.size > limit:
-            raise ValidationError(FILE_TOO_LARGE % {"limit": f"{limit / 1024 / 1024:g}"})
-        if not upload.name.lower().endswith((".xlsx", ".csv")):
-            raise ValidationError(FILE_UNSUPPORTED)
-        return upload

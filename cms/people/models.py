@@ -201,3 +201,37 @@ ROLE_GROUPS = {
     Role.HR: "人事专员",
     Role.LEGAL_AFFAIRS: "法制审核员",
 }
+
+
+class ColumnMapping(models.Model):
+    """How the files of one org unit name the columns of one kind of import, as the uploader
+    chose on the check page (``cms.uploads``), so the next file of that unit is read alike."""
+
+    org_unit = models.ForeignKey(
+        OrgUnit,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="column_mappings",
+        verbose_name=_("单位"),
+    )
+    kind = models.CharField(_("导入类型"), max_length=40)
+    # Header text (as ``cms.spreadsheets.header_key`` compares it) -> the import's column name;
+    # "" for a column deliberately not imported.
+    mapping = models.JSONField(_("列对应关系"), default=dict)
+    updated_by = models.ForeignKey(
+        "User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("导入列对应关系")
+        verbose_name_plural = _("导入列对应关系")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org_unit", "kind"], name="column_mapping_one_per_unit_and_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org_unit or '—'} · {self.kind}"

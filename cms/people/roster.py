@@ -25,6 +25,8 @@ from cms.spreadsheets import (  # noqa: F401 (the roster's names for the shared 
     FILE_NOT_UTF8,
     FILE_TOO_LARGE,
     FILE_UNSUPPORTED,
+    Column,
+    Columns,
     SheetError,
     read_table,
     read_upload,
@@ -58,6 +60,22 @@ COLUMNS = [
     COL_ACTIVE,
 ]
 REQUIRED_COLUMNS = [COL_EMPLOYEE_NUMBER, COL_NAME, COL_UNIT_CODE]
+# The roster's columns with the other names HR offices give them (found automatically; any
+# other column can be mapped by hand on the check page, cms.uploads).
+ROSTER_COLUMNS = Columns(
+    [
+        Column(COL_EMPLOYEE_NUMBER, True, ("员工号", "职工号", "人员编号", "工作证号")),
+        Column(COL_NAME, True, ("人员姓名",)),
+        Column(COL_UNIT_CODE, True, ("单位编码", "机构代码", "单位编号")),
+        Column(COL_RANK, False, ("职务职级", "职务")),
+        Column(COL_EMAIL, False, ("邮箱", "电子邮件", "Email", "E-mail")),
+        Column(COL_PHONE, False, ("手机", "手机号", "联系电话")),
+        Column(COL_NATIONAL_ID, False, ("身份证号码", "公民身份号码", "身份证")),
+        Column(COL_LEADING_CADRE, False, ("是否领导干部",)),
+        Column(COL_ENFORCEMENT, False, ("是否行政执法人员", "执法人员")),
+        Column(COL_ACTIVE, False, ("是否在职",)),
+    ]
+)
 YES, NO = "是", "否"
 
 # (column, required, explanation, example, width)
@@ -184,8 +202,7 @@ def parse_rows(frame: pd.DataFrame) -> tuple[list[RosterRow], list[RosterError]]
     rows: list[RosterRow] = []
     seen_numbers: dict[str, int] = {}
     seen_emails: dict[str, int] = {}
-    for index, record in enumerate(frame.to_dict("records")):
-        line = index + 2  # header is row 1
+    for line, record in zip(frame.index, frame.to_dict("records"), strict=True):
         cells = {c: _clean(record.get(c, "")) for c in COLUMNS if c in present}
         if not any(cells.values()):
             continue  # blank line

@@ -319,6 +319,7 @@ def roster_import(
     actor: User | None = None,
     dry_run: bool = False,
     deactivate_missing: bool = False,
+    mapping: dict[str, str] | None = None,
 ) -> RosterImportResult:
     """Bring people in line with an HR roster: all rows valid, or nothing is written.
 
@@ -330,7 +331,7 @@ def roster_import(
     result = RosterImportResult(filename=filename, dry_run=dry_run)
     try:
         data = roster.read_upload(file, filename)
-        frame = roster.read_table(data, filename)
+        frame = roster.read_table(data, filename, columns=roster.ROSTER_COLUMNS, mapping=mapping)
     except roster.RosterFileError as exc:
         result.errors.append(RosterError(None, "", str(exc)))
         return result

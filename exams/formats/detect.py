@@ -111,8 +111,11 @@ def _decoded(data: bytes) -> str | None:
         return None
 
 
-def parse_questions_file(data: bytes, filename: str) -> tuple[str, ParseResult]:
-    """Returns (format, result). Oversized or unrecognised files give one error, no questions."""
+def parse_questions_file(
+    data: bytes, filename: str, mapping: dict[str, str] | None = None
+) -> tuple[str, ParseResult]:
+    """Returns (format, result). Oversized or unrecognised files give one error, no questions.
+    ``mapping`` (a spreadsheet's header -> template column) is the uploader's own."""
     limit = settings.UPLOAD_MAX_BYTES
     if len(data) > limit:
         error = ERR_TOO_LARGE.format(size=len(data) // 1024, limit=limit // 1024)
@@ -120,7 +123,7 @@ def parse_questions_file(data: bytes, filename: str) -> tuple[str, ParseResult]:
     fmt = detect_format(data, filename)
     if fmt == "spreadsheet":
         return fmt, parse_spreadsheet(
-            data, filename if filename.lower().endswith(".csv") else "x.xlsx"
+            data, filename if filename.lower().endswith(".csv") else "x.xlsx", mapping
         )
     word_file = filename.lower().endswith((".docx", ".doc"))
     if fmt == "wordlist" and (data[:4] == b"PK\x03\x04" or word_file):

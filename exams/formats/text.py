@@ -7,9 +7,12 @@ encodings Excel and Notepad write on a Chinese Windows. One reading of each live
 
 from __future__ import annotations
 
-import codecs
 import re
 import unicodedata
+
+# The one reading of uploaded text (UTF-8, UTF-16, GB18030/GBK) is the spreadsheets' own, so
+# that csv files and question text files are decoded alike.
+from cms.spreadsheets import decode_text  # noqa: F401
 
 FULLWIDTH = str.maketrans(
     "ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ"
@@ -18,7 +21,9 @@ FULLWIDTH = str.maketrans(
 )
 
 # "A、" "A." "A．" "A:" "A：" "A)" "(A)" "（A）" "A " — the letter, then a separator.
-_OPTION_PREFIX = re.compile(r"^\s*[(（]?\s*([A-Za-zＡ-Ｚａ-ｚ])\s*(?:[)）]\s*[.．、:：]?|[.．、:：])\s*")
+_OPTION_PREFIX = re.compile(
+    r"^\s*[(（]?\s*([A-Za-zＡ-Ｚａ-ｚ])\s*(?:[)）]\s*[.．、:：]?|[.．、:：])\s*"
+)
 _ANSWER_SEPARATORS = re.compile(r"[\s、,，;；/]+")
 
 TRUE_WORDS = frozenset({"对", "正确", "是", "√", "✓", "✔", "☑", "T", "TRUE", "Y", "YES", "1"})
@@ -87,24 +92,3 @@ def kind_from_label(text: str) -> tuple[str, bool] | None:
     if label in {"single", "multiple", "true_false", "case_analysis", "short_answer"}:
         return label, False
     return None
-
-
-def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (a superset of GBK and
-    GB2312: what Excel and Notepad write on a Chinese Windows). Raises ``UnicodeDecodeError``
-    when the bytes are none of these."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    if _looks_utf16(data):
-        return data[: len(data) // 2 * 2].decode("utf-16-le")
-    return data.decode("gb18030")
-
-
-def _looks_utf16(data: bytes) -> bool:
-    """UTF-16 without a BOM: ASCII-heavy text has a zero in every other byte."""
-    sample = data[:4096]
-    return len(sample) >= 4 and sample[1::2].count(0) > len(sample) // 4

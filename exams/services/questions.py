@@ -691,13 +691,14 @@ def questions_import(
     actor=None,
     dry_run: bool = False,
     skip_duplicates: bool = False,
+    mapping: dict | None = None,
 ) -> QuestionImportReport:
     """Validate the whole file; write all of it in one transaction, or nothing.
 
     With ``skip_duplicates`` a question already in its topic is listed as skipped instead of
     being an error, so that re-importing a bank that grew adds only the new questions.
     """
-    fmt, parsed = parse_questions_file(data, filename)
+    fmt, parsed = parse_questions_file(data, filename, mapping=mapping)
     report = QuestionImportReport(format=fmt, dry_run=dry_run)
     report.skipped = [ImportLine(s.position, s.reason) for s in parsed.skipped]
     report.errors = [ImportLine(e.position, e.message) for e in parsed.errors]

@@ -19,7 +19,7 @@ from wagtail.log_actions import log
 
 from cms.db import filter_in
 from cms.people.models import User
-from cms.spreadsheets import SheetError, read_table
+from cms.spreadsheets import Column, Columns, SheetError, read_table
 from cms.spreadsheets import SpreadsheetFileError as RosterFileError
 
 from ..models import Attempt, AttemptStatus, Candidate, ExamSession, ResultRelease
@@ -33,6 +33,14 @@ COL_EXTRA_MINUTES = "延长时间（分钟）"
 COL_EXTRA_ATTEMPTS = "增加次数"
 COL_NOTE = "备注"
 CANDIDATE_COLUMNS = [COL_EMPLOYEE_NUMBER, COL_EXTRA_MINUTES, COL_EXTRA_ATTEMPTS, COL_NOTE]
+CANDIDATE_SHEET_COLUMNS = Columns(
+    [
+        Column(COL_EMPLOYEE_NUMBER, True, ("员工号", "职工号", "人员编号", "考生工号")),
+        Column(COL_EXTRA_MINUTES, False, ("延长时间", "延长分钟", "延时（分钟）", "延时")),
+        Column(COL_EXTRA_ATTEMPTS, False, ("额外次数", "增加考试次数")),
+        Column(COL_NOTE, False, ("说明",)),
+    ]
+)
 NOTE_MAX_LENGTH = 200
 # An accommodation beyond these is a typing error rather than a decision.
 EXTRA_MINUTES_MAX = 600
@@ -133,8 +141,7 @@ def _parse_candidate_rows(frame) -> tuple[list[_ParsedRow], list[CandidateImport
     frame.columns = headers
     rows: list[_ParsedRow] = []
     seen: dict[str, int] = {}
-    for index, record in enumerate(frame.to_dict("records")):
-        line = index + 2  # the header is row 1
+    for line, record in zip(frame.index, frame.to_dict("records"), strict=True):
         cells = {c: str(record.get(c, "") or "").strip() for c in CANDIDATE_COLUMNS}
         if not any(cells.values()):
             continue
@@ -196,7 +203,13 @@ def _check_people(
 
 
 def candidates_import(
-    *, session: ExamSession, data: bytes, filename: str, actor, dry_run: bool = False
+    *,
+    session: ExamSession,
+    data: bytes,
+    filename: str,
+    actor,
+    dry_run: bool = False,
+    mapping: dict[str, str] | None = None,
 ) -> CandidatesImportResult:
     """Put the people of a spreadsheet on the session's candidate list, with accommodations.
 
@@ -215,7 +228,7 @@ def candidates_import(
     try:
         # The roster's reader: xlsx or UTF-8 csv as strings, blank rows kept so that the row
         # numbers in messages are the ones the user sees.
-        frame = read_table(data, filename)
+        frame = read_table(data, filename, columns=CANDIDATE_SHEET_COLUMNS, mapping=mapping)
     except RosterFileError as exc:
         result.errors.append(CandidateImportError(None, "", str(exc)))
         return result

@@ -26,9 +26,10 @@ from certification.models import BatchJob, Certificate
 from certification.selectors import MSG_JOB_FILE_EXPIRED
 from cms.people.models import Role, RoleAssignment
 from cms.people.services import role_assign, role_revoke
+from cms.uploads import pending_upload_read as pending_import_read
+from cms.uploads import pending_upload_save as pending_import_save
 from cms.urls import urlpatterns as site_urlpatterns
 from exams.models import ExamKind
-from exams.services.pending_imports import pending_import_read, pending_import_save
 from tests.factories import UserFactory, give_totp
 
 from .conftest import sat
@@ -254,7 +255,7 @@ def test_purge_removes_files_past_retention_and_the_page_says_expired(
     stray.write_bytes(b"PK old")
     _age(stray, 9)
     stale_import = pending_import_save(data=b"old upload")
-    _age(private_root / "exams" / "question-imports" / stale_import, 8)
+    _age(private_root / "uploads" / "pending" / stale_import, 8)
     fresh_import = pending_import_save(data=b"new upload")
 
     out = io.StringIO()

@@ -348,7 +348,7 @@ def test_import_of_a_bad_file_shows_the_row_error_and_writes_nothing(admin_clien
     content = response.content.decode()
     assert "第 4 行" in content
     assert "答案包含选项 D，但选项D为空。" in content
-    assert 'value="commit"' not in content  # no "确认导入" button
+    assert 'value="confirm"' not in content  # no "确认导入" button
     assert not Question.objects.exists()
 
 
@@ -358,16 +358,18 @@ def test_import_previews_then_commits_the_kept_file(
     settings.MEDIA_ROOT = tmp_path / "media"
     response = upload(admin_client, workbook(GOOD_ROWS))
     content = response.content.decode()
-    assert 'value="commit"' in content and "确认导入</button>" in content
+    assert 'value="confirm"' in content and "确认导入</button>" in content
     assert "行政许可的实施期限一般为多少日？" in content  # preview table
     assert not Question.objects.exists()
     token = response.context["token"]
     # Kept in the private storage until confirmed, never under the public MEDIA_ROOT.
-    kept = private_root / "exams" / "question-imports"
+    kept = private_root / "uploads" / "pending"
     assert [p.name for p in kept.iterdir()] == [token]
     assert not (tmp_path / "media").exists()
 
-    response = admin_client.post(reverse("exams_bank_import"), {"action": "commit", "token": token})
+    response = admin_client.post(
+        reverse("exams_bank_import"), {"action": "confirm", "token": token}
+    )
     assert response.status_code == 302
     assert Question.objects.count() == 2
     assert not any(kept.iterdir())
@@ -375,7 +377,9 @@ def test_import_previews_then_commits_the_kept_file(
     assert "已导入 2 道试题，跳过 0 道。" in page
 
     # The token is single-use.
-    response = admin_client.post(reverse("exams_bank_import"), {"action": "commit", "token": token})
+    response = admin_client.post(
+        reverse("exams_bank_import"), {"action": "confirm", "token": token}
+    )
     assert Question.objects.count() == 2
 
 

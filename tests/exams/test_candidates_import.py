@@ -170,9 +170,11 @@ def test_import_page_imports_and_the_candidates_page_edits(client, admin, admin_
     client.force_login(admin)
     upload = SimpleUploadedFile("名单.xlsx", xlsx([["XH0001", 30, 1, "视力障碍"]]))
 
-    response = client.post(
-        reverse(url_name("candidates_import"), args=[admin_session.pk]), {"file": upload}
-    )
+    url = reverse(url_name("candidates_import"), args=[admin_session.pk])
+    response = client.post(url, {"file": upload})
+    assert response.status_code == 200 and "将新增 1 人" in response.content.decode()
+    assert not Candidate.objects.exists()  # checked, not written
+    response = client.post(url, {"action": "confirm", "token": response.context["token"]})
 
     assert response.status_code == 302
     candidate = Candidate.objects.get(session=admin_session, user=people[0])

@@ -125,7 +125,7 @@ def test_admin_upload_preview_confirm_and_template(client, people):
     response = client.post(url, {"file": _upload("good.xlsx", xlsx(good_rows()))})
     assert "将新增 3 条学时记录" in response.content.decode()
     assert not StudyHourEntry.objects.exists()
-    client.post(reverse("learning_training_confirm"))
+    client.post(reverse("learning_training_confirm"), {"token": response.context["token"]})
     assert StudyHourEntry.objects.count() == 3
     listing = client.get(reverse("learning_entries:index"))
     assert listing.status_code == 200 and "行政执法人员年度业务轮训" in listing.content.decode()

@@ -8,7 +8,8 @@ Usage::
 
 Removes the files of background jobs (HR exports, certificate and card zips) that finished
 before the cutoff, keeping each job row with a note that its file expired; stray files of the
-jobs directory; and question-bank uploads never confirmed.
+jobs directory; and uploads (rosters, training records, candidate lists, question banks)
+kept for confirmation but never confirmed.
 """
 
 from django.conf import settings
@@ -16,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from certification.services.batches import job_files_purge
 from cms.private_files import retention_cutoff
-from exams.api import private_files_purge
+from cms.uploads import pending_uploads_purge
 
 
 class Command(BaseCommand):
@@ -38,7 +39,7 @@ class Command(BaseCommand):
             days = settings.PRIVATE_FILE_RETENTION_DAYS
         cutoff = retention_cutoff(days=days)
         jobs = job_files_purge(cutoff=cutoff, dry_run=dry_run)
-        imports = private_files_purge(cutoff=cutoff, dry_run=dry_run)
+        imports = pending_uploads_purge(cutoff=cutoff, dry_run=dry_run)
         verb = "would delete" if dry_run else "deleted"
         for pk in jobs.jobs:
             self.stdout.write(f"job #{pk}: file {verb}")

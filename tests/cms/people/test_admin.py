@@ -11,9 +11,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from cms.people import roster
-from cms.people.admin_views import ROSTER_EXPIRED, SESSION_KEY
 from cms.people.models import OrgUnit, Role, RoleAssignment, User
 from cms.people.services import role_assign
+from cms.uploads import SESSION_PREFIX, UPLOAD_EXPIRED
 from tests.cms.people.roster_files import roster_row, write_roster
 from tests.factories import UserFactory, give_totp
 
@@ -290,9 +290,9 @@ def test_roster_upload_with_errors_shows_report_and_writes_nothing(hr_client, tr
     assert response.status_code == 200
     content = response.content.decode()
     assert "单位“330102-SFJ”不在您的管辖范围内。" in content
-    assert "<td>3</td>" in content
+    assert "<td>第 3 行</td>" in content
     assert "确认导入" not in content
-    assert SESSION_KEY not in hr_client.session
+    assert SESSION_PREFIX + "roster" not in hr_client.session
     assert not User.objects.filter(employee_number__startswith="XH").exists()
 
 
@@ -309,13 +309,14 @@ def test_roster_upload_preview_then_confirm(hr_client, tree, tmp_path):
     assert "将离职" in content and "确认导入" in content
     assert not User.objects.filter(employee_number="XH001").exists()
 
-    response = hr_client.post(CONFIRM_URL, follow=True)
+    token = response.context["token"]
+    response = hr_client.post(CONFIRM_URL, {"token": token}, follow=True)
     assert "已导入：新增 2 人，更新 0 人，未变 0 人，停用 1 人。" in response.content.decode()
     assert User.objects.filter(employee_number__in=["XH001", "XH002"]).count() == 2
     leaving.refresh_from_db()
     assert not leaving.is_active
-    response = hr_client.post(CONFIRM_URL, follow=True)
-    assert str(ROSTER_EXPIRED) in response.content.decode()
+    response = hr_client.post(CONFIRM_URL, {"token": token}, follow=True)
+    assert str(UPLOAD_EXPIRED) in response.content.decode()
 
 
 def test_roster_upload_refuses_oversize_file(hr_client, tree, tmp_path, settings):

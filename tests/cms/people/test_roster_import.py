@@ -167,9 +167,18 @@ def test_csv_with_bom_and_without(tree, tmp_path):
     assert run(plain).created == 1
 
 
-def test_csv_in_gbk_gets_a_clear_message(tree, tmp_path):
-    path = tmp_path / "gbk.csv"
-    path.write_bytes("工号,姓名,单位代码\nXH001,张三,330106-SFJ\n".encode("gbk"))
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-16"])
+def test_csv_as_excel_writes_it_on_a_chinese_windows_is_read(tree, tmp_path, encoding):
+    path = tmp_path / f"{encoding}.csv"
+    path.write_bytes("工号,姓名,单位代码\nXH001,张三,330106-SFJ\n".encode(encoding))
+    result = run(path)
+    assert result.ok, messages(result)
+    assert User.objects.get(employee_number="XH001").name == "张三"
+
+
+def test_csv_in_no_known_encoding_gets_a_clear_message(tree, tmp_path):
+    path = tmp_path / "odd.csv"
+    path.write_bytes("工号,姓名,单位代码\n".encode("gbk") + b"\x81\x20\xff\xfe\n")
     assert [e.message for e in run(path).errors] == [str(roster.FILE_NOT_UTF8)]
 
 
