@@ -12,7 +12,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from cms.laws.citations import CitationError, citation_format, citations_resolve
+from cms.laws.citations import CitationError, CitedPart, citation_format, citations_resolve_parts
 from cms.laws.models import Article
 
 from .formats.base import ParsedOption, RubricCriterion
@@ -27,7 +27,7 @@ from .formats.spreadsheet import (
 )
 from .models import MARKED_KINDS, Question, QuestionKind, QuestionStatus, QuestionVersion, Topic
 from .selectors import topic_paths
-from .services.questions import ERR_OPEN_FLAGS
+from .services.questions import ERR_OPEN_FLAGS, question_problems
 
 OPTION_FIELDS = [f"option_{letter.lower()}" for letter in OPTION_LETTERS]
 
@@ -79,8 +79,17 @@ class QuestionForm(WagtailAdminModelForm):
     option_h = _option_field("H")
     citations = forms.CharField(
         label=_("引用法条"),
+        required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("如“行政许可法第四十二条；行政处罚法第三十三条”，多条用分号分隔。"),
+        help_text=_(
+            "如“行政许可法第四十二条；行政处罚法第三十二条第一款第（二）项”，多条用分号分隔。"
+            "启用的试题至少引用一条法条；没有法条的试题只能保存为草稿（待补充法条）。"
+        ),
+    )
+    indefinite = forms.BooleanField(
+        label=_("不定项选择题"),
+        required=False,
+        help_text=_("多选题中正确选项可以只有一个；计分与多选题相同。"),
     )
 
     model_answer = forms.CharField(
@@ -100,8 +109,8 @@ class QuestionForm(WagtailAdminModelForm):
 
     class Meta:
         model = Question
-        fields = ["topic", "status"]
-        defer_required_on_fields = ["topic", "answer", "citations"]
+        fields = ["topic", "status", "name"]
+        defer_required_on_fields = ["topic", "answer"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -141,8 +150,9 @@ class QuestionForm(WagtailAdminModelForm):
             ),
             "explanation": version.explanation,
             "difficulty": version.difficulty,
+            "indefinite": version.indefinite,
             "citations": "；".join(
-                citation_format(c.article)
+                citation_format(c.article, c.paragraph, c.item)
                 for c in version.citations.select_related("article__version__law")
             ),
         }
@@ -190,18 +200,42 @@ class QuestionForm(WagtailAdminModelForm):
                 self.add_error("answer", ERR_ANSWER_LETTERS)
             elif kind == QuestionKind.SINGLE and len(letters) > 1:
                 self.add_error("answer", ERR_SINGLE_ANSWER)
-            elif kind == QuestionKind.MULTIPLE and answer and len(letters) < 2:
+            elif (
+                kind == QuestionKind.MULTIPLE
+                and answer
+                and len(letters) < 2
+                and not cleaned.get("indefinite")
+            ):
                 self.add_error("answer", ERR_MULTI_ANSWER)
             cleaned["option_texts"] = texts[: last + 1]
             cleaned["correct_letters"] = letters
+        if kind and not self.errors:
+            self._check_soundness(cleaned)
         return cleaned
+
+    def _check_soundness(self, cleaned: dict) -> None:
+        """The one soundness rule (exams/soundness.py), as question_create and the import ask
+        it: an active question needs a resolving citation; a draft may wait for one."""
+        kwargs = self.service_kwargs()
+        active = cleaned.get("status") == QuestionStatus.ACTIVE
+        problems = question_problems(
+            kind=kwargs["kind"],
+            stem=kwargs["stem"],
+            options=kwargs["options"],
+            answer_true=kwargs["answer_true"],
+            indefinite=kwargs["indefinite"],
+            citations=len(kwargs["articles"]) if active else None,
+        )
+        for problem in problems:
+            field = "citations" if "法条" in problem else None
+            self.add_error(field, problem)
 
     def clean_citations(self) -> str:
         text = self.cleaned_data.get("citations", "").strip()
-        self.articles: list[Article] = []
+        self.articles: list[CitedPart] = []
         if text:
             try:
-                self.articles = citations_resolve(text)
+                self.articles = citations_resolve_parts(text)
             except CitationError as exc:
                 raise forms.ValidationError(exc.errors) from exc
         return text
@@ -226,6 +260,9 @@ class QuestionForm(WagtailAdminModelForm):
             "articles": getattr(self, "articles", []),
             "model_answer": self.cleaned_data.get("model_answer", "").strip(),
             "rubric": self.cleaned_data.get("rubric_criteria", []),
+            "indefinite": bool(self.cleaned_data.get("indefinite"))
+            and self.cleaned_data["kind"] == QuestionKind.MULTIPLE,
+            "name": self.cleaned_data.get("name", ""),
         }
 
     def preview_version(self) -> QuestionVersion:
@@ -250,13 +287,14 @@ class QuestionForm(WagtailAdminModelForm):
             options=options,
             explanation=sanitize_html(self.cleaned_data.get("explanation", "")),
             difficulty=self.cleaned_data.get("difficulty") or 3,
+            indefinite=bool(self.cleaned_data.get("indefinite")),
             model_answer=self.cleaned_data.get("model_answer", ""),
             rubric=[
                 {"criterion": c.criterion, "points": c.points}
                 for c in self.cleaned_data.get("rubric_criteria", [])
             ],
         )
-        version.preview_articles = getattr(self, "articles", [])
+        version.preview_articles = [part.article for part in getattr(self, "articles", [])]
         return version
 
     def save(self, commit: bool = True) -> Question:

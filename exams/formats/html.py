@@ -1,7 +1,10 @@
 """Sanitising HTML from outside (Moodle XML, GIFT ``[html]``) and turning it into plain text.
 
-Question text from another system is untrusted: only simple formatting survives, without any
-attribute, so no script, style, event handler or ``javascript:`` link can reach a candidate.
+Question text from another system is untrusted: only simple formatting survives, and of the
+attributes only a link's ``href`` (http, https, mailto) and an image's ``src`` / ``alt``, where
+the image is the question's own (Moodle's ``@@PLUGINFILE@@/<name>``, or the bank's image view
+it is rewritten to on import), so no script, style, event handler, ``javascript:`` link or
+outside tracking image can reach a candidate.
 """
 
 import html
@@ -9,7 +12,13 @@ import re
 
 import nh3
 
-ALLOWED_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "sub", "sup", "ul", "ol", "li", "span"}
+ALLOWED_TAGS = {
+    "p", "br", "strong", "b", "em", "i", "u", "sub", "sup", "ul", "ol", "li", "span", "a", "img",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href"}, "img": {"src", "alt"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+# Where a question's own images are: in the file (Moodle) and once imported (exams:question_image).
+IMAGE_SOURCES = ("@@PLUGINFILE@@/", "/exams/question-images/")
 # Dropped together with their content (the text of a script is not question text).
 DROPPED_WITH_CONTENT = {"script", "style", "template", "noscript", "iframe", "object", "title"}
 
@@ -38,10 +47,19 @@ def sanitize_html(value: str) -> str:
         value,
         tags=ALLOWED_TAGS,
         clean_content_tags=DROPPED_WITH_CONTENT,
-        attributes={"*": set()},  # also clears the default generic "title" and "lang"
+        # Only these (the default generic "title" and "lang" are cleared too).
+        attributes={"*": set(), **ALLOWED_ATTRIBUTES},
+        attribute_filter=_attribute_filter,
+        url_schemes=URL_SCHEMES,
         strip_comments=True,
-        link_rel=None,
+        link_rel="noopener noreferrer",
     )
+
+
+def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "img" and attribute == "src" and not value.startswith(IMAGE_SOURCES):
+        return None
+    return value
 
 
 def looks_like_html(value: str) -> bool:

@@ -18,7 +18,9 @@ FULLWIDTH = str.maketrans(
 )
 
 # "A、" "A." "A．" "A:" "A：" "A)" "(A)" "（A）" "A " — the letter, then a separator.
-_OPTION_PREFIX = re.compile(r"^\s*[(（]?\s*([A-Za-zＡ-Ｚａ-ｚ])\s*(?:[)）]\s*[.．、:：]?|[.．、:：])\s*")
+_OPTION_PREFIX = re.compile(
+    r"^\s*[(（]?\s*([A-Za-zＡ-Ｚａ-ｚ])\s*(?:[)）]\s*[.．、:：]?|[.．、:：])\s*"
+)
 _ANSWER_SEPARATORS = re.compile(r"[\s、,，;；/]+")
 
 TRUE_WORDS = frozenset({"对", "正确", "是", "√", "✓", "✔", "☑", "T", "TRUE", "Y", "YES", "1"})
