@@ -38,6 +38,7 @@ ERR_TF_ANSWER = _("判断题的答案应为“对”或“错”。")
 ERR_ANSWER_LETTERS = _("答案应由已填写选项的字母组成，如“B”或“ACD”。")
 ERR_SINGLE_ANSWER = _("单选题只能有一个正确答案。")
 ERR_MULTI_ANSWER = _("多选题至少需要两个正确答案。")
+ERR_CITE_NEEDS_CITATION = _("请填写要引用的法条，或为每道试题选择建议的法条。")
 
 
 def _topic_choices(field: forms.ModelChoiceField) -> None:
@@ -403,3 +404,81 @@ class RegradeConfirmForm(forms.Form):
             "将记入审计记录，并在成绩更正通知中告知考生，如“原答案与行政许可法第四十二条不符”。"
         ),
     )
+
+
+class QuestionCiteForm(forms.Form):
+    """The bulk "cite" tool: one citation for every selected question, and per question the
+    suggestions found by wording, of which one may be accepted instead."""
+
+    COMMON = "common"
+
+    citation = forms.CharField(
+        label=_("引用法条"),
+        required=False,
+        help_text=_("用于下方选择“使用上面的法条”的试题，如“行政处罚法第三十二条第一款”。"),
+    )
+    activate = forms.BooleanField(
+        label=_("同时启用符合要求的草稿"),
+        required=False,
+        help_text=_("补充法条后题干、选项、答案和法条均符合要求的草稿将被启用，可以抽入试卷。"),
+    )
+
+    def __init__(self, *args, questions=(), suggestions=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = list(questions)
+        self.suggestions = suggestions or {}
+        for question in self.questions:
+            choices = [(self.COMMON, str(_("使用上面的法条")))]
+            choices += [
+                (str(s.article.pk), f"{s.article}：{s.article.text[:60]}")
+                for s in self.suggestions.get(question.pk, [])
+            ]
+            choices.append(("", str(_("不补充"))))
+            self.fields[self.field_name(question)] = forms.ChoiceField(
+                label=str(question),
+                choices=choices,
+                initial=self.COMMON,
+                required=False,
+                widget=forms.RadioSelect,
+            )
+
+    @staticmethod
+    def field_name(question) -> str:
+        return f"cite_{question.pk}"
+
+    def rows(self):
+        return [
+            (q, self[self.field_name(q)], self.suggestions.get(q.pk, [])) for q in self.questions
+        ]
+
+    def clean_citation(self) -> list[CitedPart]:
+        text = self.cleaned_data.get("citation", "").strip()
+        if not text:
+            return []
+        try:
+            return citations_resolve_parts(text)
+        except CitationError as exc:
+            raise forms.ValidationError(exc.errors) from exc
+
+    def clean(self):
+        cleaned = super().clean()
+        if "citation" in self.errors:
+            return cleaned
+        common = cleaned.get("citation") or []
+        wants_common = any(cleaned.get(self.field_name(q)) == self.COMMON for q in self.questions)
+        if wants_common and not common:
+            self.add_error("citation", ERR_CITE_NEEDS_CITATION)
+        return cleaned
+
+    def citations(self) -> dict[int, list[CitedPart]]:
+        """Question pk -> the parts to add (questions left without one are not listed)."""
+        common = self.cleaned_data.get("citation") or []
+        offered = {s.article.pk: s.article for items in self.suggestions.values() for s in items}
+        result = {}
+        for question in self.questions:
+            value = self.cleaned_data.get(self.field_name(question))
+            if value == self.COMMON and common:
+                result[question.pk] = list(common)
+            elif value and value.isdigit() and int(value) in offered:
+                result[question.pk] = [CitedPart(offered[int(value)])]
+        return result

@@ -92,7 +92,9 @@ class QuestionFilterSet(WagtailFilterSet):
     def filter_topic(self, queryset: QuerySet[Question], name, value: Topic) -> QuerySet[Question]:
         return queryset.filter(topic__path__startswith=value.path)
 
-    def filter_needs_citation(self, queryset: QuerySet[Question], name, value) -> QuerySet[Question]:
+    def filter_needs_citation(
+        self, queryset: QuerySet[Question], name, value
+    ) -> QuerySet[Question]:
         """Yes: drafts citing nothing (待补充法条); no: every other question."""
         if value is None:
             return queryset

@@ -31,9 +31,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--dry-run", action="store_true", help="validate only, write nothing")
 
-    def handle(
-        self, *args, file: Path, topic: str | None, citation: str, dry_run: bool, **options
-    ):
+    def handle(self, *args, file: Path, topic: str | None, citation: str, dry_run: bool, **options):
         if not file.is_file():
             raise CommandError(f"no such file: {file}")
         topic_obj = None
