@@ -15,9 +15,10 @@ questions re-import to the same articles and parts.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
@@ -40,10 +41,10 @@ SEPARATORS_RE = re.compile(r"[；;、，,\r\n]+")
 FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９－（）", "0123456789-()")
 _NUM = r"[0-9]+|[零〇一二三四五六七八九十百千两]+"
 # A version: (2017), (2017-09-01), (2017年), (2017年修正), (2021年修订), (2017年9月1日).
-_VERSION = r"""\(\s*(?:
+_VERSION = r"""(?P<bracket>\(\s*(?:
         (?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日(?:修订|修正|公布|施行)?
       | (?P<version>\d{4}(?:-\d{1,2}-\d{1,2})?)年?(?:修订|修正|版|公布|施行)?
-    )\s*\)"""
+    )\s*\))"""
 # 第N款 and 第(N)项 / 第N项 after an article.
 _PART = rf"(?:第(?P<paragraph>{_NUM})款)?(?:第\(?(?P<item>{_NUM})\)?项)?"
 CITATION_RE = re.compile(
@@ -85,6 +86,9 @@ class Citation:
     source: str = ""
     paragraph: int | None = None
     item: int | None = None
+    # The bracket as written ("2018年"): a law whose title ends in it (宪法修正案（2018年）)
+    # is that law, not a version.
+    bracket: str = field(default="", compare=False)
 
     @property
     def label(self) -> str:
@@ -168,10 +172,20 @@ def _citations_of_piece(
         errors.append(CITATION_NO_LAW % {"text": raw})
         return []
     version = _version_of(match)
+    bracket = match["bracket"][1:-1].strip() if match["bracket"] else ""
     if not match["law"].strip() and version is None and previous is not None:
         version = previous.version  # 行政复议法（2017）第九条、第十条: both of the 2017 text
+        bracket = previous.bracket
     return [
-        Citation(law=law, number=n, version=version, source=raw, paragraph=paragraph, item=item)
+        Citation(
+            law=law,
+            number=n,
+            version=version,
+            source=raw,
+            paragraph=paragraph,
+            item=item,
+            bracket=bracket,
+        )
         for n in range(number, (last or number) + 1)
     ]
 
@@ -300,6 +314,10 @@ class CitationResolver:
         parts: list[CitedPart] = []
         for citation in citations:
             law = laws.get(citation.law)
+            if law is None and citation.bracket:
+                law = laws.get(f"{citation.law}（{citation.bracket}）")
+                if law is not None:
+                    citation = dataclasses.replace(citation, law=law.short_title, version=None)
             if law is None:
                 errors.append(LAW_UNKNOWN % {"law": citation.law})
                 continue
