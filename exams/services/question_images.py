@@ -14,14 +14,16 @@ back into Moodle's ``@@PLUGINFILE@@/<name>`` with the file's bytes on export.
 
 from __future__ import annotations
 
-import mimetypes
+import io
 import re
 import secrets
 from collections.abc import Sequence
 from pathlib import PurePosixPath
 from urllib.parse import quote, unquote
 
-from django.core.files.base import ContentFile
+from django.core.files.images import ImageFile
+from PIL import Image as PILImage
+from PIL import UnidentifiedImageError
 from django.urls import reverse
 from wagtail.images import get_image_model
 from wagtail.models import Collection
@@ -59,11 +61,28 @@ def question_images_store(*, images: Sequence[ParsedImage], actor=None) -> dict[
             title=(parsed.name or "image")[:255],
             collection=collection,
             uploaded_by_user=actor,
+            file=ImageFile(io.BytesIO(parsed.data), name=f"{secrets.token_hex(16)}{suffix}"),
         )
-        image.file.save(f"{secrets.token_hex(16)}{suffix}", ContentFile(parsed.data), save=False)
+        image.file_size = len(parsed.data)
         image.save()
         urls[parsed.name] = question_image_url(image.pk)
     return urls
+
+
+NOT_KEPT_IMAGE = "未保留：图片“{name}”无法读取（不是 PNG、JPEG、GIF 或 WebP 图片）。"
+IMAGE_FORMATS = frozenset({"PNG", "JPEG", "GIF", "WEBP"})
+
+
+def image_problem(image: ParsedImage) -> str | None:
+    """Why a file's image cannot be kept (a message for the report), or ``None``."""
+    try:
+        with PILImage.open(io.BytesIO(image.data)) as opened:
+            opened.verify()
+            if opened.format not in IMAGE_FORMATS:
+                raise UnidentifiedImageError(opened.format)
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return NOT_KEPT_IMAGE.format(name=image.name)
+    return None
 
 
 def stem_with_images(html: str, urls: dict[str, str]) -> str:
@@ -118,5 +137,3 @@ def _unique_name(title: str, stored: str, taken: set[str]) -> str:
     return candidate
 
 
-def content_type_of(name: str) -> str:
-    return mimetypes.guess_type(name)[0] or "application/octet-stream"

@@ -710,6 +710,8 @@ def questions_import(
         q_topic = topics.pick(q.topic)
         parts, reason = _import_citations(q, resolver, default_parts)
         report.not_kept.extend(ImportLine(q.position, line) for line in _not_kept(q))
+        if q.images:
+            q = _readable_images(q, report)
         if errors:
             report.errors.extend(ImportLine(q.position, e) for e in errors)
             continue
@@ -774,6 +776,22 @@ def _import_citations(
         return resolver.resolve_parts(q.citations), ""
     except CitationError as exc:
         return [], DRAFT_CITATION.format(reason=exc)
+
+
+def _readable_images(q: ParsedQuestion, report: QuestionImportReport) -> ParsedQuestion:
+    """The question with only the images that can be kept; the others listed as not kept."""
+    from dataclasses import replace
+
+    from .question_images import image_problem
+
+    kept = []
+    for image in q.images:
+        problem = image_problem(image)
+        if problem:
+            report.not_kept.append(ImportLine(q.position, problem))
+        else:
+            kept.append(image)
+    return replace(q, images=kept) if len(kept) != len(q.images) else q
 
 
 def _not_kept(q: ParsedQuestion) -> list[str]:

@@ -148,7 +148,9 @@ def test_question_update_refuses_to_leave_an_active_question_unsound(topic):
         topic=topic, kind="single", stem="题干", options=single(), articles=[penalty(36)]
     )
     with pytest.raises(ValidationError):
-        question_update(question=question, kind="single", stem="题干", options=single(), articles=[])
+        question_update(
+            question=question, kind="single", stem="题干", options=single(), articles=[]
+        )
     with pytest.raises(ValidationError):
         question_update(
             question=question,
