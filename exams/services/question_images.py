@@ -22,9 +22,9 @@ from pathlib import PurePosixPath
 from urllib.parse import quote, unquote
 
 from django.core.files.images import ImageFile
+from django.urls import reverse
 from PIL import Image as PILImage
 from PIL import UnidentifiedImageError
-from django.urls import reverse
 from wagtail.images import get_image_model
 from wagtail.models import Collection
 
