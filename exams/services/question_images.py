@@ -135,5 +135,3 @@ def _unique_name(title: str, stored: str, taken: set[str]) -> str:
         n += 1
         candidate = f"{stem}-{n}{suffix}"
     return candidate
-
-
