@@ -15,8 +15,9 @@ from cms.laws.models import Article
 from cms.laws.services import law_library_import
 from exams import soundness
 from exams.formats.base import ParsedOption, ParsedQuestion, ParseResult
+from exams.balance_selectors import section_pool
 from exams.grading import slot_score
-from exams.models import Question, QuestionStatus, Topic
+from exams.models import Blueprint, BlueprintSection, Question, QuestionStatus, Topic
 from exams.selectors import question_bank_export, questions_as_export, questions_drawable
 from exams.services import (
     question_create,
@@ -207,6 +208,16 @@ def test_import_questions_on_an_aiken_file_of_two_questions_imports_two_drafts(
     assert {q.topic.name for q in questions} == {"未分类"}
     assert all(q.draft_reason == "待补充法条" for q in questions)
     assert list(questions_drawable()) == []
+    # Never drawn into a paper: the blueprint's pool holds active questions only.
+    section = BlueprintSection.objects.create(
+        blueprint=Blueprint.objects.create(name="卷"),
+        title="单选",
+        kind="single",
+        count=1,
+        points=1,
+    )
+    section.topics.add(questions[0].topic)
+    assert not section_pool(section).exists()
 
 
 def test_import_questions_with_a_default_citation_imports_active_questions(

@@ -419,8 +419,6 @@ CLASSIFICATION: dict[str, Rule] = {
     "admin/exams/sessions/<int:pk>/results/release/": staff(EXAM, targets="session", scoped=True),
     # The spread of expected scores across the session's papers (drawn and simulated).
     "admin/exams/sessions/<int:pk>/papers/": staff(EXAM, targets="session", scoped=True),
-
-
     # Item analysis: the page, the compute button (POST), its progress, the workbook; and a
     # question's figures across the sessions the viewer manages.
     "admin/exams/sessions/<int:pk>/analysis/": staff(EXAM, targets="session", scoped=True),
@@ -503,6 +501,9 @@ CLASSIFICATION: dict[str, Rule] = {
     "exams/attempt/<int:attempt_id>/submit/": login("attempt", own=True),
     "exams/attempt/<int:attempt_id>/result/": login("attempt", own=True),
     "exams/attempt/<int:attempt_id>/review/": login("attempt", own=True),
+    # A question's image: the bank's staff, and candidates whose paper shows it (the matrix's
+    # image is in no paper, so every other role must be refused).
+    "exams/question-images/<int:pk>/": staff(EXAM, targets="question_image"),
     "learning/": login(),
     "learning/lessons/<int:lesson_id>/heartbeat/": login("lesson"),
     "learning/courses/<int:course_id>/enrol/": login("course"),
