@@ -16,19 +16,13 @@ from .conftest import stopwatch
 
 pytestmark = pytest.mark.django_db
 
-TOPICS = {
-    "行政许可法": "行政许可",
-    "行政处罚法": "行政处罚",
-    "宪法": "宪法",
-    "行政复议法": "行政复议",
-}
+TOPICS = {"行政许可法": "行政许可", "行政处罚法": "行政处罚", "宪法": "宪法", "行政复议法": "行政复议"}
 
 
 def _spreadsheet(n: int) -> bytes:
     articles = list(
-        Article.objects.filter(
-            version__is_current=True, version__law__short_title__in=TOPICS
-        ).select_related("version__law")
+        Article.objects.filter(version__is_current=True, version__law__short_title__in=TOPICS)
+        .select_related("version__law")
     )
     rng = random.Random(7)
     workbook = Workbook(write_only=True)
@@ -39,16 +33,9 @@ def _spreadsheet(n: int) -> bytes:
         law = article.version.law.short_title
         kind = ("单选", "多选", "判断")[i % 3]
         row = dict.fromkeys(COLUMNS, "")
-        row.update(
-            {
-                "题型": kind,
-                "题干": f"第{i}题：关于《{law}》{article.label}的规定，下列说法正确的是？",
-                "解析": f"见《{law}》{article.label}：{article.text[:60]}",
-                "难度": str(i % 5 + 1),
-                "知识点": TOPICS[law],
-                "法条": f"{law}{article.label}",
-            }
-        )
+        row.update({"题型": kind, "题干": f"第{i}题：关于《{law}》{article.label}的规定，下列说法正确的是？",
+                    "解析": f"见《{law}》{article.label}：{article.text[:60]}", "难度": str(i % 5 + 1),
+                    "知识点": TOPICS[law], "法条": f"{law}{article.label}"})
         if kind == "判断":
             row["答案"] = "对" if i % 2 else "错"
         else:
