@@ -14,8 +14,8 @@ from django.template.loader import render_to_string
 from cms.laws.models import Article
 from cms.laws.services import law_library_import
 from exams import soundness
-from exams.formats.base import ParsedOption, ParsedQuestion, ParseResult
 from exams.balance_selectors import section_pool
+from exams.formats.base import ParsedOption, ParsedQuestion, ParseResult
 from exams.grading import slot_score
 from exams.models import Blueprint, BlueprintSection, Question, QuestionStatus, Topic
 from exams.selectors import question_bank_export, questions_as_export, questions_drawable
