@@ -232,6 +232,11 @@ class QuestionEditView(snippet_views.EditView):
         data = self.form.cleaned_data
         question = self.object
         previous_status = Question.objects.values_list("status", flat=True).get(pk=question.pk)
+        changes_status = data["status"] != previous_status
+        # Leaving "active" first (an active question may not lose its citation), becoming
+        # active last (the soundness rule asks about the edited version).
+        if changes_status and data["status"] != QuestionStatus.ACTIVE:
+            question_set_status(question=question, status=data["status"], actor=self.request.user)
         question_update(
             question=question,
             topic=data["topic"],
@@ -239,7 +244,7 @@ class QuestionEditView(snippet_views.EditView):
             **self.form.service_kwargs(),
         )
         question.refresh_from_db()
-        if data["status"] != previous_status:
+        if changes_status and data["status"] == QuestionStatus.ACTIVE:
             question_set_status(question=question, status=data["status"], actor=self.request.user)
         return question
 

@@ -212,6 +212,13 @@ def test_the_editor_refuses_an_active_question_without_citation_and_keeps_a_draf
     page = admin_client.get(listing + "?needs_citation=true").content.decode()
     assert "时效-01" not in page
 
+    # Back to a draft, dropping the citation in the same edit.
+    response = admin_client.post(edit_url, form_data(topic, status="draft", name="时效-01"))
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == QuestionStatus.DRAFT
+    assert not draft.current_version.citations.exists()
+
 
 def test_the_editor_takes_an_indefinite_choice_with_one_key(topic, admin_client):
     add_url = reverse(Question.snippet_viewset.get_url_name("add"))
