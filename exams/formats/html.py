@@ -43,7 +43,7 @@ def sanitize_html(value: str) -> str:
     """Keep simple formatting only; text without markup or entities is returned unchanged."""
     if "<" not in value and "&" not in value:
         return value
-    return nh3.clean(
+    cleaned = nh3.clean(
         value,
         tags=ALLOWED_TAGS,
         clean_content_tags=DROPPED_WITH_CONTENT,
@@ -54,6 +54,13 @@ def sanitize_html(value: str) -> str:
         strip_comments=True,
         link_rel="noopener noreferrer",
     )
+    # A link whose address was unsafe is just its text; an image from elsewhere is nothing.
+    cleaned = _IMG_WITHOUT_SRC.sub("", cleaned)
+    return _A_WITHOUT_HREF.sub(r"\1", cleaned)
+
+
+_IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
+_A_WITHOUT_HREF = re.compile(r'<a rel="noopener noreferrer">(.*?)</a>', re.DOTALL)
 
 
 def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
