@@ -12,7 +12,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from cms.laws.citations import CitationError, citation_format, citations_resolve
+from cms.laws.citations import CitationError, CitedPart, citation_format, citations_resolve_parts
 from cms.laws.models import Article
 from cms.uploads import UploadForm
 
@@ -28,7 +28,7 @@ from .formats.spreadsheet import (
 )
 from .models import MARKED_KINDS, Question, QuestionKind, QuestionStatus, QuestionVersion, Topic
 from .selectors import topic_paths
-from .services.questions import ERR_NOT_CONFIRMED, ERR_OPEN_FLAGS
+from .services.questions import ERR_NOT_CONFIRMED, ERR_OPEN_FLAGS, question_problems
 
 OPTION_FIELDS = [f"option_{letter.lower()}" for letter in OPTION_LETTERS]
 
@@ -39,6 +39,7 @@ ERR_TF_ANSWER = _("判断题的答案应为“对”或“错”。")
 ERR_ANSWER_LETTERS = _("答案应由已填写选项的字母组成，如“B”或“ACD”。")
 ERR_SINGLE_ANSWER = _("单选题只能有一个正确答案。")
 ERR_MULTI_ANSWER = _("多选题至少需要两个正确答案。")
+ERR_CITE_NEEDS_CITATION = _("请填写要引用的法条，或为每道试题选择建议的法条。")
 
 
 def _topic_choices(field: forms.ModelChoiceField) -> None:
@@ -80,8 +81,17 @@ class QuestionForm(WagtailAdminModelForm):
     option_h = _option_field("H")
     citations = forms.CharField(
         label=_("引用法条"),
+        required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("如“行政许可法第四十二条；行政处罚法第三十三条”，多条用分号分隔。"),
+        help_text=_(
+            "如“行政许可法第四十二条；行政处罚法第三十二条第一款第（二）项”，多条用分号分隔。"
+            "启用的试题至少引用一条法条；没有法条的试题只能保存为草稿（待补充法条）。"
+        ),
+    )
+    indefinite = forms.BooleanField(
+        label=_("不定项选择题"),
+        required=False,
+        help_text=_("多选题中正确选项可以只有一个；计分与多选题相同。"),
     )
 
     model_answer = forms.CharField(
@@ -101,8 +111,8 @@ class QuestionForm(WagtailAdminModelForm):
 
     class Meta:
         model = Question
-        fields = ["topic", "status"]
-        defer_required_on_fields = ["topic", "answer", "citations"]
+        fields = ["topic", "status", "name"]
+        defer_required_on_fields = ["topic", "answer"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -144,8 +154,9 @@ class QuestionForm(WagtailAdminModelForm):
             ),
             "explanation": version.explanation,
             "difficulty": version.difficulty,
+            "indefinite": version.indefinite,
             "citations": "；".join(
-                citation_format(c.article)
+                citation_format(c.article, c.paragraph, c.item)
                 for c in version.citations.select_related("article__version__law")
             ),
         }
@@ -194,18 +205,42 @@ class QuestionForm(WagtailAdminModelForm):
                 self.add_error("answer", ERR_ANSWER_LETTERS)
             elif kind == QuestionKind.SINGLE and len(letters) > 1:
                 self.add_error("answer", ERR_SINGLE_ANSWER)
-            elif kind == QuestionKind.MULTIPLE and answer and len(letters) < 2:
+            elif (
+                kind == QuestionKind.MULTIPLE
+                and answer
+                and len(letters) < 2
+                and not cleaned.get("indefinite")
+            ):
                 self.add_error("answer", ERR_MULTI_ANSWER)
             cleaned["option_texts"] = texts[: last + 1]
             cleaned["correct_letters"] = letters
+        if kind and not self.errors:
+            self._check_soundness(cleaned)
         return cleaned
+
+    def _check_soundness(self, cleaned: dict) -> None:
+        """The one soundness rule (exams/soundness.py), as question_create and the import ask
+        it: an active question needs a resolving citation; a draft may wait for one."""
+        kwargs = self.service_kwargs()
+        active = cleaned.get("status") == QuestionStatus.ACTIVE
+        problems = question_problems(
+            kind=kwargs["kind"],
+            stem=kwargs["stem"],
+            options=kwargs["options"],
+            answer_true=kwargs["answer_true"],
+            indefinite=kwargs["indefinite"],
+            citations=len(kwargs["articles"]) if active else None,
+        )
+        for problem in problems:
+            field = "citations" if "法条" in problem else None
+            self.add_error(field, problem)
 
     def clean_citations(self) -> str:
         text = self.cleaned_data.get("citations", "").strip()
-        self.articles: list[Article] = []
+        self.articles: list[CitedPart] = []
         if text:
             try:
-                self.articles = citations_resolve(text)
+                self.articles = citations_resolve_parts(text)
             except CitationError as exc:
                 raise forms.ValidationError(exc.errors) from exc
         return text
@@ -230,6 +265,9 @@ class QuestionForm(WagtailAdminModelForm):
             "articles": getattr(self, "articles", []),
             "model_answer": self.cleaned_data.get("model_answer", "").strip(),
             "rubric": self.cleaned_data.get("rubric_criteria", []),
+            "indefinite": bool(self.cleaned_data.get("indefinite"))
+            and self.cleaned_data["kind"] == QuestionKind.MULTIPLE,
+            "name": self.cleaned_data.get("name", ""),
         }
 
     def preview_version(self) -> QuestionVersion:
@@ -254,13 +292,14 @@ class QuestionForm(WagtailAdminModelForm):
             options=options,
             explanation=sanitize_html(self.cleaned_data.get("explanation", "")),
             difficulty=self.cleaned_data.get("difficulty") or 3,
+            indefinite=bool(self.cleaned_data.get("indefinite")),
             model_answer=self.cleaned_data.get("model_answer", ""),
             rubric=[
                 {"criterion": c.criterion, "points": c.points}
                 for c in self.cleaned_data.get("rubric_criteria", [])
             ],
         )
-        version.preview_articles = getattr(self, "articles", [])
+        version.preview_articles = [part.article for part in getattr(self, "articles", [])]
         return version
 
     def save(self, commit: bool = True) -> Question:
@@ -397,3 +436,81 @@ class RegradeConfirmForm(forms.Form):
             "将记入审计记录，并在成绩更正通知中告知考生，如“原答案与行政许可法第四十二条不符”。"
         ),
     )
+
+
+class QuestionCiteForm(forms.Form):
+    """The bulk "cite" tool: one citation for every selected question, and per question the
+    suggestions found by wording, of which one may be accepted instead."""
+
+    COMMON = "common"
+
+    citation = forms.CharField(
+        label=_("引用法条"),
+        required=False,
+        help_text=_("用于下方选择“使用上面的法条”的试题，如“行政处罚法第三十二条第一款”。"),
+    )
+    activate = forms.BooleanField(
+        label=_("同时启用符合要求的草稿"),
+        required=False,
+        help_text=_("补充法条后题干、选项、答案和法条均符合要求的草稿将被启用，可以抽入试卷。"),
+    )
+
+    def __init__(self, *args, questions=(), suggestions=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = list(questions)
+        self.suggestions = suggestions or {}
+        for question in self.questions:
+            choices = [(self.COMMON, str(_("使用上面的法条")))]
+            choices += [
+                (str(s.article.pk), f"{s.article}：{s.article.text[:60]}")
+                for s in self.suggestions.get(question.pk, [])
+            ]
+            choices.append(("", str(_("不补充"))))
+            self.fields[self.field_name(question)] = forms.ChoiceField(
+                label=str(question),
+                choices=choices,
+                initial=self.COMMON,
+                required=False,
+                widget=forms.RadioSelect,
+            )
+
+    @staticmethod
+    def field_name(question) -> str:
+        return f"cite_{question.pk}"
+
+    def rows(self):
+        return [
+            (q, self[self.field_name(q)], self.suggestions.get(q.pk, [])) for q in self.questions
+        ]
+
+    def clean_citation(self) -> list[CitedPart]:
+        text = self.cleaned_data.get("citation", "").strip()
+        if not text:
+            return []
+        try:
+            return citations_resolve_parts(text)
+        except CitationError as exc:
+            raise forms.ValidationError(exc.errors) from exc
+
+    def clean(self):
+        cleaned = super().clean()
+        if "citation" in self.errors:
+            return cleaned
+        common = cleaned.get("citation") or []
+        wants_common = any(cleaned.get(self.field_name(q)) == self.COMMON for q in self.questions)
+        if wants_common and not common:
+            self.add_error("citation", ERR_CITE_NEEDS_CITATION)
+        return cleaned
+
+    def citations(self) -> dict[int, list[CitedPart]]:
+        """Question pk -> the parts to add (questions left without one are not listed)."""
+        common = self.cleaned_data.get("citation") or []
+        offered = {s.article.pk: s.article for items in self.suggestions.values() for s in items}
+        result = {}
+        for question in self.questions:
+            value = self.cleaned_data.get(self.field_name(question))
+            if value == self.COMMON and common:
+                result[question.pk] = list(common)
+            elif value and value.isdigit() and int(value) in offered:
+                result[question.pk] = [CitedPart(offered[int(value)])]
+        return result

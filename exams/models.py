@@ -46,6 +46,8 @@ class QuestionKind(models.TextChoices):
     SHORT_ANSWER = "short_answer", _("简答题")
 
 
+INDEFINITE_LABEL = _("不定项选择题")
+
 # Kinds answered in writing and marked by people against a rubric (the machine-scored kinds
 # are ``grading.MACHINE_SCORED_KINDS``).
 MARKED_KINDS = frozenset({QuestionKind.CASE_ANALYSIS, QuestionKind.SHORT_ANSWER})
@@ -56,6 +58,9 @@ class QuestionStatus(models.TextChoices):
     ACTIVE = "active", _("启用")
     NEEDS_REVIEW = "needs_review", _("待复核")
     RETIRED = "retired", _("停用")
+
+
+DRAFT_NEEDS_CITATION = _("待补充法条")
 
 
 class Question(PreviewableMixin, models.Model):
@@ -91,6 +96,8 @@ class Question(PreviewableMixin, models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # The file's own name for the question (Moodle's question name), kept for search.
+    name = models.CharField(_("试题名称"), max_length=255, blank=True, db_index=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
@@ -103,6 +110,15 @@ class Question(PreviewableMixin, models.Model):
         version = self.current_version
         stem = version.stem_text if version else ""
         return f"#{self.pk} {stem[:40]}"
+
+    @property
+    def draft_reason(self) -> str:
+        """Why a draft cannot be activated yet ("待补充法条"), or "" (select ``current_version``)."""
+        if self.status != QuestionStatus.DRAFT or self.current_version is None:
+            return ""
+        if not self.current_version.citations.exists():
+            return str(DRAFT_NEEDS_CITATION)
+        return ""
 
     def get_preview_template(self, request, mode_name):
         return "exams/admin/question_preview.html"
@@ -145,6 +161,9 @@ class QuestionVersion(models.Model):
     difficulty = models.PositiveSmallIntegerField(
         _("难度"), default=3, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
+    # 不定项选择题: a multiple-choice question that may have a single correct option; graded
+    # exactly as a multiple choice.
+    indefinite = models.BooleanField(_("不定项"), default=False)
     locked = models.BooleanField(
         _("已被作答"), default=False, help_text=_("已被考试使用的版本不再修改，编辑时生成新版本。")
     )
@@ -182,14 +201,24 @@ class QuestionVersion(models.Model):
     def is_marked(self) -> bool:
         return self.kind in MARKED_KINDS
 
+    @property
+    def kind_label(self) -> str:
+        """The kind as shown: 不定项选择题 for an indefinite multiple choice."""
+        if self.kind == QuestionKind.MULTIPLE and self.indefinite:
+            return str(INDEFINITE_LABEL)
+        return str(self.get_kind_display())
+
 
 class Citation(models.Model):
-    """A question version cites a law article that supports its key."""
+    """A question version cites a law article (or one of its 款 / 项) that supports its key."""
 
     version = models.ForeignKey(QuestionVersion, on_delete=models.CASCADE, related_name="citations")
     article = models.ForeignKey(
         Article, verbose_name=_("法条"), on_delete=models.PROTECT, related_name="citations"
     )
+    # 第N款 and 第（N）项 of the article, 1-based; empty when the whole article is cited.
+    paragraph = models.PositiveSmallIntegerField(_("款"), null=True, blank=True)
+    item = models.PositiveSmallIntegerField(_("项"), null=True, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -197,11 +226,20 @@ class Citation(models.Model):
         verbose_name_plural = _("法条引用")
         ordering = ["version", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["version", "article"], name="exams_citation_unique"),
+            models.UniqueConstraint(
+                fields=["version", "article", "paragraph", "item"], name="exams_citation_unique"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.version} → {self.article_id}"
+
+    @property
+    def label(self) -> str:
+        """E.g. 行政处罚法第三十二条第一款第（二）项 (select ``article__version__law``)."""
+        from cms.laws.citations import part_label
+
+        return f"{self.article}{part_label(self.paragraph, self.item)}"
 
 
 class AmendmentFlag(models.Model):

@@ -82,7 +82,8 @@ def pending_edit_keep(request: HttpRequest, question: Question, form) -> None:
         "answer_true": kwargs["answer_true"],
         "explanation": kwargs["explanation"],
         "difficulty": kwargs["difficulty"],
-        "articles": [a.pk for a in kwargs["articles"]],
+        # Each cited part as [article pk, 款, 项].
+        "articles": [[p.article.pk, p.paragraph, p.item] for p in kwargs["articles"]],
         "topic": form.cleaned_data["topic"].pk,
         "status": form.cleaned_data["status"],
     }
@@ -100,7 +101,10 @@ def _pending_discard(request: HttpRequest, question: Question) -> None:
 
 
 def _edit_kwargs(pending: dict) -> dict:
-    articles = Article.objects.in_bulk(pending["articles"])
+    from cms.laws.citations import CitedPart
+
+    cited = [row if isinstance(row, list) else [row, None, None] for row in pending["articles"]]
+    articles = Article.objects.select_related("version__law").in_bulk([r[0] for r in cited])
     return {
         "kind": pending["kind"],
         "stem": pending["stem"],
@@ -108,7 +112,7 @@ def _edit_kwargs(pending: dict) -> dict:
         "answer_true": pending["answer_true"],
         "explanation": pending["explanation"],
         "difficulty": pending["difficulty"],
-        "articles": [articles[pk] for pk in pending["articles"] if pk in articles],
+        "articles": [CitedPart(articles[pk], p, i) for pk, p, i in cited if pk in articles],
         "topic": Topic.objects.filter(pk=pending["topic"]).first(),
     }
 

@@ -17,6 +17,7 @@ from cms.people.selectors import people_visible_to
 
 from .formats.base import ExportQuestion, ParsedOption, RubricCriterion
 from .models import (
+    FINISHED_STATUSES,
     AmendmentFlag,
     Attempt,
     AttemptEvent,
@@ -43,6 +44,7 @@ from .services.attempts import (
     grace,
     refusal_for,
 )
+from .services.question_images import images_for_export
 from .services.transitions import attempt_finalize
 
 
@@ -73,10 +75,13 @@ def questions_as_export(questions: Iterable[Question]) -> list[ExportQuestion]:
     for question in questions:
         version = question.current_version
         true_false = version.kind == QuestionKind.TRUE_FALSE
+        stem, images = images_for_export(version.stem)
+        explanation, more = images_for_export(version.explanation)
+        images += [image for image in more if image.name not in {i.name for i in images}]
         result.append(
             ExportQuestion(
                 kind=version.kind,
-                stem=version.stem,
+                stem=stem,
                 options=[]
                 if true_false
                 else [
@@ -91,14 +96,17 @@ def questions_as_export(questions: Iterable[Question]) -> list[ExportQuestion]:
                     for o in version.options
                 ],
                 answer_true=version.options[0]["correct"] if true_false else None,
-                explanation=version.explanation,
+                explanation=explanation,
                 difficulty=version.difficulty,
                 topic=paths[question.topic_id],
-                citations="；".join(citation_format(c.article) for c in version.citations.all()),
-                name=f"Q{question.pk}",
+                citations="；".join(
+                    citation_format(c.article, c.paragraph, c.item) for c in version.citations.all()
+                ),
+                name=question.name or f"Q{question.pk}",
+                indefinite=version.indefinite,
+                images=images,
                 model_answer=version.model_answer,
                 rubric=[RubricCriterion(c["criterion"], c["points"]) for c in version.rubric],
-                indefinite=getattr(version, "indefinite", False),
             )
         )
     return result
@@ -198,6 +206,7 @@ class PaperOption:
     text: str
     chosen: bool
     key: bool | None = None  # None on the candidate's paper: keys never leave before the end
+    feedback: str = ""  # per-answer feedback (sanitised or escaped), with the keys only
 
 
 @dataclass(frozen=True)
@@ -224,6 +233,7 @@ class PaperQuestion:
     model_answer: str = ""
     rubric: list = field(default_factory=list)
     marks: list = field(default_factory=list)
+    indefinite: bool = False
 
     @property
     def answered(self) -> bool:
@@ -294,7 +304,6 @@ def attempt_paper(attempt: Attempt, *, with_keys: bool = False) -> list[PaperQue
         .order_by("sort_order", "pk")
         .values_list("title", flat=True)
     )
-    kinds = dict(QuestionKind.choices)
     slots = list(slots)
     rules = None
     if with_keys:  # a corrected key is shown in place of the wrong one the version holds
@@ -322,6 +331,7 @@ def attempt_paper(attempt: Attempt, *, with_keys: bool = False) -> list[PaperQue
                     text=option["text"],
                     chosen=option_id in chosen,
                     key=option_id in keys if with_keys else None,
+                    feedback=option.get("feedback", "") if with_keys else "",
                 )
             )
         paper.append(
@@ -330,8 +340,9 @@ def attempt_paper(attempt: Attempt, *, with_keys: bool = False) -> list[PaperQue
                 section=slot.section,
                 section_title=sections[slot.section] if slot.section < len(sections) else "",
                 kind=version.kind,
-                kind_label=str(kinds.get(version.kind, version.kind)),
+                kind_label=version.kind_label,
                 multiple=slot.multiple,
+                indefinite=version.indefinite,
                 points=slot.points,
                 stem=version.stem,
                 options=options,
@@ -752,3 +763,23 @@ def finished_attempts(
 def passed_attempts(user, kinds: Iterable[str], since: datetime | None = None) -> list[Attempt]:
     """The person's passed attempts of these kinds finished at or after ``since``."""
     return list(finished_attempts(user_ids=[user.pk], kinds=kinds, since=since, passed=True))
+
+
+def question_image_visible_to(user, pk: int, *, bank_staff: bool):
+    """The question-bank image ``pk`` if ``user`` may see it, else ``None``: the bank's staff
+    (``bank_staff``: permission and a second factor, decided by the view) see every one; a
+    candidate only those shown by a question version in one of their own papers (an
+    explanation's images once that attempt is finished)."""
+    from wagtail.images import get_image_model
+
+    from .services.question_images import COLLECTION_NAME, question_image_url
+
+    image = get_image_model().objects.filter(pk=pk, collection__name=COLLECTION_NAME).first()
+    if image is None or bank_staff:
+        return image
+    src = f'src="{question_image_url(pk)}"'
+    shown = AttemptSlot.objects.filter(attempt__user=user).filter(
+        Q(question_version__stem__contains=src)
+        | Q(question_version__explanation__contains=src, attempt__status__in=FINISHED_STATUSES)
+    )
+    return image if shown.exists() else None

@@ -15,6 +15,7 @@ urlpatterns = [
     path("attempt/<int:attempt_id>/result/", views.attempt_result, name="result"),
     path("attempt/<int:attempt_id>/review/", views.attempt_review, name="review"),
     path("staff/attempt/<int:attempt_id>/", views.staff_attempt_detail, name="staff_attempt"),
+    path("question-images/<int:pk>/", views.question_image, name="question_image"),
     path("marking/", marking_views.marking_queue, name="marking_queue"),
     path(
         "marking/session/<int:session_id>/",

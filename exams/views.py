@@ -3,9 +3,11 @@ an attempt. Reads come from ``exams.selectors``, writes from ``exams.services``;
 endpoint lives apart in ``views_api`` because it must not touch the session.
 """
 
+import mimetypes
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -13,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cms.people.decorators import staff_required
+from cms.people.mfa import staff_mfa_redirect
 from cms.people.models import Role
 
 from . import selectors
@@ -147,3 +150,22 @@ def staff_attempt_detail(request: HttpRequest, attempt_id: int) -> HttpResponse:
         "refused": selectors.attempt_refused_changes(attempt),
     }
     return render(request, "exams/staff_attempt.html", context)
+
+
+@login_required
+def question_image(request: HttpRequest, pk: int) -> FileResponse:
+    """An image of a question, for the question-bank staff and for candidates whose paper
+    shows it; everyone else gets a 404 (an exam's images are not public before the exam)."""
+    bank_staff = (
+        request.user.has_perm("exams.change_question") and staff_mfa_redirect(request) is None
+    )
+    image = selectors.question_image_visible_to(request.user, pk, bank_staff=bank_staff)
+    if image is None:
+        raise Http404
+    content_type = mimetypes.guess_type(image.file.name)[0] or "application/octet-stream"
+    response = FileResponse(image.file.open("rb"), content_type=content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    # An SVG opened on its own must not run scripts in our origin.
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    return response

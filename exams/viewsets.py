@@ -8,7 +8,7 @@ turn the form into their arguments.
 from __future__ import annotations
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -29,7 +29,15 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 from cms.laws.models import Law
 
 from .forms import OPTION_FIELDS, QuestionForm, TopicForm
-from .models import Question, QuestionKind, QuestionStatus, QuestionVersion, Topic
+from .models import (
+    DRAFT_NEEDS_CITATION,
+    Citation,
+    Question,
+    QuestionKind,
+    QuestionStatus,
+    QuestionVersion,
+    Topic,
+)
 from .selectors import questions_with_versions, topics_with_counts
 from .services import (
     amendment_flags_resolve_by_edit,
@@ -75,6 +83,9 @@ class QuestionFilterSet(WagtailFilterSet):
     status = django_filters.ChoiceFilter(
         label=_("状态"), choices=QuestionStatus.choices, empty_label=_("全部")
     )
+    needs_citation = django_filters.BooleanFilter(
+        label=DRAFT_NEEDS_CITATION, method="filter_needs_citation"
+    )
     law = django_filters.ModelChoiceFilter(
         label=_("引用法律法规"),
         queryset=Law.objects.order_by("category", "title"),
@@ -83,10 +94,21 @@ class QuestionFilterSet(WagtailFilterSet):
 
     class Meta:
         model = Question
-        fields = ["topic", "kind", "difficulty", "status", "law"]
+        fields = ["topic", "kind", "difficulty", "status", "needs_citation", "law"]
 
     def filter_topic(self, queryset: QuerySet[Question], name, value: Topic) -> QuerySet[Question]:
         return queryset.filter(topic__path__startswith=value.path)
+
+    def filter_needs_citation(
+        self, queryset: QuerySet[Question], name, value
+    ) -> QuerySet[Question]:
+        """Yes: drafts citing nothing (待补充法条); no: every other question."""
+        if value is None:
+            return queryset
+        waiting = Q(status=QuestionStatus.DRAFT) & ~Exists(
+            Citation.objects.filter(version=OuterRef("current_version"))
+        )
+        return queryset.filter(waiting) if value else queryset.exclude(waiting)
 
     def filter_law(self, queryset: QuerySet[Question], name, value: Law) -> QuerySet[Question]:
         versions = QuestionVersion.objects.filter(citations__article__version__law=value)
@@ -103,6 +125,15 @@ def questions_filtered(request) -> QuerySet[Question]:
     if query:
         queryset = queryset.filter(current_version__stem_text__icontains=query)
     return queryset
+
+
+def _status_label(question: Question) -> str:
+    """草稿（待补充法条） for a draft that cites nothing: what it waits for."""
+    label = str(question.get_status_display())
+    if question.status == QuestionStatus.DRAFT and question.current_version is not None:
+        if not question.current_version.citations.all():
+            return f"{label}（{DRAFT_NEEDS_CITATION}）"
+    return label
 
 
 def _stem_excerpt(question: Question) -> str:
@@ -132,10 +163,11 @@ class QuestionIndexView(snippet_views.IndexView):
                 get_url=self.get_edit_url,
                 get_title_id=lambda q: f"snippet_{q.pk}_title",
             ),
-            Column("kind", label=_("题型"), accessor="current_version.get_kind_display"),
+            Column("name", label=_("试题名称"), accessor="name"),
+            Column("kind", label=_("题型"), accessor="current_version.kind_label"),
             Column("topic", label=_("知识点"), accessor="topic.name"),
             Column("difficulty", label=_("难度"), accessor="current_version.difficulty"),
-            Column("status", label=_("状态"), accessor="get_status_display", sort_key="status"),
+            Column("status", label=_("状态"), accessor=_status_label, sort_key="status"),
             Column("laws", label=_("引用法律"), accessor=_cited_laws),
             DateColumn("updated_at", label=_("修改时间"), sort_key="updated_at"),
         ]
@@ -207,6 +239,11 @@ class QuestionEditView(snippet_views.EditView):
         data = self.form.cleaned_data
         question = self.object
         previous_status = Question.objects.values_list("status", flat=True).get(pk=question.pk)
+        changes_status = data["status"] != previous_status
+        # Leaving "active" first (an active question may not lose its citation), becoming
+        # active last (the soundness rule asks about the edited version).
+        if changes_status and data["status"] != QuestionStatus.ACTIVE:
+            question_set_status(question=question, status=data["status"], actor=self.request.user)
         question_update(
             question=question,
             topic=data["topic"],
@@ -215,7 +252,7 @@ class QuestionEditView(snippet_views.EditView):
         )
         question.refresh_from_db()
         amendment_flags_resolve_by_edit(question=question, actor=self.request.user)
-        if data["status"] != previous_status:
+        if changes_status and data["status"] == QuestionStatus.ACTIVE:
             question_set_status(question=question, status=data["status"], actor=self.request.user)
         return question
 
@@ -337,13 +374,14 @@ class QuestionViewSet(SnippetViewSet):
     usage_view_class = QuestionUsageView
     copy_view_enabled = False
     filterset_class = QuestionFilterSet
-    search_fields = ["current_version__stem_text"]
+    search_fields = ["current_version__stem_text", "name"]
     search_backend_name = None
     list_per_page = 50
     edit_handler = ObjectList(
         [
             FieldRowPanel([FieldPanel("topic"), FieldPanel("status")]),
-            FieldRowPanel([FieldPanel("kind"), FieldPanel("difficulty")]),
+            FieldRowPanel([FieldPanel("kind"), FieldPanel("difficulty"), FieldPanel("indefinite")]),
+            FieldPanel("name"),
             FieldPanel("stem"),
             MultiFieldPanel(
                 [FieldPanel(name) for name in OPTION_FIELDS] + [FieldPanel("answer")],

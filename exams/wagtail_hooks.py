@@ -100,6 +100,7 @@ def register_question_bank_urls():
 
 hooks.register("register_bulk_action", admin_views.RetireBulkAction)
 hooks.register("register_bulk_action", admin_views.MoveBulkAction)
+hooks.register("register_bulk_action", admin_views.CiteBulkAction)
 
 
 @hooks.register("register_log_actions")
@@ -107,6 +108,7 @@ def register_question_log_actions(actions):
     actions.register_action("exams.question.edit", _("修改试题"), _("修改了试题"))
     actions.register_action("exams.question.retire", _("停用试题"), _("停用了试题"))
     actions.register_action("exams.question.move", _("移动试题"), _("将试题移动到其他知识点"))
+    actions.register_action("exams.question.cite", _("补充法条"), _("为试题补充了引用法条"))
     actions.register_action(
         "exams.question.needs_review", _("标记待复核"), _("所引法条已修改，试题待复核")
     )

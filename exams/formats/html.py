@@ -1,11 +1,11 @@
 """Sanitising HTML from outside (Moodle XML, GIFT ``[html]``) and turning it into plain text.
 
-Question text from another system is untrusted: only simple formatting survives, without any
-attribute, so no script, style, event handler or ``javascript:`` link can reach a candidate. Two
-exceptions, both checked: links to ``http``/``https``/``mailto`` addresses keep their ``href``, and
-images keep ``src``/``alt``/``width``/``height`` only when the picture is the question's own file
-(``@@PLUGINFILE@@/map.png``, Moodle's convention) or on this site (``/media/…``): an image from
-another server would tell that server who is sitting the exam.
+Question text from another system is untrusted: only simple formatting survives, and of the
+attributes only a link's ``href`` (absolute http, https, mailto), an image's ``src`` / ``alt`` /
+``width`` / ``height``, where the image is the question's own (Moodle's ``@@PLUGINFILE@@/<name>``,
+or the bank's image view it is rewritten to on import), so no script, style, event handler,
+``javascript:`` link or outside tracking image (which would tell another server who is sitting
+the exam) can reach a candidate.
 """
 
 import html
@@ -20,6 +20,8 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href"}, "img": {"src", "alt", "width", "height"}}
 LINK_SCHEMES = {"http", "https", "mailto"}
 PLUGINFILE = "@@PLUGINFILE@@/"
+# Where a question's own images are: in the file (Moodle) and once imported (exams:question_image).
+IMAGE_SOURCES = (PLUGINFILE, "/exams/question-images/")
 # Dropped together with their content (the text of a script is not question text).
 DROPPED_WITH_CONTENT = {"script", "style", "template", "noscript", "iframe", "object", "title"}
 
@@ -68,8 +70,7 @@ def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
         scheme = value.split(":", 1)[0].lower() if ":" in value else ""
         return value if scheme in LINK_SCHEMES else None
     if tag == "img" and attribute == "src":
-        local = value.startswith("/") and not value.startswith("//")
-        return value if value.startswith(PLUGINFILE) or local else None
+        return value if value.startswith(IMAGE_SOURCES) and "//" not in value else None
     if tag == "img" and attribute in ("width", "height"):
         return value if _SIZE.match(value.strip()) else None
     return value

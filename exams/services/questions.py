@@ -8,16 +8,18 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 
 from cms.db import filter_in
 from cms.laws.alignment import ArticleChange, ChangeStatus, UnitChange, article_units
-from cms.laws.citations import CitationError, CitationResolver
+from cms.laws.citations import CitationError, CitationResolver, CitedPart
 from cms.laws.models import Article, LawVersion
 from cms.laws.numerals import chinese_to_int
 from cms.laws.selectors import stored_alignment
 
+from .. import soundness
 from ..formats.base import ParsedOption, ParsedQuestion
 from ..formats.detect import parse_questions_file
 from ..formats.html import html_to_text, sanitize_html
@@ -35,12 +37,17 @@ from ..soundness import activation_problems
 
 ERR_NO_TOPIC = "未指定知识点：请在文件中填写知识点，或在导入时选择一个知识点。"
 ERR_UNKNOWN_TOPIC = "知识点“{topic}”不存在。"
-ERR_DUPLICATE_EXISTING = "与题库中知识点“{topic}”下的第 {pk} 号试题题干相同（重复）。"
-ERR_DUPLICATE_IN_FILE = "与本文件{other}的试题题干相同（重复）。"
-ERR_NO_CITATION = "缺少法条引用：每道题至少引用一条法条。"
+WARN_DUPLICATE_EXISTING = "可能重复：与题库中第 {pk} 号试题的题干、选项和答案相同。"
+WARN_DUPLICATE_IN_FILE = "可能重复：与本文件{other}的试题题干、选项和答案相同。"
+DRAFT_NO_CITATION = "没有法条引用，导入为草稿（待补充法条）。"
+DRAFT_CITATION = "法条引用无法解析，导入为草稿（待补充法条）：{reason}"
+NOT_KEPT_WEIGHTS = "未保留：选项权重（分值比例）{weights}，本平台按正确选项计分。"
 ERR_CITATION = "法条引用无法解析：{reason}"
-ERR_CORRECT_COUNT = "题型与正确选项数量不符。"
 ERR_RUBRIC = "案例分析题、简答题须有评分标准：每行一项，写明评分要点和分值（大于 0）。"
+# Questions that name no category, in an import given no topic, go here (created if missing).
+UNSORTED_TOPIC = "未分类"
+
+Articles = Sequence[Article | CitedPart]
 
 
 def normalize_stem(stem: str) -> str:
@@ -50,14 +57,15 @@ def normalize_stem(stem: str) -> str:
     return text.rstrip("。？?.（）() ")[:255]
 
 
-def topic_by_path(path: str, *, create: bool = False) -> Topic | None:
-    """Find a topic by its name or "a/b/c" path; with create=True make the missing nodes."""
-    names = [p.strip() for p in path.replace("›", "/").split("/") if p.strip()]
+def topic_by_path(path: str, *, create: bool = False, parent: Topic | None = None) -> Topic | None:
+    """Find a topic by its name or "a/b/c" path; with create=True make the missing nodes
+    (under ``parent`` when given, else at the root)."""
+    names = topic_path_names(path)
     if not names:
         return None
-    if len(names) == 1 and not create:
+    if len(names) == 1 and not create and parent is None:
         return Topic.objects.filter(name=names[0]).order_by("depth").first()
-    node = None
+    node = parent
     for name in names:
         children = Topic.get_root_nodes() if node is None else node.get_children()
         found = children.filter(name=name).first()
@@ -69,18 +77,90 @@ def topic_by_path(path: str, *, create: bool = False) -> Topic | None:
     return node
 
 
+def topic_path_names(path: str) -> list[str]:
+    return [p.strip() for p in path.replace("›", "/").split("/") if p.strip()]
+
+
+def rich_text(value: str, text_format: str = "html") -> str:
+    """A field as stored: what a person typed is escaped (line breaks kept as ``<br>``), HTML
+    from another system is sanitised. ``"<b>"`` typed in a spreadsheet stays four characters."""
+    if text_format == "text":
+        lines = value.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        return "<br>".join(escape(line) for line in lines)
+    return sanitize_html(value)
+
+
 def _options_json(
-    kind: str, options: Sequence[ParsedOption], answer_true: bool | None
+    kind: str,
+    options: Sequence[ParsedOption],
+    answer_true: bool | None,
+    text_format: str = "html",
 ) -> list[dict]:
     if kind == QuestionKind.TRUE_FALSE:
         return [
             {"id": 1, "text": "对", "correct": bool(answer_true)},
             {"id": 2, "text": "错", "correct": not answer_true},
         ]
-    return [
-        {"id": i, "text": sanitize_html(o.text), "correct": bool(o.correct)}
-        for i, o in enumerate(options, start=1)
-    ]
+    rows = []
+    for i, option in enumerate(options, start=1):
+        row = {
+            "id": i,
+            "text": rich_text(option.text, text_format),
+            "correct": bool(option.correct),
+        }
+        if option.feedback.strip():
+            row["feedback"] = rich_text(option.feedback.strip(), text_format)
+        rows.append(row)
+    return rows
+
+
+def _soundness_content(
+    kind: str,
+    stem: str,
+    options: Sequence[ParsedOption],
+    answer_true: bool | None,
+    indefinite: bool,
+) -> dict:
+    return {
+        "kind": kind,
+        "stem_text": html_to_text(stem),
+        "options": [(html_to_text(o.text) or o.text, bool(o.correct)) for o in options],
+        "answer_true": answer_true,
+        "indefinite": indefinite,
+    }
+
+
+def question_problems(
+    *,
+    kind: str,
+    stem: str,
+    options: Sequence[ParsedOption] = (),
+    answer_true: bool | None = None,
+    indefinite: bool = False,
+    citations: int | None = None,
+) -> list[str]:
+    """The soundness rule (exams/soundness.py) for service arguments: the structure problems,
+    plus the activation problems when ``citations`` (how many resolve) is given."""
+    content = _soundness_content(kind, stem, options, answer_true, indefinite)
+    if citations is None:
+        return soundness.structure_problems(**content)
+    return soundness.activation_problems(citations=citations, **content)
+
+
+def _parts(articles: Articles) -> list[CitedPart]:
+    parts: list[CitedPart] = []
+    for item in articles:
+        part = item if isinstance(item, CitedPart) else CitedPart(item)
+        if part not in parts:
+            parts.append(part)
+    return parts
+
+
+def _citations_bulk_create(version: QuestionVersion, parts: Sequence[CitedPart]) -> None:
+    Citation.objects.bulk_create(
+        Citation(version=version, article=p.article, paragraph=p.paragraph, item=p.item, position=i)
+        for i, p in enumerate(parts)
+    )
 
 
 def rubric_json(kind: str, rubric: Sequence) -> list[dict]:
@@ -116,10 +196,11 @@ def _version_create(
     options: list[dict],
     explanation: str,
     difficulty: int,
-    articles: Sequence[Article],
+    articles: Articles,
     actor=None,
     model_answer: str = "",
     rubric: list[dict] | None = None,
+    indefinite: bool = False,
 ) -> QuestionVersion:
     stem = sanitize_html(stem)
     version = QuestionVersion(
@@ -135,13 +216,17 @@ def _version_create(
         created_by=actor,
         model_answer=model_answer if kind in MARKED_KINDS else "",
         rubric=rubric or [],
+        indefinite=bool(indefinite) and kind == QuestionKind.MULTIPLE,
     )
     version.full_clean(exclude=["question"])
     version.save()
-    Citation.objects.bulk_create(
-        Citation(version=version, article=a, position=i) for i, a in enumerate(articles)
-    )
+    _citations_bulk_create(version, _parts(articles))
     return version
+
+
+def _refuse(problems: list[str]) -> None:
+    if problems:
+        raise ValidationError(problems)
 
 
 @transaction.atomic
@@ -154,14 +239,31 @@ def question_create(
     answer_true: bool | None = None,
     explanation: str = "",
     difficulty: int = 3,
-    articles: Sequence[Article],
+    articles: Articles,
     actor=None,
     status: str = QuestionStatus.ACTIVE,
     model_answer: str = "",
     rubric: Sequence = (),
+    indefinite: bool = False,
+    name: str = "",
 ) -> Question:
+    """Create a question; ``ValidationError`` (with the soundness rule's reasons) for one that
+    is unusable, or that would be active without a resolving citation."""
     rubric_rows = rubric_json(kind, rubric)
-    question = Question.objects.create(topic=topic, status=status, created_by=actor)
+    parts = _parts(articles)
+    _refuse(
+        question_problems(
+            kind=kind,
+            stem=stem,
+            options=options,
+            answer_true=answer_true,
+            indefinite=indefinite,
+            citations=len(parts) if status == QuestionStatus.ACTIVE else None,
+        )
+    )
+    question = Question.objects.create(
+        topic=topic, status=status, created_by=actor, name=name.strip()[:255]
+    )
     version = _version_create(
         model_answer=model_answer,
         rubric=rubric_rows,
@@ -172,8 +274,9 @@ def question_create(
         options=_options_json(kind, options, answer_true),
         explanation=explanation,
         difficulty=difficulty,
-        articles=articles,
+        articles=parts,
         actor=actor,
+        indefinite=indefinite,
     )
     question.current_version = version
     question.save(update_fields=["current_version"])
@@ -192,16 +295,43 @@ def question_update(
     answer_true: bool | None = None,
     explanation: str = "",
     difficulty: int = 3,
-    articles: Sequence[Article],
+    articles: Articles,
     topic: Topic | None = None,
     actor=None,
     model_answer: str = "",
     rubric: Sequence = (),
+    indefinite: bool | None = None,
+    name: str | None = None,
 ) -> QuestionVersion:
-    """Edit a question. A version an attempt has used is never changed: a new one is made."""
+    """Edit a question. A version an attempt has used is never changed: a new one is made.
+
+    ``ValidationError`` for content the soundness rule refuses; an active question keeps at
+    least one resolving citation. ``indefinite`` and ``name`` left ``None`` stay as they were,
+    and an option whose text is unchanged keeps its per-answer feedback unless given one."""
     rubric_rows = rubric_json(kind, rubric)
+    parts = _parts(articles)
     question = Question.objects.select_for_update().get(pk=question.pk)
     current = question.current_version
+    if indefinite is None:
+        indefinite = bool(current and current.indefinite)
+    if current is not None:
+        feedback = {o["text"]: o["feedback"] for o in current.options if o.get("feedback")}
+        options = [
+            o
+            if o.feedback or sanitize_html(o.text) not in feedback
+            else ParsedOption(o.text, o.correct, o.fraction, feedback[sanitize_html(o.text)])
+            for o in options
+        ]
+    _refuse(
+        question_problems(
+            kind=kind,
+            stem=stem,
+            options=options,
+            answer_true=answer_true,
+            indefinite=indefinite,
+            citations=len(parts) if question.status == QuestionStatus.ACTIVE else None,
+        )
+    )
     before = _snapshot(current)
     fields = dict(
         kind=kind,
@@ -209,10 +339,11 @@ def question_update(
         options=_options_json(kind, options, answer_true),
         explanation=explanation,
         difficulty=difficulty,
-        articles=articles,
+        articles=parts,
         actor=actor,
         model_answer=model_answer,
         rubric=rubric_rows,
+        indefinite=indefinite,
     )
     if current is None or current.locked:
         number = (current.number + 1) if current else 1
@@ -229,14 +360,15 @@ def question_update(
         version.difficulty = difficulty
         version.model_answer = model_answer if kind in MARKED_KINDS else ""
         version.rubric = rubric_rows
+        version.indefinite = bool(indefinite) and kind == QuestionKind.MULTIPLE
         version.created_by = actor
         version.full_clean()
         version.save()
-        Citation.objects.bulk_create(
-            Citation(version=version, article=a, position=i) for i, a in enumerate(articles)
-        )
+        _citations_bulk_create(version, parts)
     if topic is not None:
         question.topic = topic
+    if name is not None:
+        question.name = name.strip()[:255]
     question.save()
     log(
         instance=question,
@@ -245,6 +377,21 @@ def question_update(
         data={"before": before, "after": _snapshot(version)},
     )
     return version
+
+
+def version_problems(version: QuestionVersion, *, for_activation: bool = True) -> list[str]:
+    """The soundness rule for a stored version (its citations are resolved articles)."""
+    true_false = version.kind == QuestionKind.TRUE_FALSE
+    options = [] if true_false else [ParsedOption(o["text"], o["correct"]) for o in version.options]
+    answer_true = bool(version.options and version.options[0]["correct"]) if true_false else None
+    return question_problems(
+        kind=version.kind,
+        stem=version.stem,
+        options=options,
+        answer_true=answer_true,
+        indefinite=version.indefinite,
+        citations=version.citations.count() if for_activation else None,
+    )
 
 
 def _snapshot(version: QuestionVersion | None) -> dict:
@@ -259,9 +406,7 @@ def _snapshot(version: QuestionVersion | None) -> dict:
         "difficulty": version.difficulty,
         "model_answer": version.model_answer,
         "rubric": version.rubric,
-        "citations": [
-            str(c.article) for c in version.citations.select_related("article__version__law")
-        ],
+        "citations": [c.label for c in version.citations.select_related("article__version__law")],
     }
 
 
@@ -293,7 +438,8 @@ def question_set_status(*, question: Question, status: str, actor=None) -> Quest
     """Change a question's status by hand: draft, active or retired.
 
     "Needs review" is set only by the amendment check, and a question with open amendment
-    flags becomes active only through question_resolve_amendment.
+    flags becomes active only through question_resolve_amendment. Activating asks the
+    soundness rule: a draft without a resolving citation (待补充法条) stays a draft.
     """
     question = Question.objects.select_for_update().get(pk=question.pk)
     before = question.status
@@ -306,6 +452,10 @@ def question_set_status(*, question: Question, status: str, actor=None) -> Quest
         and question.amendment_flags.filter(resolved_at__isnull=True).exists()
     ):
         raise ValidationError(ERR_OPEN_FLAGS)
+    if status == QuestionStatus.ACTIVE:
+        if question.current_version is None:
+            raise ValidationError(soundness.ERR_EMPTY_STEM)
+        _refuse(version_problems(question.current_version))
     question.status = status
     question.save(update_fields=["status", "updated_at"])
     action = {
@@ -677,10 +827,27 @@ class QuestionImportReport:
     not_kept: list[ImportLine] = field(default_factory=list)
     # Categories the file names that did not exist, created under the import's topic.
     created_topics: list[str] = field(default_factory=list)
+    # Why each draft is a draft, against its position in the file.
+    draft_reasons: list[ImportLine] = field(default_factory=list)
 
     @property
     def summary(self) -> str:
-        return f"imported {self.imported}, skipped {len(self.skipped)}, errors {len(self.errors)}"
+        text = f"imported {self.imported}, skipped {len(self.skipped)}, errors {len(self.errors)}"
+        if self.drafts:
+            text += f", drafts {self.drafts}"
+        if self.warnings:
+            text += f", warnings {len(self.warnings)}"
+        return text
+
+
+@dataclass
+class _Planned:
+    """One question that passed validation, with where it goes and what it cites."""
+
+    parsed: ParsedQuestion
+    topic: Topic | tuple[str, ...]  # an existing topic, or the path of one to create
+    parts: list[CitedPart]
+    draft_reason: str = ""
 
 
 def questions_import(
@@ -692,117 +859,276 @@ def questions_import(
     dry_run: bool = False,
     skip_duplicates: bool = False,
     mapping: dict | None = None,
+    default_citation: str = "",
 ) -> QuestionImportReport:
     """Validate the whole file; write all of it in one transaction, or nothing.
 
-    With ``skip_duplicates`` a question already in its topic is listed as skipped instead of
-    being an error, so that re-importing a bank that grew adds only the new questions.
+    Import everything, activate only what is sound: a question whose structure the soundness
+    rule refuses is an error naming it; one without a resolving citation (after
+    ``default_citation``, used for questions that cite nothing) is imported as a draft with
+    the reason. ``topic`` fills questions without a category; a category that does not exist
+    is created under ``topic`` (or at the root), listed in ``created_topics``. Possible
+    duplicates (same stem, options and key) are warnings; with ``skip_duplicates`` they are
+    listed as skipped instead, so that re-importing a bank that grew adds only the new ones.
     """
     fmt, parsed = parse_questions_file(data, filename, mapping=mapping)
     report = QuestionImportReport(format=fmt, dry_run=dry_run)
     report.skipped = [ImportLine(s.position, s.reason) for s in parsed.skipped]
     report.errors = [ImportLine(e.position, e.message) for e in parsed.errors]
-    checker = _DuplicateChecker()
     resolver = CitationResolver()
-    topics: dict[str, Topic | None] = {}
-    valid: list[tuple[ParsedQuestion, Topic, list[Article]]] = []
+    default_parts: list[CitedPart] = []
+    if default_citation.strip():
+        try:
+            default_parts = resolver.resolve_parts(default_citation)
+        except CitationError as exc:
+            report.errors.append(ImportLine("--citation", ERR_CITATION.format(reason=exc)))
+    topics = _ImportTopics(topic)
+    checker = _DuplicateChecker(parsed.questions)
+    planned: list[_Planned] = []
     for q in parsed.questions:
-        errors = []
-        q_topic = topic
-        if topic is None and q.topic:
-            if q.topic not in topics:
-                topics[q.topic] = topic_by_path(q.topic)
-            q_topic = topics[q.topic]
-            if q_topic is None:
-                errors.append(ERR_UNKNOWN_TOPIC.format(topic=q.topic))
-        elif q_topic is None:
-            errors.append(ERR_NO_TOPIC)
-        articles: list[Article] = []
-        if not q.citations.strip():
-            errors.append(ERR_NO_CITATION)
-        else:
-            try:
-                articles = resolver.resolve(q.citations)
-            except CitationError as exc:
-                errors.append(ERR_CITATION.format(reason=exc))
-        correct = sum(o.correct for o in q.options)
-        if (q.kind == "single" and correct != 1) or (q.kind == "multiple" and correct < 2):
-            errors.append(ERR_CORRECT_COUNT)
+        errors = question_problems(
+            kind=q.kind,
+            stem=rich_text(q.stem, q.text_format),
+            options=q.options,
+            answer_true=q.answer_true,
+            indefinite=q.indefinite,
+        )
         if q.kind in MARKED_KINDS:
             try:
                 rubric_json(q.kind, q.rubric)
             except ValidationError:
                 errors.append(ERR_RUBRIC)
-        if q_topic is not None:
-            duplicate = checker.check(q_topic, normalize_stem(q.stem), q.position)
-            if duplicate and skip_duplicates and not errors:
-                report.skipped.append(ImportLine(q.position, duplicate))
-                continue
-            if duplicate:
-                errors.append(duplicate)
-        report.errors.extend(ImportLine(q.position, e) for e in errors)
-        if not errors:
-            valid.append((q, q_topic, articles))
+        q_topic = topics.pick(q.topic)
+        parts, reason = _import_citations(q, resolver, default_parts)
+        report.not_kept.extend(ImportLine(q.position, line) for line in _not_kept(q))
+        if q.images:
+            q = _readable_images(q, report)
+        if errors:
+            report.errors.extend(ImportLine(q.position, e) for e in errors)
+            continue
+        duplicate = checker.check(q)
+        if duplicate and skip_duplicates:
+            report.skipped.append(ImportLine(q.position, duplicate))
+            continue
+        if duplicate:
+            report.warnings.append(ImportLine(q.position, duplicate))
+        if reason:
+            report.draft_reasons.append(ImportLine(q.position, reason))
+        planned.append(_Planned(q, q_topic, parts, reason))
+    report.created_topics = topics.created_paths()
+    report.drafts = sum(1 for p in planned if p.draft_reason)
     report.preview = [
         {
-            "position": q.position,
-            "kind": q.kind,
-            "stem": html_to_text(q.stem)[:80],
-            "topic": t.name,
-            "citations": "；".join(str(a) for a in arts),
+            "position": p.parsed.position,
+            "kind": p.parsed.kind,
+            "indefinite": p.parsed.indefinite,
+            "stem": html_to_text(rich_text(p.parsed.stem, p.parsed.text_format))[:80],
+            "topic": p.topic.name if isinstance(p.topic, Topic) else "/".join(p.topic),
+            "citations": "；".join(part.label for part in p.parts),
+            "draft_reason": p.draft_reason,
+            "name": p.parsed.name,
         }
-        for q, t, arts in valid[:50]
+        for p in planned[:50]
     ]
     if report.errors or dry_run:
-        report.imported = 0 if report.errors else len(valid)
+        report.imported = 0 if report.errors else len(planned)
+        if report.errors:
+            report.drafts = 0
         return report
-    if valid:
-        report.imported = _questions_bulk_create(valid, actor=actor)
-        log(
-            instance=valid[0][1],
-            action="exams.questions.import",
-            user=actor,
-            data={
-                "file": filename,
-                "format": fmt,
-                "imported": report.imported,
-                "skipped": len(report.skipped),
-            },
-        )
+    if planned:
+        with transaction.atomic():
+            report.imported = _questions_bulk_create(planned, topics=topics, actor=actor)
+            log(
+                instance=topics.resolve(planned[0].topic),
+                action="exams.questions.import",
+                user=actor,
+                data={
+                    "file": filename,
+                    "format": fmt,
+                    "imported": report.imported,
+                    "drafts": report.drafts,
+                    "skipped": len(report.skipped),
+                    "created_topics": report.created_topics,
+                },
+            )
     return report
 
 
+def _import_citations(
+    q: ParsedQuestion, resolver: CitationResolver, default_parts: list[CitedPart]
+) -> tuple[list[CitedPart], str]:
+    """The question's cited parts and, for a draft, why it is one ("" when it may be active).
+    Marked kinds (case analysis, short answer) need a citation like every other."""
+    if not q.citations.strip():
+        if default_parts:
+            return list(default_parts), ""
+        return [], DRAFT_NO_CITATION
+    try:
+        return resolver.resolve_parts(q.citations), ""
+    except CitationError as exc:
+        return [], DRAFT_CITATION.format(reason=exc)
+
+
+def _readable_images(q: ParsedQuestion, report: QuestionImportReport) -> ParsedQuestion:
+    """The question with only the images that can be kept; the others listed as not kept."""
+    from dataclasses import replace
+
+    from .question_images import image_problem
+
+    kept = []
+    for image in q.images:
+        problem = image_problem(image)
+        if problem:
+            report.not_kept.append(ImportLine(q.position, problem))
+        else:
+            kept.append(image)
+    return replace(q, images=kept) if len(kept) != len(q.images) else q
+
+
+def _not_kept(q: ParsedQuestion) -> list[str]:
+    lines = list(q.not_kept)
+    weights = [o.fraction for o in q.options]
+    if any(weights) and q.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+        # What the key already says: the correct options weigh alike, the others nothing or
+        # a penalty (any wrong option scores zero here). Anything else is not kept.
+        correct = [o.fraction for o in q.options if o.correct]
+        standard = all(f > 0 and abs(f - correct[0]) < 1e-4 for f in correct) and all(
+            o.fraction <= 0 for o in q.options if not o.correct
+        )
+        if not standard:
+            shown = "、".join(f"{round(f * 100, 5):g}%" for f in weights)
+            lines.append(NOT_KEPT_WEIGHTS.format(weights=shown))
+    return lines
+
+
+class _ImportTopics:
+    """Where each question goes: its category (found, or to be created under the import's
+    topic, or at the root) or the import's topic for questions that name none."""
+
+    def __init__(self, topic: Topic | None) -> None:
+        self.topic = topic
+        self.found: dict[str, Topic | tuple[str, ...]] = {}
+        self.to_create: dict[tuple[str, ...], None] = {}
+        self.made: dict[tuple[str, ...], Topic] = {}
+
+    def pick(self, category: str) -> Topic | tuple[str, ...]:
+        names = tuple(topic_path_names(category))
+        if not names:
+            if self.topic is not None:
+                return self.topic
+            names = (UNSORTED_TOPIC,)
+        key = "/".join(names)
+        if key not in self.found:
+            self.found[key] = self._find(names)
+        return self.found[key]
+
+    def _find(self, names: tuple[str, ...]) -> Topic | tuple[str, ...]:
+        if self.topic is not None:
+            under = topic_by_path("/".join(names), parent=self.topic)
+            if under is not None:
+                return under
+        existing = topic_by_path("/".join(names))
+        if existing is not None:
+            return existing
+        base = tuple(topic_path_names(self._path_of(self.topic))) if self.topic else ()
+        path = base + names
+        self.to_create[path] = None
+        return path
+
+    @staticmethod
+    def _path_of(topic: Topic) -> str:
+        return "/".join(t.name for t in [*topic.get_ancestors(), topic])
+
+    def created_paths(self) -> list[str]:
+        return ["/".join(path) for path in self.to_create]
+
+    def resolve(self, value: Topic | tuple[str, ...]) -> Topic:
+        """The topic itself, creating a missing one (on confirm, inside the transaction)."""
+        if isinstance(value, Topic):
+            return value
+        if value not in self.made:
+            node = None
+            for name in value:
+                children = Topic.get_root_nodes() if node is None else node.get_children()
+                found = children.filter(name=name).first()
+                if found is None:
+                    found = Topic.add_root(name=name) if node is None else node.add_child(name=name)
+                node = found
+            self.made[value] = node
+        return self.made[value]
+
+
+def _fingerprint(stem_key: str, options: Iterable[tuple[str, bool]]) -> tuple:
+    """Stem + options + key, normalised: the same question whatever the option order."""
+    pairs = [(normalize_stem(text), correct) for text, correct in options]
+    return (
+        stem_key,
+        frozenset(text for text, _c in pairs),
+        frozenset(text for text, correct in pairs if correct),
+    )
+
+
+def _parsed_fingerprint(q: ParsedQuestion) -> tuple:
+    stem_key = normalize_stem(rich_text(q.stem, q.text_format))
+    if q.kind == QuestionKind.TRUE_FALSE:
+        options = [("对", bool(q.answer_true)), ("错", not q.answer_true)]
+    else:
+        options = [(rich_text(o.text, q.text_format), o.correct) for o in q.options]
+    return _fingerprint(stem_key, options)
+
+
 class _DuplicateChecker:
-    """Finds a stem already in the topic (bank or earlier in the file), one query per topic."""
+    """Finds a question with the same stem, options and key, in the bank (one query for the
+    whole file, by stem) or earlier in the file. Generic stems ("下列说法正确的是") with other
+    options are not duplicates."""
 
-    def __init__(self) -> None:
-        self.bank: dict[int, dict[str, int]] = {}
-        self.file: dict[tuple[int, str], str] = {}
+    def __init__(self, questions: Sequence[ParsedQuestion]) -> None:
+        keys = {normalize_stem(rich_text(q.stem, q.text_format)) for q in questions}
+        self.bank: dict[tuple, int] = {}
+        rows = Question.objects.filter(current_version__isnull=False).exclude(
+            status=QuestionStatus.RETIRED
+        )
+        rows = rows.order_by("pk").values_list(
+            "pk", "current_version__stem_key", "current_version__options"
+        )
+        for pk, stem_key, options in filter_in(rows, "current_version__stem_key__in", keys):
+            fingerprint = _fingerprint(stem_key, ((o["text"], o["correct"]) for o in options))
+            self.bank.setdefault(fingerprint, pk)
+        self.file: dict[tuple, str] = {}
 
-    def check(self, topic: Topic, key: str, position: str) -> str | None:
-        if topic.pk not in self.bank:
-            self.bank[topic.pk] = dict(
-                Question.objects.filter(topic=topic).values_list("current_version__stem_key", "pk")
-            )
-        if key in self.bank[topic.pk]:
-            return ERR_DUPLICATE_EXISTING.format(topic=topic.name, pk=self.bank[topic.pk][key])
-        if (topic.pk, key) in self.file:
-            return ERR_DUPLICATE_IN_FILE.format(other=self.file[(topic.pk, key)])
-        self.file[(topic.pk, key)] = position
+    def check(self, q: ParsedQuestion) -> str | None:
+        fingerprint = _parsed_fingerprint(q)
+        if fingerprint in self.bank:
+            return WARN_DUPLICATE_EXISTING.format(pk=self.bank[fingerprint])
+        if fingerprint in self.file:
+            return WARN_DUPLICATE_IN_FILE.format(other=self.file[fingerprint])
+        self.file[fingerprint] = q.position
         return None
 
 
 @transaction.atomic
-def _questions_bulk_create(
-    valid: list[tuple[ParsedQuestion, Topic, list[Article]]], *, actor=None
-) -> int:
+def _questions_bulk_create(planned: list[_Planned], *, topics: _ImportTopics, actor=None) -> int:
     """Insert validated questions in a few statements (a 10,000-question file stays quick)."""
+    from .question_images import question_images_store, stem_with_images
+
     questions = Question.objects.bulk_create(
-        Question(topic=t, status=QuestionStatus.ACTIVE, created_by=actor) for _q, t, _a in valid
+        Question(
+            topic=topics.resolve(p.topic),
+            status=QuestionStatus.DRAFT if p.draft_reason else QuestionStatus.ACTIVE,
+            created_by=actor,
+            name=p.parsed.name.strip()[:255],
+        )
+        for p in planned
     )
     versions = []
-    for question, (q, _t, _a) in zip(questions, valid, strict=True):
-        stem = sanitize_html(q.stem)
+    for question, p in zip(questions, planned, strict=True):
+        q = p.parsed
+        stem = rich_text(q.stem, q.text_format)
+        explanation = rich_text(q.explanation, q.text_format)
+        if q.images:
+            urls = question_images_store(images=q.images, actor=actor)
+            stem = stem_with_images(stem, urls)
+            explanation = stem_with_images(explanation, urls)
         versions.append(
             QuestionVersion(
                 question=question,
@@ -811,12 +1137,13 @@ def _questions_bulk_create(
                 stem=stem,
                 stem_text=html_to_text(stem),
                 stem_key=normalize_stem(stem),
-                options=_options_json(q.kind, q.options, q.answer_true),
-                explanation=sanitize_html(q.explanation),
+                options=_options_json(q.kind, q.options, q.answer_true, q.text_format),
+                explanation=explanation,
                 difficulty=q.difficulty or 3,
                 created_by=actor,
                 model_answer=q.model_answer if q.kind in MARKED_KINDS else "",
                 rubric=rubric_json(q.kind, q.rubric),
+                indefinite=q.indefinite and q.kind == QuestionKind.MULTIPLE,
             )
         )
     versions = QuestionVersion.objects.bulk_create(versions)
@@ -824,14 +1151,20 @@ def _questions_bulk_create(
         question.current_version = version
     Question.objects.bulk_update(questions, ["current_version"])
     Citation.objects.bulk_create(
-        Citation(version=version, article=article, position=i)
-        for version, (_q, _t, articles) in zip(versions, valid, strict=True)
-        for i, article in enumerate(articles)
+        Citation(
+            version=version,
+            article=part.article,
+            paragraph=part.paragraph,
+            item=part.item,
+            position=i,
+        )
+        for version, p in zip(versions, planned, strict=True)
+        for i, part in enumerate(p.parts)
     )
     outdated = {
         question.pk
-        for question, (_q, _t, articles) in zip(questions, valid, strict=True)
-        if any(not a.version.is_current for a in articles)
+        for question, p in zip(questions, planned, strict=True)
+        if any(not part.article.version.is_current for part in p.parts)
     }
     comparisons = LawComparisons()
     flagged = Question.objects.select_related("current_version")

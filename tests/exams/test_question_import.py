@@ -96,13 +96,15 @@ def test_a_bad_row_writes_nothing_and_names_the_row(law_library):
     assert Question.objects.count() == 0
 
 
-def test_unresolved_citation_is_an_error_naming_the_row(law_library):
+def test_unresolved_citation_makes_a_draft_naming_the_row_and_the_reason(law_library):
     rows = [GOOD_ROWS[0], {**GOOD_ROWS[1], "法条": "行政处罚法第九百条"}]
     report = questions_import(data=xlsx_bytes(rows), filename="bank.xlsx")
-    assert len(report.errors) == 1
-    assert report.errors[0].position == "第 3 行"
-    assert "法条引用无法解析" in report.errors[0].message
-    assert Question.objects.count() == 0
+    assert report.errors == [] and report.imported == 2 and report.drafts == 1
+    assert [(d.position, d.message) for d in report.draft_reasons] == [
+        ("第 3 行", "法条引用无法解析，导入为草稿（待补充法条）：行政处罚法没有第九百条")
+    ]
+    statuses = dict(Question.objects.values_list("current_version__kind", "status"))
+    assert statuses == {"single": QuestionStatus.ACTIVE, "multiple": QuestionStatus.DRAFT}
 
 
 def test_missing_columns_are_named(law_library):
@@ -126,13 +128,16 @@ def test_file_over_the_size_limit_is_refused(law_library, settings):
 
 
 @pytest.mark.postgres
-def test_same_stem_in_topic_is_a_duplicate(law_library):
+def test_same_stem_options_and_key_is_a_warning_naming_the_existing_question(law_library):
     questions_import(data=xlsx_bytes(GOOD_ROWS[:1]), filename="bank.xlsx")
+    first = Question.objects.get()
     again = {**GOOD_ROWS[0], "题干": GOOD_ROWS[0]["题干"].rstrip("？") + " ？"}
     report = questions_import(data=xlsx_bytes([again]), filename="bank.xlsx")
-    assert len(report.errors) == 1
-    assert "重复" in report.errors[0].message
-    assert Question.objects.count() == 1
+    assert report.errors == [] and report.imported == 1
+    assert [(w.position, w.message) for w in report.warnings] == [
+        ("第 2 行", f"可能重复：与题库中第 {first.pk} 号试题的题干、选项和答案相同。")
+    ]
+    assert Question.objects.count() == 2
 
 
 def test_csv_with_bom_and_topic_option(law_library):

@@ -553,6 +553,12 @@ def build_world() -> World:  # noqa: C901 - one linear recipe
         title="矩阵测试图片", file=ContentFile(_png(), "matrix.png"), width=1, height=1
     )
     shared("image", image)
+    # A question-bank image (exams:question_image) that no paper shows: the bank's staff only.
+    from exams.formats.base import ParsedImage
+    from exams.services.question_images import question_images_store
+
+    question_images_store(images=[ParsedImage("matrix-bank.png", _png())])
+    shared("question_image", Image.objects.get(title="matrix-bank.png"))
     shared("redirect", Redirect.objects.create(old_path="/matrix-old", redirect_link="/"))
     _wagtail_and_alias_targets(targets, course=course, lesson=lesson, home=home)
     return World(

@@ -14,6 +14,7 @@ from cms.laws.citations import (
     citation_format,
     citation_parse,
     citations_resolve,
+    citations_resolve_parts,
 )
 from cms.laws.models import Article
 
@@ -105,3 +106,94 @@ def test_canonical_forms():
     current = Article.objects.get(version__law__key="administrative-licensing-law", number=42)
     assert citation_format(old) == "行政复议法（2017）第九条"
     assert citation_format(current) == "行政许可法第四十二条"
+
+
+# --- 款, 项, ranges and version forms -------------------------------------------------------
+
+
+def _parts(text: str) -> list[tuple[str, int, int | None, int | None]]:
+    return [
+        (p.article.version.law.short_title, p.article.number, p.paragraph, p.item)
+        for p in citations_resolve_parts(text)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("《行政处罚法》第三十二条第一款", [("行政处罚法", 32, 1, None)]),
+        ("行政处罚法第三十二条第一款第（二）项", [("行政处罚法", 32, 1, 2)]),
+        ("行政处罚法第32条第(五)项", [("行政处罚法", 32, None, 5)]),
+        ("行政处罚法第三十三条第三款", [("行政处罚法", 33, 3, None)]),
+        (
+            "行政处罚法第三十三条第一款、第二款",
+            [("行政处罚法", 33, 1, None), ("行政处罚法", 33, 2, None)],
+        ),
+        (
+            "行政处罚法第九条至第十一条",
+            [
+                ("行政处罚法", 9, None, None),
+                ("行政处罚法", 10, None, None),
+                ("行政处罚法", 11, None, None),
+            ],
+        ),
+    ],
+)
+def test_paragraphs_items_and_ranges(text, expected):
+    assert _parts(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "行政复议法（2017年）第九条",
+        "行政复议法（2017年修正）第九条",
+        "《中华人民共和国行政复议法》（2017-09-01）第九条",
+        "行政复议法(2017年9月1日)第九条",
+    ],
+)
+def test_version_forms(text):
+    [article] = citations_resolve(text)
+    assert str(article.version.version_date) == "2017-09-01"
+
+
+def test_a_revision_year_names_the_version():
+    [article] = citations_resolve("行政复议法（2023年修订）第二十四条")
+    assert article.version.is_current and article.number == 24
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # 第三十二条 is one paragraph with five items; 第三十三条 has three paragraphs.
+        ("行政处罚法第三十二条第二款", "行政处罚法第三十二条没有第二款（该条共一款）"),
+        ("行政处罚法第三十三条第四款", "行政处罚法第三十三条没有第四款（该条共三款）"),
+        ("行政处罚法第三十二条第（六）项", "行政处罚法第三十二条没有第（六）项（共五项）"),
+        (
+            "行政处罚法第三十三条第一款第（一）项",
+            "行政处罚法第三十三条第一款没有第（一）项（共零项）",
+        ),
+    ],
+)
+def test_parts_are_checked_against_the_articles_paragraphs(text, message):
+    with pytest.raises(CitationError) as error:
+        citations_resolve(text)
+    assert error.value.errors == [message]
+
+
+def test_a_huge_range_is_refused():
+    with pytest.raises(CitationError) as error:
+        citations_resolve("行政处罚法第一条至第九千条")
+    assert "范围过大" in str(error.value)
+
+
+def test_format_of_parts_round_trips():
+    for text in ("行政处罚法第三十二条第一款第（二）项", "行政复议法（2017）第九条第一款"):
+        [part] = citations_resolve_parts(text)
+        formatted = citation_format(part.article, part.paragraph, part.item)
+        assert formatted == text
+        assert citations_resolve_parts(formatted) == [part]
+    [part] = citations_resolve_parts("行政处罚法第32条第(2)项")
+    assert (
+        citation_format(part.article, part.paragraph, part.item) == "行政处罚法第三十二条第（二）项"
+    )
