@@ -101,6 +101,7 @@ def check_private_storage(app_configs=None, **kwargs) -> list[Error]:
         )
     ]
 
+
 CACHE_TABLE_MISSING = "cms.E001"
 
 

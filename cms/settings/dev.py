@@ -12,7 +12,10 @@ SECRET_KEY = "dev-only-not-secret-3f9c1e7a2b"  # noqa: S105 - development only
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}  # noqa: F405
 
 # WhiteNoise looks for STATIC_ROOT at start-up; it stays empty until collectstatic.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405

@@ -33,7 +33,6 @@ from ..models import (
     QuestionVersion,
     Topic,
 )
-from ..soundness import activation_problems
 
 ERR_NO_TOPIC = "未指定知识点：请在文件中填写知识点，或在导入时选择一个知识点。"
 ERR_UNKNOWN_TOPIC = "知识点“{topic}”不存在。"
@@ -379,8 +378,11 @@ def question_update(
     return version
 
 
-def version_problems(version: QuestionVersion, *, for_activation: bool = True) -> list[str]:
-    """The soundness rule for a stored version (its citations are resolved articles)."""
+def version_problems(
+    version: QuestionVersion, *, for_activation: bool = True, citations: int | None = None
+) -> list[str]:
+    """The soundness rule for a stored version (its citations are resolved articles);
+    ``citations`` instead of the stored ones' count when they are about to change."""
     true_false = version.kind == QuestionKind.TRUE_FALSE
     options = [] if true_false else [ParsedOption(o["text"], o["correct"]) for o in version.options]
     answer_true = bool(version.options and version.options[0]["correct"]) if true_false else None
@@ -390,7 +392,9 @@ def version_problems(version: QuestionVersion, *, for_activation: bool = True) -
         options=options,
         answer_true=answer_true,
         indefinite=version.indefinite,
-        citations=version.citations.count() if for_activation else None,
+        citations=(version.citations.count() if citations is None else citations)
+        if for_activation
+        else None,
     )
 
 
@@ -671,19 +675,6 @@ def _flag_snapshot(flag: AmendmentFlag) -> dict:
     }
 
 
-def _activation_problems(version: QuestionVersion, articles: Sequence[Article]) -> list[str]:
-    tf = version.kind == QuestionKind.TRUE_FALSE
-    content = {
-        "kind": version.kind,
-        "stem_text": version.stem_text,
-        "options": []
-        if tf or version.kind in MARKED_KINDS
-        else [(html_to_text(o["text"]), bool(o["correct"])) for o in version.options],
-        "answer_true": bool(version.options[0]["correct"]) if tf and version.options else None,
-    }
-    return activation_problems(citations=len(articles), **content)
-
-
 @transaction.atomic
 def question_resolve_amendment(
     *,
@@ -699,7 +690,7 @@ def question_resolve_amendment(
     statement that the key (stem, answer, explanation unchanged) is right under the new
     articles. Refused (``ValidationError``) unless confirmed, unless every flagged citation is
     given a current article or dropped, and unless the question may then become active
-    (``exams.soundness.activation_problems``: at least one resolving citation). Re-points
+    (``version_problems``: the soundness rule, with at least one resolving citation). Re-points
     the citations (a new version if the old one was used), resolves the flags, reactivates
     the question and writes one audit entry with before and after.
     """
@@ -728,7 +719,7 @@ def question_resolve_amendment(
             article = citation.article
         if article not in articles:
             articles.append(article)
-    problems = _activation_problems(current, articles)
+    problems = version_problems(current, citations=len(articles))
     if problems:
         raise ValidationError(ERR_CANNOT_ACTIVATE % {"problems": "；".join(problems)})
     before = {
@@ -785,7 +776,7 @@ def amendment_flags_resolve_by_edit(*, question: Question, actor=None) -> int:
     cited = list(version.citations.select_related("article__version"))
     if not cited or any(not c.article.version.is_current for c in cited):
         return 0
-    if _activation_problems(version, [c.article for c in cited]):
+    if version_problems(version, citations=len(cited)):
         return 0
     question.amendment_flags.filter(pk__in=[f.pk for f in flags]).update(
         resolved_at=timezone.now(), resolved_by=actor

@@ -10,7 +10,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _manage(*args: str, env: dict[str, str], timeout: int = 120) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
         env={**{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}, **env},
         timeout=timeout,
     )

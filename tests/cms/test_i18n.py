@@ -17,7 +17,7 @@ def _po_entries(text: str) -> list[tuple[str, str, bool]]:
     for block in re.split(r"\n\s*\n", text):
         fuzzy = "#, fuzzy" in block or bool(re.search(r"^#,.*fuzzy", block, re.M))
         msgid = _joined(block, "msgid")
-        msgstr = _joined(block, "msgstr") if "msgstr \"" in block else _joined(block, r"msgstr\[0\]")
+        msgstr = _joined(block, "msgstr") if 'msgstr "' in block else _joined(block, r"msgstr\[0\]")
         if msgid is not None and msgid != "":
             entries.append((msgid, msgstr or "", fuzzy))
     return entries

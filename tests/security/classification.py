@@ -419,8 +419,6 @@ CLASSIFICATION: dict[str, Rule] = {
     "admin/exams/sessions/<int:pk>/results/release/": staff(EXAM, targets="session", scoped=True),
     # The spread of expected scores across the session's papers (drawn and simulated).
     "admin/exams/sessions/<int:pk>/papers/": staff(EXAM, targets="session", scoped=True),
-
-
     # Item analysis: the page, the compute button (POST), its progress, the workbook; and a
     # question's figures across the sessions the viewer manages.
     "admin/exams/sessions/<int:pk>/analysis/": staff(EXAM, targets="session", scoped=True),

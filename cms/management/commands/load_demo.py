@@ -20,7 +20,9 @@ class Command(BaseCommand):
         for label, (total, created) in summary.items():
             self.stdout.write(f"  {label:<20}{total:>10}{created:>12}")
         self.stdout.write("")
-        self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）/ demo logins (password {DEMO_PASSWORD}):")
+        self.stdout.write(
+            f"演示账号（密码均为 {DEMO_PASSWORD}）/ demo logins (password {DEMO_PASSWORD}):"
+        )
         for employee_number, name, note, secret in demo_logins():
             line = f"  {employee_number:<12} {name:<6} {note}"
             if secret:
