@@ -73,7 +73,7 @@ def import_with_image(monkeypatch, topic, *, dry_run=False):
     )
     monkeypatch.setattr(
         "exams.services.questions.parse_questions_file",
-        lambda data, filename: ("moodle_xml", ParseResult(questions=[question])),
+        lambda data, filename, mapping=None: ("moodle_xml", ParseResult(questions=[question])),
     )
     return questions_import(data=b"", filename="bank.xml", topic=topic, dry_run=dry_run)
 
@@ -149,7 +149,7 @@ def test_an_outside_image_is_not_kept_in_a_stem(topic, monkeypatch):
     )
     monkeypatch.setattr(
         "exams.services.questions.parse_questions_file",
-        lambda data, filename: ("moodle_xml", ParseResult(questions=[question])),
+        lambda data, filename, mapping=None: ("moodle_xml", ParseResult(questions=[question])),
     )
     questions_import(data=b"", filename="bank.xml", topic=topic)
     assert "tracker" not in Question.objects.get().current_version.stem
