@@ -140,7 +140,8 @@ class QuestionForm(WagtailAdminModelForm):
             and self.instance.amendment_flags.filter(resolved_at__isnull=True).exists()
         ):
             articles = getattr(self, "articles", [])
-            if not articles or any(not a.version.is_current for a in articles):
+            cited = [part.article for part in articles]
+            if not cited or any(not a.version.is_current for a in cited):
                 self.add_error("status", ERR_OPEN_FLAGS)
 
     @staticmethod

@@ -56,7 +56,7 @@ _VERSION = r"""(?P<bracket>\(\s*(?:
 # 第N款 and 第(N)项 / 第N项 after an article.
 _PART = rf"(?:第(?P<paragraph>{_NUM})款)?(?:第\(?(?P<item>{_NUM})\)?项)?"
 CITATION_RE = re.compile(
-    rf"""^《?(?P<law>[^《》第()]*?)》?(?:{_VERSION})?
+    rf"""^(?:《(?P<titled>[^《》]+)》|《?(?P<law>[^《》第()]*?)》?)(?:{_VERSION})?
         第(?P<number>{_NUM})条(?:至第(?P<to>{_NUM})条)?{_PART}$""",
     re.VERBOSE,
 )
@@ -134,6 +134,14 @@ def _numeral(text: str | None) -> int | None:
         return 0
 
 
+def _law_written(match: re.Match) -> str:
+    """The law's name as written; in 《》 it may hold brackets of its own
+    (《中华人民共和国宪法修正案（2018年）》), given back in full width as titles have them."""
+    if match["titled"]:
+        return match["titled"].replace("(", "（").replace(")", "）")
+    return match["law"] or ""
+
+
 def _version_of(match: re.Match) -> str | None:
     if match["y"]:
         return f"{match['y']}-{int(match['m']):02d}-{int(match['d']):02d}"
@@ -175,13 +183,14 @@ def _citations_of_piece(
     if last is not None and last - number + 1 > RANGE_LIMIT:
         errors.append(RANGE_TOO_LONG % {"text": raw, "limit": RANGE_LIMIT})
         return []
-    law = _law_name(match["law"]) or (previous.law if previous else "")
+    written = _law_written(match)
+    law = _law_name(written) or (previous.law if previous else "")
     if not law:
         errors.append(CITATION_NO_LAW % {"text": raw})
         return []
     version = _version_of(match)
     bracket = match["bracket"][1:-1].strip() if match["bracket"] else ""
-    if not match["law"].strip() and version is None and previous is not None:
+    if not written.strip() and version is None and previous is not None:
         version = previous.version  # 行政复议法（2017）第九条、第十条: both of the 2017 text
         bracket = previous.bracket
     return [

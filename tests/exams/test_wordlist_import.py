@@ -3,6 +3,7 @@ every key, explanation and citation arrives."""
 
 import pytest
 
+from exams.formats.html import html_to_text
 from exams.models import Question, QuestionVersion
 from exams.services import questions_import
 from tests.exams.formats.wordlist_files import docx_bytes, hundred_question_list
@@ -26,7 +27,7 @@ def test_a_hundred_question_word_list_imports_with_keys_explanations_and_citatio
     for item in expected:
         version = versions[item["stem"]]
         assert version.kind == item["kind"]
-        assert version.explanation == item["explanation"]
+        assert html_to_text(version.explanation) == item["explanation"]  # typed text, escaped
         assert version.difficulty == item["difficulty"]
         assert [str(a) for a in version.articles.all()] == [item["citations"]]
         assert version.question.topic.name == item["topic"].split("/")[-1]
