@@ -78,7 +78,10 @@ def parsed_file(monkeypatch, *questions: ParsedQuestion) -> None:
     """The parsers are tested on their own; here the service gets exactly these questions."""
     monkeypatch.setattr(
         "exams.services.questions.parse_questions_file",
-        lambda data, filename, mapping=None: ("spreadsheet", ParseResult(questions=list(questions))),
+        lambda data, filename, mapping=None: (
+            "spreadsheet",
+            ParseResult(questions=list(questions)),
+        ),
     )
 
 

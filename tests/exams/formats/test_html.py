@@ -71,7 +71,10 @@ def test_rich_text_from_moodle(value, text_format, expected):
             '<img src="@@PLUGINFILE@@/map.png" alt="地图" width="48" height="100%">',
         ),
         # Only the bank's own image view: any other path of the site could be a GET with effects.
-        ('<img src="/exams/question-images/7/" alt="">', '<img src="/exams/question-images/7/" alt="">'),
+        (
+            '<img src="/exams/question-images/7/" alt="">',
+            '<img src="/exams/question-images/7/" alt="">',
+        ),
         ('<img src="/media/images/map.png" alt="">题干', "题干"),
         ('<img src="/accounts/logout/">题干', "题干"),
         ('<img src="https://tracker.example/x.png">题干', "题干"),  # tells a server who sits
