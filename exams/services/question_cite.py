@@ -30,7 +30,7 @@ def questions_cite(
     (a new version where the old one was used), audited; with ``activate`` a draft that the
     soundness rule then accepts becomes active, and the others are listed with the reasons."""
     result = CiteResult(not_activated={})
-    questions = Question.objects.select_for_update().select_related("current_version")
+    questions = Question.objects.select_for_update(of=("self",)).select_related("current_version")
     for question in questions.filter(pk__in=list(citations)).order_by("pk"):
         version = question.current_version
         if version is None or question.status == QuestionStatus.RETIRED:

@@ -245,6 +245,7 @@ def draft(topic, stem: str, options) -> Question:
     )
 
 
+@pytest.mark.postgres  # locks the questions across the current version's outer join
 def test_cite_tool_suggests_by_wording_and_activates_what_becomes_sound(topic, admin_client):
     limitation = draft(
         topic,
@@ -291,6 +292,7 @@ def test_cite_tool_suggests_by_wording_and_activates_what_becomes_sound(topic, a
     assert {"exams.question.cite", "exams.question.reactivate"} <= actions
 
 
+@pytest.mark.postgres  # locks the questions across the current version's outer join
 def test_cite_tool_does_not_activate_without_the_checkbox_and_refuses_outsiders(
     topic, admin_client
 ):
