@@ -29,9 +29,9 @@ from wagtail.images import get_image_model
 from wagtail.models import Collection
 
 from ..formats.base import ParsedImage
+from ..formats.html import PLUGINFILE
 
 COLLECTION_NAME = "题库图片"
-PLUGINFILE = "@@PLUGINFILE@@/"
 _PLUGINFILE_RE = re.compile(r"@@PLUGINFILE@@/([^\"'\s<>]+)")
 
 

@@ -810,8 +810,6 @@ class QuestionImportReport:
     errors: list[ImportLine] = field(default_factory=list)
     preview: list[dict] = field(default_factory=list)
     dry_run: bool = False
-    # Imported, but as drafts (待补充法条): no citation, or one that does not resolve.
-    drafts: int = 0
     # Not refusing anything: possible duplicates (stem + options + key) with the existing question.
     warnings: list[ImportLine] = field(default_factory=list)
     # What the file holds that was not kept, per question (ParsedQuestion.not_kept).
@@ -820,6 +818,12 @@ class QuestionImportReport:
     created_topics: list[str] = field(default_factory=list)
     # Why each draft is a draft, against its position in the file.
     draft_reasons: list[ImportLine] = field(default_factory=list)
+
+    @property
+    def drafts(self) -> int:
+        """Imported (or importable) as drafts (待补充法条): no citation, or one that does not
+        resolve. None when the file has errors, since nothing is imported then."""
+        return 0 if self.errors else len(self.draft_reasons)
 
     @property
     def summary(self) -> str:
@@ -907,7 +911,6 @@ def questions_import(
             report.draft_reasons.append(ImportLine(q.position, reason))
         planned.append(_Planned(q, q_topic, parts, reason))
     report.created_topics = topics.created_paths()
-    report.drafts = sum(1 for p in planned if p.draft_reason)
     report.preview = [
         {
             "position": p.parsed.position,
@@ -923,8 +926,6 @@ def questions_import(
     ]
     if report.errors or dry_run:
         report.imported = 0 if report.errors else len(planned)
-        if report.errors:
-            report.drafts = 0
         return report
     if planned:
         with transaction.atomic():
