@@ -979,3 +979,140 @@ class ItemStatistic(models.Model):
 
     def __str__(self) -> str:
         return f"{self.analysis_id} · {self.version_id}"
+
+
+# --- Practice and the wrong-answer book (练习、每日一练、错题本) --------------------------------
+
+
+class PracticeMode(models.TextChoices):
+    TOPIC = "topic", _("按知识点练习")
+    LAW = "law", _("按法律法规练习")
+    ARTICLES = "articles", _("按法条练习")
+    WEAK = "weak", _("薄弱知识点练习")
+    WRONG = "wrong", _("错题练习")
+    DAILY = "daily", _("每日一练")
+
+
+class AnswerSource(models.TextChoices):
+    """Where an answer that feeds the wrong-answer book was given."""
+
+    PRACTICE = "practice", _("练习")
+    DAILY = "daily", _("每日一练")
+    MOCK = "mock", _("模拟考试")
+    REVIEW = "review", _("考试回顾")
+
+
+class PracticeRound(models.Model):
+    """One set of practice questions (练习): untimed, answered one by one with immediate
+    feedback. Never an exam result; it counts only as practice."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("学员"),
+        on_delete=models.CASCADE,
+        related_name="practice_rounds",
+    )
+    mode = models.CharField(_("练习方式"), max_length=16, choices=PracticeMode.choices)
+    # What the round was drawn from: {"topic": id} / {"law": id} / {"law": id, "from": n,
+    # "to": m} / {} — kept so that the round can say what it practised.
+    criteria = models.JSONField(_("出题范围"), default=dict, blank=True)
+    title = models.CharField(_("练习名称"), max_length=200)
+    # Daily practice only: the day (in the platform's time zone) the round belongs to.
+    day = models.DateField(_("日期"), null=True, blank=True, db_index=True)
+    started_at = models.DateTimeField(_("开始时间"))
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    question_count = models.PositiveSmallIntegerField(_("题数"), default=0)
+    answered_count = models.PositiveSmallIntegerField(_("已答"), default=0)
+    correct_count = models.PositiveSmallIntegerField(_("答对"), default=0)
+
+    class Meta:
+        verbose_name = _("练习")
+        verbose_name_plural = _("练习")
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "day"],
+                condition=Q(mode="daily"),
+                name="exams_one_daily_round_per_day",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.title}"
+
+
+class PracticeItem(models.Model):
+    """One question of a practice round, pinned to a version and an option order."""
+
+    round = models.ForeignKey(PracticeRound, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField(_("题号"))
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    question_version = models.ForeignKey(
+        QuestionVersion, on_delete=models.PROTECT, related_name="+"
+    )
+    option_order = models.JSONField(_("选项顺序"), default=list)
+    # Option ids of the version, as in ``AttemptSlot.selected``; empty until answered.
+    selected = models.JSONField(_("作答"), default=list, blank=True)
+    correct = models.BooleanField(_("答对"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("作答时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("练习题")
+        verbose_name_plural = _("练习题")
+        ordering = ["round", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "position"], name="exams_practice_item_position"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round_id} #{self.position}"
+
+
+class QuestionRecord(models.Model):
+    """One person's record of one question across practice, mock exams and released reviews;
+    ``in_book`` is its place in the wrong-answer book (错题本). Written only by
+    ``exams.services.practice_record.record_answers``."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("学员"),
+        on_delete=models.CASCADE,
+        related_name="question_records",
+    )
+    question = models.ForeignKey(
+        Question, verbose_name=_("试题"), on_delete=models.CASCADE, related_name="+"
+    )
+    times_answered = models.PositiveIntegerField(_("作答次数"), default=0)
+    times_wrong = models.PositiveIntegerField(_("答错次数"), default=0)
+    # Right answers in a row since the last wrong one.
+    right_streak = models.PositiveSmallIntegerField(_("连续答对"), default=0)
+    last_answered_at = models.DateTimeField(_("最近作答"))
+    in_book = models.BooleanField(_("在错题本中"), default=False, db_index=True)
+    entered_book_at = models.DateTimeField(_("加入错题本"), null=True, blank=True)
+    left_book_at = models.DateTimeField(_("移出错题本"), null=True, blank=True)
+    # The latest wrong answer: the version it was given on, the option ids chosen (or the
+    # written text for a marked kind), where and when.
+    wrong_version = models.ForeignKey(
+        QuestionVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    wrong_selected = models.JSONField(_("错误作答"), default=list, blank=True)
+    wrong_source = models.CharField(
+        _("出错来源"), max_length=16, choices=AnswerSource.choices, blank=True
+    )
+    # The attempt or practice round where it was last answered wrongly (a label and a link are
+    # built from these; no foreign key, so that deleting a round keeps the record).
+    wrong_source_id = models.PositiveBigIntegerField(_("出错来源编号"), null=True, blank=True)
+    last_wrong_at = models.DateTimeField(_("最近答错"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("做题记录")
+        verbose_name_plural = _("做题记录")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "question"], name="exams_question_record")
+        ]
+        indexes = [models.Index(fields=["user", "in_book"], name="exams_record_book")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.question_id}"

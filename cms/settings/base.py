@@ -256,6 +256,11 @@ EXAM_BALANCE_MAX_SWAPS = 300
 EXAM_BALANCE_FACILITY_CACHE_SECONDS = 900
 # Papers the session's papers page draws in memory to show the spread before the sitting.
 EXAM_BALANCE_SIMULATED_PAPERS = 200
+# Practice (练习): questions in one learner's daily practice (每日一练); right answers in a row
+# that take a question out of the wrong-answer book (错题本); questions in a practice round.
+PRACTICE_DAILY_COUNT = 5
+WRONG_BOOK_CLEAR_STREAK = 2
+PRACTICE_ROUND_SIZE = 10
 
 
 # Item analysis (试题分析, README "Item analysis"): an item answered by at least
