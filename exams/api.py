@@ -13,18 +13,20 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from .data import ExamKind, PersonResult, SessionInfo, Sitting
+from .data import ExamKind, PersonResult, PracticeSummary, SessionInfo, Sitting
 from .grading import grade_band
 
 __all__ = [
     "ExamKind",
     "PersonResult",
+    "PracticeSummary",
     "SessionInfo",
     "Sitting",
     "demo_sit",
     "exam_kind_label",
     "grade_band",
     "people_who_passed",
+    "practice_summary",
     "results_by_person",
     "session",
     "sessions",
@@ -270,3 +272,10 @@ def demo_sit(*, user_id: int, kind: str, skill: float) -> Sitting | None:
     attempt = _finished_attempt(found, user, started, skill)
     attempt.refresh_from_db()
     return _sitting(attempt)
+
+
+def practice_summary(user_id: int, year: int) -> PracticeSummary:
+    """One person's practice figures for a year (练习, 每日一练, the wrong-answer book)."""
+    from .selectors_practice import practice_summary as summary
+
+    return summary(user_id, year)

@@ -118,3 +118,27 @@ class PersonResult:
     attempts: int = 0
     best_score: Decimal | None = None
     passed: bool = False  # passed any of them
+
+
+@dataclass(frozen=True)
+class PracticeSummary:
+    """One person's practice in a year (练习 and 每日一练), for their home page: questions
+    answered and answered right, rounds, days with a finished daily practice, the current
+    streak of such days (ending today, or yesterday when today's is not done yet), today's
+    daily practice, and questions in the wrong-answer book now."""
+
+    year: int
+    answered: int
+    correct: int
+    rounds: int
+    daily_days: int
+    streak: int
+    today_done: bool
+    today_answered: int
+    today_count: int
+    book_count: int
+
+    @property
+    def accuracy(self) -> int | None:
+        """Per cent answered right, or None before the first answer."""
+        return round(self.correct * 100 / self.answered) if self.answered else None

@@ -80,3 +80,63 @@ def test_one_batch_is_applied_in_time_order(question):
 def test_unknown_source_is_refused(question):
     with pytest.raises(ValueError):
         record_answers(user_id=1, answers=[_answer(question, True, 0)], source="exam")
+
+
+STREAK_CASES = [
+    (set(), 0),
+    ({0}, 1),
+    ({1}, 1),  # today's not done yet: yesterday's streak stands
+    ({0, 1, 2}, 3),
+    ({1, 2, 3}, 3),
+    ({0, 2, 3}, 1),
+    ({2, 3}, 0),
+]
+
+
+@pytest.mark.parametrize(("days_ago", "streak"), STREAK_CASES)
+def test_daily_streak(days_ago, streak):
+    import datetime
+
+    from exams.selectors_practice import daily_streak
+
+    today = datetime.date(2026, 3, 10)
+    days = {today - datetime.timedelta(days=n) for n in days_ago}
+    assert daily_streak(days, today) == streak
+
+
+def test_practice_summary_counts_the_year(question, django_assert_num_queries):
+    import datetime
+
+    from exams.api import practice_summary
+    from exams.models import PracticeItem, PracticeRound
+
+    user = UserFactory()
+    today = timezone.localdate()
+    for n in range(3):
+        day = today - datetime.timedelta(days=n)
+        at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(9)))
+        rnd = PracticeRound.objects.create(
+            user=user,
+            mode="daily",
+            title="每日一练",
+            day=day,
+            started_at=at,
+            finished_at=at,
+            question_count=1,
+            answered_count=1,
+            correct_count=n % 2,
+        )
+        PracticeItem.objects.create(
+            round=rnd,
+            position=1,
+            question=question,
+            question_version_id=question.current_version_id,
+            correct=bool(n % 2),
+            answered_at=at,
+        )
+    record_answers(user_id=user.pk, answers=[_answer(question, False, 0)], source="daily")
+    with django_assert_num_queries(5):
+        summary = practice_summary(user.pk, today.year)
+    this_year = sum(1 for n in range(3) if (today - datetime.timedelta(days=n)).year == today.year)
+    assert summary.answered == this_year and summary.daily_days == this_year
+    assert summary.streak == 3 and summary.today_done and summary.book_count == 1
