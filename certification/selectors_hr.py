@@ -450,7 +450,3 @@ def appraisal_records_visible_to(user, *, year: int, category: str = "") -> Quer
         .select_related("person", "unit", "reviewed_by", "locked_by")
         .order_by("unit__path", "person__employee_number")
     )
-
-
-def my_appraisal_records(user: User) -> QuerySet:
-    return AppraisalRecord.objects.filter(person=user).select_related("unit").order_by("-year")

@@ -171,9 +171,12 @@ def transcript_download(request: HttpRequest, user_id: int | None = None) -> Htt
 
 
 @login_required
+@never_cache
 def my_appraisal(request: HttpRequest) -> HttpResponse:
-    """The person's own yearly appraisal records, read-only, and the transcript download."""
-    from .selectors_hr import my_appraisal_records
+    """The person's yearly appraisal, read-only: each year's figures computed from current
+    data, beside HR's stored record (a snapshot, marked with when it was computed)."""
+    from .selectors_home import my_appraisal_views
 
-    records = my_appraisal_records(request.user)
-    return render(request, "certification/my_appraisal.html", {"records": records})
+    return render(
+        request, "certification/my_appraisal.html", {"views": my_appraisal_views(request.user)}
+    )

@@ -33,6 +33,7 @@ urlpatterns = [
     path("me/", include("cms.people.urls")),
     path("exams/", include("exams.urls")),
     path("learning/", include("learning.urls")),
+    path("my/", include("certification.urls_home")),
     path("certificates/", include("certification.urls")),
     path("verify/", include("certification.verify_urls")),
     path("hr/", include("certification.urls_hr")),

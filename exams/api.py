@@ -13,11 +13,12 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from .data import ExamKind, PersonResult, PracticeSummary, SessionInfo, Sitting
+from .data import ExamKind, PersonExam, PersonResult, PracticeSummary, SessionInfo, Sitting
 from .grading import grade_band
 
 __all__ = [
     "ExamKind",
+    "PersonExam",
     "PersonResult",
     "PracticeSummary",
     "SessionInfo",
@@ -25,6 +26,7 @@ __all__ = [
     "demo_sit",
     "exam_kind_label",
     "grade_band",
+    "open_exams_of",
     "people_who_passed",
     "practice_summary",
     "results_by_person",
@@ -279,3 +281,43 @@ def practice_summary(user_id: int, year: int) -> PracticeSummary:
     from .selectors_practice import practice_summary as summary
 
     return summary(user_id, year)
+
+
+# --- a person's exams ------------------------------------------------------------------------
+
+
+def open_exams_of(user, *, now: datetime.datetime | None = None) -> list[PersonExam]:
+    """The sessions on the person's list ("我的考试") whose window has not closed: open ones
+    first (closing soonest first), then upcoming ones (opening soonest first). A fixed number
+    of queries whatever the number of sessions and attempts (``exams.selectors.my_exams``)."""
+    from django.utils import timezone
+
+    from .selectors import my_exams
+
+    now = now or timezone.now()
+    found = my_exams(user, now=now)
+    still_open = [row for row in found.finished if row.session.closes_at > now]
+    rows = [(row, "open") for row in found.open] + [(row, "done") for row in still_open]
+    rows.sort(key=lambda pair: (pair[0].session.closes_at, pair[0].session.pk))
+    rows += [(row, "upcoming") for row in found.upcoming]
+    result = []
+    for row, state in rows:
+        visible = row.score_visible and row.latest is not None
+        result.append(
+            PersonExam(
+                session_id=row.session.pk,
+                title=row.session.title,
+                kind=row.session.kind,
+                opens_at=row.session.opens_at,
+                closes_at=row.session.closes_at,
+                state=state,
+                attempts_allowed=row.allowed,
+                attempts_used=row.used,
+                in_progress=row.in_progress is not None,
+                can_start=row.can_start,
+                result_visible=visible,
+                score=row.latest.score if visible else None,
+                passed=row.latest.passed if visible else None,
+            )
+        )
+    return result

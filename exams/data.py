@@ -142,3 +142,33 @@ class PracticeSummary:
     def accuracy(self) -> int | None:
         """Per cent answered right, or None before the first answer."""
         return round(self.correct * 100 / self.answered) if self.answered else None
+
+
+@dataclass(frozen=True)
+class PersonExam:
+    """An exam session on a person's list whose window has not closed yet (for their home):
+    when it opens and closes, what they have done in it and whether they may still start.
+
+    ``state`` is ``upcoming`` (not open yet), ``open`` (something left to do: start, or
+    resume the attempt in progress) or ``done`` (open, but nothing left to do: passed, or
+    attempts used up). ``passed`` and ``score`` stay None while the result is not released.
+    """
+
+    session_id: int
+    title: str
+    kind: str  # an ``ExamKind`` value
+    opens_at: datetime.datetime
+    closes_at: datetime.datetime
+    state: str
+    attempts_allowed: int
+    attempts_used: int
+    in_progress: bool
+    can_start: bool
+    result_visible: bool = False
+    score: Decimal | None = None
+    passed: bool | None = None
+
+    @property
+    def sat(self) -> bool:
+        """Whether the person has finished at least one attempt of it."""
+        return self.attempts_used > 0

@@ -48,3 +48,31 @@ class YearSummary:
         if self.required <= 0:
             return 100
         return min(100, int(self.counted * 100 / self.required))
+
+
+@dataclass(frozen=True)
+class CategoryProgress:
+    """A person's hours of a year against one requirement category that applies to them
+    (全体公务员 40, 行政执法人员 60 counting rotation training, …); ``applies`` marks the
+    strictest, the one their appraisal uses. ``label`` is already translated."""
+
+    category: str
+    label: str
+    required: Decimal
+    counted: Decimal
+    counted_kinds: tuple[str, ...]
+    applies: bool = False
+
+    @property
+    def is_met(self) -> bool:
+        return self.counted >= self.required
+
+    @property
+    def missing(self) -> Decimal:
+        return max(self.required - self.counted, ZERO)
+
+    @property
+    def percent(self) -> int:
+        if self.required <= 0:
+            return 100
+        return min(100, int(self.counted * 100 / self.required))

@@ -20,7 +20,7 @@ from wagtail.models import Page
 from cms.courses.models import Audience, CoursePage, LessonPage
 from cms.people.models import OrgUnit, User
 
-from .data import ZERO, YearSummary
+from .data import ZERO, CategoryProgress, YearSummary
 from .models import (
     CourseUnitAssignment,
     Enrolment,
@@ -168,6 +168,34 @@ def earlier_year_summaries(*, user: User, before: int) -> list[YearSummary]:
             )
         )
     return result
+
+
+def category_progress(summary: YearSummary, person: User) -> list[CategoryProgress]:
+    """Per requirement category that applies to the person, the summary's hours counted the
+    way that category counts them, strictest first (one query: the year's requirement rows).
+    The summary's own category (the strictest) is marked ``applies``."""
+    table = requirement_table(years=[summary.year])
+    labels = dict(RequirementCategory.choices)
+    rows = []
+    for category in person_categories(person):
+        requirement = table.get((summary.year, category))
+        if requirement is None:
+            continue
+        counted = sum(
+            (summary.earned_by_kind.get(k, ZERO) for k in requirement.counted_kinds), ZERO
+        )
+        rows.append(
+            CategoryProgress(
+                category=category,
+                label=str(labels.get(category, category)),
+                required=requirement.hours,
+                counted=counted,
+                counted_kinds=requirement.counted_kinds,
+                applies=category == summary.category,
+            )
+        )
+    rows.sort(key=lambda row: (not row.applies, -row.required))
+    return rows
 
 
 def kind_rows(summary: YearSummary) -> list[tuple[str, Decimal, bool]]:

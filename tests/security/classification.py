@@ -507,6 +507,8 @@ CLASSIFICATION: dict[str, Rule] = {
     "learning/": login(),
     "learning/lessons/<int:lesson_id>/heartbeat/": login("lesson"),
     "learning/courses/<int:course_id>/enrol/": login("course"),
+    # The learner's home (我的): the viewer's own figures only (the leak search checks it).
+    "my/": login(),
     "certificates/": login(),
     "certificates/appraisal/": login(),
     "certificates/learning/<int:year>/claim/": login("year"),
