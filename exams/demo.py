@@ -28,6 +28,7 @@ from .models import (
     AttemptStatus,
     Blueprint,
     BlueprintSection,
+    BookedAttempt,
     Candidate,
     ExamKind,
     ExamSession,
@@ -55,6 +56,7 @@ DEMO_COUNTS = [
     ),
     ("考试场次", lambda: ExamSession.objects.count()),
     ("已交答卷", lambda: Attempt.objects.exclude(status=AttemptStatus.IN_PROGRESS).count()),
+    ("记入错题本的答卷", lambda: BookedAttempt.objects.count()),
 ]
 
 
@@ -201,6 +203,8 @@ def demo_load(*, stdout) -> None:
 
     analysed = demo_item_analysis_load()
     stdout.write(f"item analysis session: {analysed}\n")
+    mocks, booked = demo_wrong_book_load(sessions)
+    stdout.write(f"wrong-answer book: {mocks} mock sittings created, {booked} attempts booked\n")
 
 
 @transaction.atomic
@@ -269,7 +273,8 @@ def _finished_attempt(session: ExamSession, user, started: datetime, skill: floa
             wrong = [i for i in slot.option_order if i not in right]
             chosen = [rng.choice(wrong)] if wrong else []
         answer_save(token=token, position=slot.position, selected=chosen, seq=1, now=moment)
-    finished = started + timedelta(minutes=rng.randint(20, session.duration_minutes - 5))
+    longest = session.duration_minutes - 5
+    finished = started + timedelta(minutes=rng.randint(min(20, longest), longest))
     return attempt_submit(attempt_id=attempt.pk, user=user, now=finished)
 
 
@@ -556,3 +561,34 @@ def demo_item_analysis_load() -> str:
         f"{session.title}: {figures.get('attempts')} attempts, {figures.get('items')} items, "
         f"{figures.get('flagged')} flagged"
     )
+
+
+# --- The wrong-answer book (错题本) -----------------------------------------------------------
+
+# (employee number, days after the mock opened, share of answers right): learners who used the
+# mock exam to learn, so that their wrong-answer books hold its questions.
+MOCK_SITTINGS = [("E1001", 20, 0.6), ("E1003", 30, 0.7)]
+
+
+def demo_wrong_book_load(sessions: list[ExamSession]) -> tuple[int, int]:
+    """Sit the mock exam for E1001 and E1003 (once each), then book every finished mock and
+    released review that is not booked yet (E1003's closed rotation exam, the case-analysis
+    exam), so that the demo learners open a filled wrong-answer book. Idempotent."""
+    from .services.wrong_book import wrong_books_sync_all
+
+    mock = next(s for s in sessions if s.kind == ExamKind.MOCK)
+    users = {
+        u.employee_number: u
+        for u in get_user_model().objects.filter(employee_number__in={m[0] for m in MOCK_SITTINGS})
+    }
+    created = 0
+    for employee_number, days, skill in MOCK_SITTINGS:
+        user = users[employee_number]
+        if Attempt.objects.filter(session=mock, user=user).exists():
+            continue
+        started = min(
+            mock.opens_at + timedelta(days=days, hours=9), timezone.now() - timedelta(hours=1)
+        )
+        _finished_attempt(mock, user, started, skill)
+        created += 1
+    return created, wrong_books_sync_all()

@@ -1116,3 +1116,27 @@ class QuestionRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} · {self.question_id}"
+
+
+class BookedAttempt(models.Model):
+    """An attempt whose machine-scored answers went into its candidate's question records (the
+    wrong-answer book): a mock exam once finished and graded, any other exam once its full
+    review is released. One row per attempt, so that no order of events (submit, marking,
+    release, the catch-up when the book is opened, two of them at once) records it twice."""
+
+    attempt = models.OneToOneField(
+        Attempt,
+        verbose_name=_("答卷"),
+        on_delete=models.CASCADE,
+        related_name="booking",
+    )
+    source = models.CharField(_("来源"), max_length=16, choices=AnswerSource.choices)
+    booked_at = models.DateTimeField(_("记入时间"))
+    answers = models.PositiveSmallIntegerField(_("记入题数"), default=0)
+
+    class Meta:
+        verbose_name = _("记入错题本的答卷")
+        verbose_name_plural = _("记入错题本的答卷")
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id} · {self.source}"

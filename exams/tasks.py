@@ -5,6 +5,7 @@ from django_tasks import task
 from .services import attempts_close_overdue
 from .services.analysis import item_analysis_run
 from .services.regrade_runs import regrade_run
+from .services.wrong_book import session_book_reviews
 
 
 @task()
@@ -32,3 +33,13 @@ def regrade_task(regrade_id: int) -> dict:
 def item_analysis_task(analysis_id: int) -> dict:
     """Compute a session's item analysis (``ItemAnalysis`` row; progress goes to it)."""
     return item_analysis_run(analysis_id)
+
+
+@task()
+def wrong_book_session_task(session_id: int) -> int:
+    """Put the released papers of a session into their candidates' wrong-answer books.
+
+    Enqueued when an administrator releases the results of a "full after close" session.
+    Safe to retry or to run beside a learner opening the book: each attempt is booked once.
+    """
+    return session_book_reviews(session_id=session_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import marking_views, views, views_api
+from . import marking_views, views, views_api, views_wrong_book
 
 app_name = "exams"
 
@@ -16,6 +16,8 @@ urlpatterns = [
     path("attempt/<int:attempt_id>/review/", views.attempt_review, name="review"),
     path("staff/attempt/<int:attempt_id>/", views.staff_attempt_detail, name="staff_attempt"),
     path("question-images/<int:pk>/", views.question_image, name="question_image"),
+    path("wrong-answers/", views_wrong_book.wrong_book, name="wrong_book"),
+    path("wrong-answers.pdf", views_wrong_book.wrong_book_pdf, name="wrong_book_pdf"),
     path("marking/", marking_views.marking_queue, name="marking_queue"),
     path(
         "marking/session/<int:session_id>/",

@@ -22,7 +22,14 @@ from cms.people.models import User
 from cms.spreadsheets import Column, Columns, SheetError, read_table
 from cms.spreadsheets import SpreadsheetFileError as RosterFileError
 
-from ..models import Attempt, AttemptStatus, Candidate, ExamSession, ResultRelease
+from ..models import (
+    Attempt,
+    AttemptStatus,
+    Candidate,
+    ExamSession,
+    ResultRelease,
+    ReviewPolicy,
+)
 from ..session_selectors import people_in_scope
 from .attempts import AttemptError
 from .transitions import attempt_extend
@@ -424,4 +431,11 @@ def session_release_results(
             user=actor,
             data={"before": None, "after": now.isoformat()},
         )
+        # The released results open the reviews of a "full after close" session: its papers
+        # feed the wrong-answer book, in the background (a session may have thousands).
+        if session.review_policy == ReviewPolicy.FULL_AFTER_CLOSE:
+            from ..tasks import wrong_book_session_task
+
+            session_id = session.pk
+            transaction.on_commit(lambda: wrong_book_session_task.enqueue(session_id))
     return session

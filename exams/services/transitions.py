@@ -60,6 +60,7 @@ from .attempts import (
     paper_draw_balanced,
 )
 from .scoring import attempt_grade, attempt_totals, scoring_rules, slot_rescore
+from .wrong_book import attempt_book
 
 Action = AttemptEvent.Action
 S = AttemptStatus
@@ -188,6 +189,10 @@ def _apply(
     )
     if final:
         transaction.on_commit(lambda: attempt_graded.send(sender=Attempt, attempt=attempt))
+        if action != Action.VOID:
+            # A graded mock (or a paper whose review is out) feeds the wrong-answer book in
+            # the same transaction; no query for an exam whose review is not out.
+            attempt_book(attempt=attempt, now=now)
     return attempt
 
 

@@ -49,6 +49,19 @@ def test_load_demo_twice_creates_everything_once():
     codes = {f["code"] for item in analysis.results["items"] for f in item["flags"]}
     assert {"too_easy", "weak_distractor"} <= codes, codes
     assert analysis.results["session"]["reliability"] is not None
+    # The demo learners open a filled wrong-answer book: E1001 from the mock exam, E1003 from
+    # the mock exam and the released reviews (the closed rotation exam, the case-analysis one).
+    from exams.models import BookedAttempt, QuestionRecord
+
+    for number in ("E1001", "E1003"):
+        assert QuestionRecord.objects.filter(user__employee_number=number, in_book=True).exists()
+    sources = set(
+        BookedAttempt.objects.filter(attempt__user__employee_number="E1003").values_list(
+            "source", flat=True
+        )
+    )
+    assert sources == {"mock", "review"}, sources
+    answered = sorted(QuestionRecord.objects.values_list("pk", "times_answered"))
     output = first.getvalue()
     assert "Demo@2026" in output and "author01" in output and "hr-xihu" in output
 
@@ -64,6 +77,7 @@ def test_load_demo_twice_creates_everything_once():
         "lessons": LessonPage.objects.count(),
         "questions": Question.objects.count(),
     }
+    assert sorted(QuestionRecord.objects.values_list("pk", "times_answered")) == answered
     summary = second.getvalue().split("演示数据")[1].split("演示账号")[0]
     created_column = [line.split()[-1] for line in summary.strip().splitlines()[1:]]
     assert created_column and set(created_column) == {"0"}, summary

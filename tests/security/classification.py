@@ -501,6 +501,10 @@ CLASSIFICATION: dict[str, Rule] = {
     "exams/attempt/<int:attempt_id>/submit/": login("attempt", own=True),
     "exams/attempt/<int:attempt_id>/result/": login("attempt", own=True),
     "exams/attempt/<int:attempt_id>/review/": login("attempt", own=True),
+    # The wrong-answer book and its PDF: the signed-in person's own records only (no object in
+    # the path; tests/exams/test_wrong_book.py checks that nobody else's records show).
+    "exams/wrong-answers/": login(),
+    "exams/wrong-answers.pdf": login(),
     # A question's image: the bank's staff, and candidates whose paper shows it (the matrix's
     # image is in no paper, so every other role must be refused).
     "exams/question-images/<int:pk>/": staff(EXAM, targets="question_image"),
