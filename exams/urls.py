@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import marking_views, views, views_api
+from . import marking_views, practice_views, views, views_api
 
 app_name = "exams"
 
@@ -16,6 +16,9 @@ urlpatterns = [
     path("attempt/<int:attempt_id>/review/", views.attempt_review, name="review"),
     path("staff/attempt/<int:attempt_id>/", views.staff_attempt_detail, name="staff_attempt"),
     path("question-images/<int:pk>/", views.question_image, name="question_image"),
+    path("practice/", practice_views.practice_choose, name="practice"),
+    path("practice/daily/", practice_views.daily, name="daily"),
+    path("practice/<int:round_id>/", practice_views.practice_round, name="practice_round"),
     path("marking/", marking_views.marking_queue, name="marking_queue"),
     path(
         "marking/session/<int:session_id>/",

@@ -501,6 +501,9 @@ CLASSIFICATION: dict[str, Rule] = {
     "exams/attempt/<int:attempt_id>/submit/": login("attempt", own=True),
     "exams/attempt/<int:attempt_id>/result/": login("attempt", own=True),
     "exams/attempt/<int:attempt_id>/review/": login("attempt", own=True),
+    "exams/practice/": login(),
+    "exams/practice/daily/": login(),
+    "exams/practice/<int:round_id>/": login("practice_round", own=True),
     # A question's image: the bank's staff, and candidates whose paper shows it (the matrix's
     # image is in no paper, so every other role must be refused).
     "exams/question-images/<int:pk>/": staff(EXAM, targets="question_image"),
