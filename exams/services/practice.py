@@ -253,7 +253,7 @@ class PracticeAnswer:
     answered_count: int
     question_count: int
     finished: bool
-    feedback: RoundItem
+    feedback: RoundItem | None
 
 
 def _checked_selection(version: QuestionVersion, selected) -> list[int]:
@@ -272,13 +272,19 @@ def _checked_selection(version: QuestionVersion, selected) -> list[int]:
 
 @transaction.atomic
 def practice_answer(
-    *, user, item: PracticeItem | int, selected, now: datetime.datetime | None = None
+    *,
+    user,
+    item: PracticeItem | int,
+    selected,
+    now: datetime.datetime | None = None,
+    with_feedback: bool = True,
 ) -> PracticeAnswer:
     """Answer one item of the person's own round, once: checked against the pinned version's
     key (all options right, none wrong), counted in the round (finished with its last item),
     and recorded in the person's question record (source 练习 or 每日一练, the round's id).
 
-    The round and the item are locked, so two answers at once cannot both count."""
+    The round and the item are locked, so two answers at once cannot both count. The
+    feedback (``round_selectors.round_items``) is left out with ``with_feedback=False``."""
     now = now or timezone.now()
     item_id = item.pk if isinstance(item, PracticeItem) else _as_int(item)
     round_id = (
@@ -327,5 +333,5 @@ def practice_answer(
         answered_count=practice_round.answered_count,
         question_count=practice_round.question_count,
         finished=practice_round.finished_at is not None,
-        feedback=round_items(practice_round, item_ids=[item.pk])[0],
+        feedback=round_items(practice_round, item_ids=[item.pk])[0] if with_feedback else None,
     )
