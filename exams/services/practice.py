@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from cms.laws.models import Law
@@ -77,7 +77,10 @@ def daily_count() -> int:
 
 
 def _title(mode: str, criteria: dict, *, law: Law | None, topic: Topic | None, weak) -> str:
-    label = str(PracticeMode(mode).label)
+    """The round's title in the source language (``PracticeRound.display_title`` shows its
+    label in the reader's)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        label = str(PracticeMode(mode).label)
     if mode == PracticeMode.TOPIC and topic is not None:
         return f"{label}：{topic.name}"
     if mode == PracticeMode.LAW and law is not None:
@@ -229,7 +232,8 @@ def daily_round(
                 user=user,
                 mode=PracticeMode.DAILY,
                 criteria={},
-                title=f"{PracticeMode.DAILY.label} {day:%Y-%m-%d}",
+                title=_title(PracticeMode.DAILY, {}, law=None, topic=None, weak=None)
+                + f" {day:%Y-%m-%d}",
                 day=day,
                 started_at=now,
                 question_count=len(chosen),
