@@ -9,7 +9,6 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -19,6 +18,7 @@ from .practice_forms import PracticeStartForm
 from .selectors_practice import practice_summary
 from .services.practice import (
     ERR_ALREADY_ANSWERED,
+    ERR_CHOOSE_MODE,
     ERR_NO_ITEM,
     PracticeError,
     daily_round,
@@ -49,7 +49,7 @@ def practice_choose(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect("exams:practice_round", round_id=practice_round.pk)
         else:
-            messages.error(request, gettext("请选择练习方式。"))
+            messages.error(request, str(ERR_CHOOSE_MODE))
         return redirect(reverse("exams:practice") + _preselect_query(request.POST))
     context = {
         "topics": selectors.topic_choices(),

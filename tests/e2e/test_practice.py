@@ -33,7 +33,7 @@ def test_practise_a_topic_on_a_phone_with_the_keyboard(
 
     for number in (1, 2):
         expect(page.locator(".exam-q__legend").first).to_contain_text(f"第 {number} 题")
-        page.locator("[data-practice-form] input").first.focus()
+        page.locator("[data-practice-form] input[name=selected]").first.focus()
         page.keyboard.press("Space")
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.tagName") == "INPUT":  # checkboxes: one stop each
