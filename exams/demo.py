@@ -205,6 +205,8 @@ def demo_load(*, stdout) -> None:
     stdout.write(f"item analysis session: {analysed}\n")
     mocks, booked = demo_wrong_book_load(sessions)
     stdout.write(f"wrong-answer book: {mocks} mock sittings created, {booked} attempts booked\n")
+    rounds = demo_practice_load()
+    stdout.write(f"practice demo: {rounds} practice rounds created\n")
 
 
 @transaction.atomic
@@ -592,3 +594,111 @@ def demo_wrong_book_load(sessions: list[ExamSession]) -> tuple[int, int]:
         _finished_attempt(mock, user, started, skill)
         created += 1
     return created, wrong_books_sync_all()
+# --- Practice history, daily-practice streaks and wrong-answer books -----------------------
+
+
+@dataclass(frozen=True)
+class PracticeSpec:
+    """One demo learner's practice over the last days: their chance of a right answer, the
+    days (counted back from today) with a finished daily practice, and other rounds as
+    (days ago, mode, topic path or law key; ``None`` answers only the first three)."""
+
+    employee_number: str
+    skill: float
+    daily_days: tuple[int, ...]
+    rounds: tuple[tuple[int, str, str | None], ...] = ()
+
+
+# E1001: six days in a row ending yesterday, so today's daily practice is due; E1003 broke
+# his run four days ago (streak 3); the others practise now and then.
+PRACTICE_DEMO = [
+    PracticeSpec(
+        "E1001",
+        0.65,
+        (6, 5, 4, 3, 2, 1),
+        ((9, "topic", "宪法"), (7, "law", "administrative-penalty-law"), (2, "wrong", None)),
+    ),
+    PracticeSpec(
+        "E1003",
+        0.55,
+        (10, 9, 8, 5, 3, 2, 1),
+        ((8, "law", "administrative-licensing-law"), (4, "topic", "行政法"), (1, "wrong", None)),
+    ),
+    PracticeSpec("E3004", 0.75, (4, 2, 1), ((5, "topic", "公务员法"),)),
+    PracticeSpec("E1006", 0.8, (3, 1), ((6, "topic", "依法行政与法治政府"),)),
+]
+
+
+def demo_practice_load() -> int:
+    """Practice through the practice services (so answers reach the question records and
+    wrong ones fill the wrong-answer book), back-dated over the last ten days. A learner who
+    already has practice rounds is left as they are."""
+    from cms.laws.models import Law
+
+    from .models import PracticeRound
+    from .services.practice import PracticeError, daily_round, practice_answer, practice_start
+
+    users = {
+        u.employee_number: u
+        for u in get_user_model().objects.filter(
+            employee_number__in=[spec.employee_number for spec in PRACTICE_DEMO]
+        )
+    }
+    today = timezone.localdate()
+    created = 0
+    for spec in PRACTICE_DEMO:
+        user = users.get(spec.employee_number)
+        if user is None or PracticeRound.objects.filter(user=user).exists():
+            continue
+        rng = random.Random(f"practice:{spec.employee_number}")
+        plan = [(ago, "daily", None) for ago in spec.daily_days] + list(spec.rounds)
+        # Oldest first, so the wrong-answer rounds find the earlier mistakes in the book.
+        plan.sort(key=lambda row: (-row[0], row[1] != "daily"))
+        with transaction.atomic():
+            for ago, mode, what in plan:
+                day = today - timedelta(days=ago)
+                hour = 8 if mode == "daily" else 20
+                start = datetime(day.year, day.month, day.day, hour, 10, tzinfo=SHANGHAI)
+                try:
+                    if mode == "daily":
+                        practice_round = daily_round(user=user, day=day, now=start)
+                    else:
+                        criteria = {}
+                        if mode == "topic":
+                            topic = topic_by_path(what)
+                            if topic is None:
+                                continue
+                            criteria = {"topic": topic.pk}
+                        elif mode == "law":
+                            law = Law.objects.filter(key=what).first()
+                            if law is None:
+                                continue
+                            criteria = {"law": law.pk}
+                        practice_round = practice_start(
+                            user=user,
+                            mode=mode,
+                            criteria=criteria,
+                            now=start,
+                            seed=f"{spec.employee_number}:{ago}:{mode}",
+                        )
+                except PracticeError:
+                    continue
+                created += 1
+                items = list(practice_round.items.select_related("question_version"))
+                if mode == "wrong" and ago <= 1:
+                    items = items[:3]  # left unfinished: a round to resume
+                for minute, item in enumerate(items, start=1):
+                    right = item.question_version.correct_ids
+                    if rng.random() < spec.skill or not right:
+                        chosen = right
+                    else:
+                        wrong = [o for o in item.option_order if o not in right]
+                        chosen = [rng.choice(wrong)]
+                    practice_answer(
+                        user=user,
+                        item=item,
+                        selected=chosen,
+                        now=start + timedelta(minutes=minute),
+                        with_feedback=False,
+                    )
+    return created

@@ -1040,6 +1040,18 @@ class PracticeRound(models.Model):
     def __str__(self) -> str:
         return f"{self.user_id} · {self.title}"
 
+    @property
+    def display_title(self) -> str:
+        """The title in the reader's language: it is stored in the source language (the
+        mode's label, then the topic, law or date it practised); the label is translated."""
+        from django.utils import translation
+
+        with translation.override(settings.LANGUAGE_CODE):
+            source = str(PracticeMode(self.mode).label)
+        if not self.title.startswith(source):
+            return self.title
+        return str(PracticeMode(self.mode).label) + self.title[len(source) :]
+
 
 class PracticeItem(models.Model):
     """One question of a practice round, pinned to a version and an option order."""

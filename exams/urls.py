@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import marking_views, views, views_api, views_wrong_book
+from . import marking_views, practice_views, views, views_api, views_wrong_book
 
 app_name = "exams"
 
@@ -18,6 +18,9 @@ urlpatterns = [
     path("question-images/<int:pk>/", views.question_image, name="question_image"),
     path("wrong-answers/", views_wrong_book.wrong_book, name="wrong_book"),
     path("wrong-answers.pdf", views_wrong_book.wrong_book_pdf, name="wrong_book_pdf"),
+    path("practice/", practice_views.practice_choose, name="practice"),
+    path("practice/daily/", practice_views.daily, name="daily"),
+    path("practice/<int:round_id>/", practice_views.practice_round, name="practice_round"),
     path("marking/", marking_views.marking_queue, name="marking_queue"),
     path(
         "marking/session/<int:session_id>/",

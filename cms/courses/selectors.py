@@ -90,3 +90,43 @@ def lesson_navigation(*, lesson: LessonPage) -> LessonNavigation:
 def page_breadcrumb(*, page: Page) -> list[Page]:
     """The page's ancestors below the tree root (home first), for the breadcrumb trail."""
     return list(page.get_ancestors().filter(depth__gt=1).only("title", "url_path", "path"))
+
+
+@dataclass(frozen=True)
+class LessonLink:
+    """A live lesson that quotes an article of the law library (a ``law_article`` block)."""
+
+    page_id: int
+    title: str
+    url: str
+
+
+def lessons_citing(article_ids) -> dict[int, list[LessonLink]]:
+    """{article id: the live lessons whose body quotes that article}, for many articles in
+    one query whatever their number (the bodies are read raw, without loading their blocks).
+
+    A lesson quotes an article of a specific version (``LawArticleBlock``), so an article id
+    matches the lessons written against that very text."""
+    wanted = {int(pk) for pk in article_ids if pk}
+    if not wanted:
+        return {}
+    found: dict[int, list[LessonLink]] = {}
+    lessons = LessonPage.objects.live().order_by("path").only("pk", "title", "url_path", "body")
+    for lesson in lessons:
+        quoted = []
+        for block in lesson.body.raw_data:
+            if block.get("type") != "law_article":
+                continue
+            value = block.get("value") or {}
+            try:
+                article_id = int(value.get("article") or 0)
+            except (TypeError, ValueError):
+                continue
+            if article_id in wanted and article_id not in quoted:
+                quoted.append(article_id)
+        if not quoted:
+            continue
+        link = LessonLink(page_id=lesson.pk, title=lesson.title, url=lesson.url)
+        for article_id in quoted:
+            found.setdefault(article_id, []).append(link)
+    return found

@@ -505,6 +505,9 @@ CLASSIFICATION: dict[str, Rule] = {
     # the path; tests/exams/test_wrong_book.py checks that nobody else's records show).
     "exams/wrong-answers/": login(),
     "exams/wrong-answers.pdf": login(),
+    "exams/practice/": login(),
+    "exams/practice/daily/": login(),
+    "exams/practice/<int:round_id>/": login("practice_round", own=True),
     # A question's image: the bank's staff, and candidates whose paper shows it (the matrix's
     # image is in no paper, so every other role must be refused).
     "exams/question-images/<int:pk>/": staff(EXAM, targets="question_image"),

@@ -404,6 +404,31 @@ def build_world() -> World:  # noqa: C901 - one linear recipe
             targets["attempt"].append(
                 Target(f"attempt:{label}#{attempt.pk}", {"attempt_id": attempt.pk}, code)
             )
+    # Practice rounds: the learner's own, another district's learner's, one in the district.
+    from exams.round_selectors import practice_questions
+    from exams.services.practice import practice_start
+
+    practice_topic = practice_questions().order_by("pk").first().topic_id
+    rounds = {
+        key: practice_start(user=person, mode="topic", criteria={"topic": practice_topic})
+        for key, person in (
+            ("learner", users["learner"]),
+            ("in", learner_in),
+            ("out", learner_out),
+        )
+    }
+    targets["practice_round"] = [
+        Target(
+            f"practice:own#{rounds['learner'].pk}",
+            {"round_id": rounds["learner"].pk},
+            DISTRICT_CODE,
+            own_by="learner",
+        ),
+        Target(f"practice:in#{rounds['in'].pk}", {"round_id": rounds["in"].pk}, DISTRICT_CODE),
+        Target(
+            f"practice:out#{rounds['out'].pk}", {"round_id": rounds["out"].pk}, OTHER_DISTRICT_CODE
+        ),
+    ]
     # Marking: a session per district with a submitted case-analysis answer awaiting marking;
     # the district marker is assigned to the 西湖区 one only.
     from exams.demo import CASE_BLUEPRINT
