@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
 from collections import defaultdict
@@ -34,6 +35,9 @@ from django.utils.translation import ngettext_lazy
 from .models import Notification, User
 
 logger = logging.getLogger(__name__)
+
+# Rows per insert, and ids or keys per ``__in`` (well within every database's parameter limit).
+CHUNK = 500
 
 ERR_UNKNOWN_KIND = _("未登记的通知类型。")
 UNKNOWN_KIND_TITLE = _("通知")
@@ -138,8 +142,9 @@ class Notice:
 def notify(notices: Iterable[Notice], *, now: datetime.datetime | None = None) -> int:
     """Create the notifications of ``notices`` that do not exist yet; returns how many.
 
-    Two queries whatever the number: which (recipient, event) pairs exist already, and one
-    insert-or-ignore of the rest (the unique constraint settles a race with another run).
+    Two queries whatever the number (up to CHUNK events and rows): which (recipient, event)
+    pairs exist already, and one insert-or-ignore of the rest (the unique constraint settles
+    a race with another run).
     """
     now = now or timezone.now()
     pending: dict[tuple[int, str], Notice] = {}
@@ -149,11 +154,14 @@ def notify(notices: Iterable[Notice], *, now: datetime.datetime | None = None) -
         pending.setdefault((notice.recipient_id, notice.event_key), notice)
     if not pending:
         return 0
-    existing = set(
-        Notification.objects.filter(event_key__in={key for _r, key in pending}).values_list(
-            "recipient_id", "event_key"
+    keys = sorted({key for _r, key in pending})
+    existing: set[tuple[int, str]] = set()
+    for start in range(0, len(keys), CHUNK):
+        existing.update(
+            Notification.objects.filter(event_key__in=keys[start : start + CHUNK]).values_list(
+                "recipient_id", "event_key"
+            )
         )
-    )
     rows = []
     for pair, notice in pending.items():
         if pair in existing:
@@ -168,7 +176,7 @@ def notify(notices: Iterable[Notice], *, now: datetime.datetime | None = None) -
         )
         row.full_clean(exclude=["recipient"], validate_unique=False, validate_constraints=False)
         rows.append(row)
-    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=CHUNK)
     return len(rows)
 
 
@@ -293,7 +301,8 @@ def notifications_mail(*, now: datetime.datetime | None = None) -> MailResult:
             mailed += [item.pk for item in items]
     finally:
         connection.close()
-    Notification.objects.filter(pk__in=mailed).update(emailed_at=now)
+    for start in range(0, len(mailed), CHUNK):
+        Notification.objects.filter(pk__in=mailed[start : start + CHUNK]).update(emailed_at=now)
     return MailResult(sent, len(mailed), failed)
 
 
@@ -339,7 +348,7 @@ def reminders_run(
     created: dict[str, int] = {}
     failed: list[str] = []
 
-    with transaction.atomic():
+    with transaction.atomic() if dry_run else contextlib.nullcontext():
         for name, producer in sorted(_PRODUCERS.items()):
             try:
                 with transaction.atomic():
