@@ -9,7 +9,7 @@ class CertificationConfig(AppConfig):
     def ready(self) -> None:
         from exams.signals import attempt_graded, regrade_consequences, results_regraded
 
-        from . import signal_handlers
+        from . import reminders, signal_handlers
 
         attempt_graded.connect(
             signal_handlers.on_attempt_graded, dispatch_uid="certification_attempt_graded"
@@ -21,3 +21,4 @@ class CertificationConfig(AppConfig):
         results_regraded.connect(
             signal_handlers.on_results_regraded, dispatch_uid="certification_results_regraded"
         )
+        reminders.register()

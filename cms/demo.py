@@ -23,7 +23,8 @@ from cms.laws.models import Article, Law, LawVersion
 from cms.laws.services import law_library_import, policy_documents_import
 from cms.people.demo import DEMO_PASSWORD, DEMO_PEOPLE, demo_people_load
 from cms.people.mfa import mfa_totp_activate_with_secret, user_requires_mfa
-from cms.people.models import ROLE_GROUPS, OrgUnit, RoleAssignment, User
+from cms.people.models import ROLE_GROUPS, Notification, OrgUnit, RoleAssignment, User
+from cms.people.notifications import reminders_run
 
 CMS_APPS = {"cms", "people", "laws", "courses"}
 
@@ -52,6 +53,7 @@ SUMMARY = [
     Counted("法条", _count(Article)),
     Counted("课程", _count(CoursePage)),
     Counted("课时（课程章节）", _count(LessonPage)),
+    Counted("站内提醒", _count(Notification)),
 ]
 
 
@@ -88,6 +90,11 @@ def demo_load(*, stdout) -> dict[str, tuple[int, int]]:
     demo_courses_load(stdout=stdout)
     for module in modules:
         module.demo_load(stdout=stdout)
+    # The reminders due today (an exam closing soon, hours short near the year's end, the
+    # suspended and expiring credentials, the released case-analysis results), in-site only:
+    # the daily send_reminders mails them. Each event once, so a second load adds nothing.
+    run = reminders_run(mail=False)
+    stdout.write(f"提醒：新建 {run.total} 条\n")
     return {c.label: (c.count(), c.count() - before[c.label]) for c in summary}
 
 

@@ -10,10 +10,11 @@ class ExamsConfig(AppConfig):
     def ready(self) -> None:
         from cms.laws.signals import law_version_added
 
-        from . import signal_handlers
+        from . import reminders, signal_handlers
 
         law_version_added.connect(
             signal_handlers.flag_questions_on_amendment, dispatch_uid="exams_flag_amended"
         )
         post_migrate.connect(signal_handlers.ensure_default_topics, sender=self)
         post_migrate.connect(signal_handlers.grant_exam_admin_permissions, sender=self)
+        reminders.register()

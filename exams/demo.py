@@ -164,6 +164,17 @@ def _sessions(now: datetime) -> list[dict]:
             review_policy=ReviewPolicy.FULL_AFTER_CLOSE,
             scoring=ScoringRule.PARTIAL,
         ),
+        # Closes in under three days: the 西湖区 learners who have not sat it are reminded.
+        dict(
+            title=f"{year}年西湖区《行政处罚法》专题学法考试",
+            kind=ExamKind.ANNUAL_LAW,
+            blueprint="年度学法考试标准卷",
+            opens_at=day(-10),
+            closes_at=day(2, 23),
+            duration_minutes=60,
+            eligible_unit="330106",
+            instructions="西湖区公务员专题学法考试，考试截止前须完成。",
+        ),
     ]
 
 
@@ -229,7 +240,8 @@ def _demo_sessions_load() -> list[ExamSession]:
     city = OrgUnit.objects.get(code="330100")
     sessions = []
     for spec in _sessions(timezone.now()):
-        fields = {**spec, "blueprint": blueprints[spec["blueprint"]], "eligible_unit": city}
+        unit = OrgUnit.objects.get(code=spec["eligible_unit"]) if "eligible_unit" in spec else city
+        fields = {**spec, "blueprint": blueprints[spec["blueprint"]], "eligible_unit": unit}
         session, _ = ExamSession.objects.get_or_create(title=spec["title"], defaults=fields)
         sessions.append(session)
     cadre = get_user_model().objects.get(employee_number="E1006")

@@ -603,6 +603,34 @@ def _eligible_sessions_q(user) -> Q:
     return q
 
 
+def session_eligible_user_ids(sessions: Iterable[ExamSession]) -> dict[int, set[int]]:
+    """Active people who may sit each session, by session id: the listed candidates and
+    everyone matching the session's rule (the same rule as ``is_eligible``, in queries).
+
+    One query for the candidate lists, and one per session with a rule (never per person).
+    """
+    from django.contrib.auth import get_user_model
+
+    sessions = list(sessions)
+    found: dict[int, set[int]] = {s.pk: set() for s in sessions}
+    listed = Candidate.objects.filter(
+        session_id__in=list(found), listed=True, user__is_active=True
+    ).values_list("session_id", "user_id")
+    for session_id, user_id in listed:
+        found[session_id].add(user_id)
+    people = get_user_model().objects.filter(is_active=True)
+    for session in sessions:
+        if session.eligible_unit_id is None:
+            continue
+        rule = people.filter(org_unit__path__startswith=session.eligible_unit.path)
+        if session.only_leading_cadres:
+            rule = rule.filter(is_leading_cadre=True)
+        if session.only_enforcement_officers:
+            rule = rule.filter(is_enforcement_officer=True)
+        found[session.pk].update(rule.values_list("pk", flat=True))
+    return found
+
+
 def my_exams(user, *, now: datetime | None = None) -> MyExams:
     """The sessions a person may sit (or has sat), as upcoming / open / finished.
 

@@ -211,3 +211,21 @@ class RosterUploadForm(UploadForm):
         required=False,
         help_text=_("对文件中出现的单位，停用其在系统中但不在文件里的人员（不会删除）。"),
     )
+
+
+class NotificationPreferencesForm(forms.ModelForm):
+    """The person's own reminder settings on the profile page (``people:profile``)."""
+
+    class Meta:
+        model = User
+        fields = ["email_notifications", "language"]
+        labels = {"language": _("邮件语言")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", _("网站默认语言"))] + [
+            (code, name) for code, name in self.fields["language"].choices if code
+        ]
+        self.fields["email_notifications"].widget.attrs["aria-describedby"] = (
+            f"{self.auto_id % 'email_notifications'}_help"
+        )

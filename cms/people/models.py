@@ -1,5 +1,6 @@
 """People and organisation: the user, the org-unit tree and scoped role assignments."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.validators import RegexValidator
@@ -107,6 +108,21 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("在职"), default=True)
     is_staff = models.BooleanField(_("可进入管理后台"), default=False)
     date_joined = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    # Reminders (cms.people.notifications): in-site notifications are always kept; these say
+    # whether they are also e-mailed, and in which language (blank: the site's LANGUAGE_CODE).
+    # The page language of a visit comes from the language switch, not from this field.
+    email_notifications = models.BooleanField(
+        _("接收提醒邮件"),
+        default=True,
+        help_text=_("关闭后，提醒仍会显示在站内通知中，但不再发送邮件。"),
+    )
+    language = models.CharField(
+        _("邮件语言"),
+        max_length=16,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("提醒邮件使用的语言；不选择时使用网站默认语言。"),
+    )
 
     objects = UserManager()
 
@@ -151,6 +167,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         if not value:
             return ""
         return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+    @property
+    def mail_language(self) -> str:
+        """The language of the person's e-mails: their choice, else the site's default."""
+        return self.language or settings.LANGUAGE_CODE
 
 
 class Role(models.TextChoices):
@@ -235,3 +256,54 @@ class ColumnMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.org_unit or '—'} · {self.kind}"
+
+
+class Notification(models.Model):
+    """One in-site notification (提醒) of one event to one person, optionally e-mailed.
+
+    The text is not stored: ``kind`` names a registered pair of translatable templates
+    (``cms.people.notifications.register_kind``) filled from ``params`` in the reader's
+    language whenever the notification is shown or mailed. ``event_key`` names the event
+    ("exam_closing:12"); the unique constraint makes each event reach a person once, however
+    often its producer runs.
+    """
+
+    recipient = models.ForeignKey(
+        User, verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("类型"), max_length=40)
+    event_key = models.CharField(_("事件"), max_length=120)
+    params = models.JSONField(_("参数"), default=dict, blank=True)
+    url = models.CharField(_("链接"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), db_index=True)
+    read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "event_key"], name="people_notification_once_per_event"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="people_notif_unread"),
+            models.Index(fields=["emailed_at", "created_at"], name="people_notif_to_mail"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id} · {self.event_key}"
+
+    @property
+    def title(self) -> str:
+        from .notifications import render_title
+
+        return render_title(self)
+
+    @property
+    def body(self) -> str:
+        from .notifications import render_body
+
+        return render_body(self)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from .models import OrgUnit, Role, RoleAssignment, User
+from .models import Notification, OrgUnit, Role, RoleAssignment, User
 
 # A learner "role" never widens what a person may see of others.
 STAFF_ROLES = frozenset(r for r in Role if r != Role.LEARNER)
@@ -212,3 +212,20 @@ def user_may_manage_person(actor, person: User) -> bool:
     if _is_superuser(actor):
         return True
     return people_manageable_by(actor).filter(pk=person.pk).exists()
+
+
+# --- notifications (cms.people.notifications) -------------------------------------------------
+
+
+def notifications_for(user) -> QuerySet[Notification]:
+    """The person's own notifications, newest first (nobody sees another's)."""
+    if not getattr(user, "is_authenticated", False):
+        return Notification.objects.none()
+    return Notification.objects.filter(recipient=user).order_by("-created_at", "-pk")
+
+
+def unread_notification_count(user) -> int:
+    """How many of the person's notifications are unread (one query)."""
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

@@ -6,4 +6,5 @@ app_name = "people"
 
 urlpatterns = [
     path("", views.profile, name="profile"),
+    path("notifications/", views.notifications, name="notifications"),
 ]

@@ -307,3 +307,16 @@ CREDENTIAL_REVIEW_LEGAL_BASIS = "行政执法证件管理办法（年度审验�
 # fixed-window counter in the default cache (shared by all app processes in production).
 VERIFY_RATE_LIMIT = 30
 VERIFY_RATE_WINDOW_SECONDS = 600
+
+# Reminders (提醒, cms.people.notifications; the daily ``manage.py send_reminders``): an exam
+# closing within this many days that the person has not sat; study hours short of the year's
+# requirement once this many weeks of the year are left; a result released within this many
+# days (older ones are not news). A credential is reminded of when it is suspended, and when
+# its validity ends within CREDENTIAL_RENEWAL_WINDOW_DAYS (the renewal window, below).
+REMINDER_EXAM_CLOSING_DAYS = 3
+REMINDER_HOURS_WEEKS_LEFT = 8
+REMINDER_RESULT_RELEASED_WITHIN_DAYS = 14
+# Notifications are e-mailed only within this many days of being created (so that turning
+# e-mail back on does not send old news); the list page shows this many per page.
+NOTIFICATION_EMAIL_WITHIN_DAYS = 3
+NOTIFICATIONS_PER_PAGE = 20

@@ -62,6 +62,18 @@ def test_load_demo_twice_creates_everything_once():
     )
     assert sources == {"mock", "review"}, sources
     answered = sorted(QuestionRecord.objects.values_list("pk", "times_answered"))
+    # Reminders due (run once at the end of the load): an exam closing soon for 西湖区, the
+    # suspended credential (E1004), the expiring ones (E1005), a released result (E1003).
+    from cms.people.models import Notification
+
+    kinds = set(Notification.objects.values_list("recipient__employee_number", "kind").distinct())
+    assert {
+        ("E1001", "exam_closing"),
+        ("E1004", "credential_suspended"),
+        ("E1005", "credential_expiring"),
+        ("E1003", "result_released"),
+    } <= kinds, kinds
+    notifications = Notification.objects.count()
     output = first.getvalue()
     assert "Demo@2026" in output and "author01" in output and "hr-xihu" in output
 
@@ -78,6 +90,7 @@ def test_load_demo_twice_creates_everything_once():
         "questions": Question.objects.count(),
     }
     assert sorted(QuestionRecord.objects.values_list("pk", "times_answered")) == answered
+    assert Notification.objects.count() == notifications
     summary = second.getvalue().split("演示数据")[1].split("演示账号")[0]
     created_column = [line.split()[-1] for line in summary.strip().splitlines()[1:]]
     assert created_column and set(created_column) == {"0"}, summary

@@ -114,7 +114,7 @@ def test_my_exams_groups_sessions_and_shows_released_scores(
     past.opens_at = now - timedelta(days=1)
     past.save()
     client.force_login(candidate)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):  # header: unread count
         response = client.get(reverse("exams:my_exams"))
     html = response.content.decode()
     exams = response.context["exams"]
@@ -133,7 +133,7 @@ def test_start_page_shows_rules_and_starts_then_resumes(
     open_session.save()
     client.force_login(candidate)
     url = reverse("exams:session", args=[open_session.pk])
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):  # header: unread count
         html = client.get(url).content.decode()
     for text in [
         "2026年度学法考试",
@@ -298,7 +298,7 @@ def test_submit_confirmation_lists_unanswered_and_double_submit_gives_one_result
     for position in (1, 2, 5):
         _save(attempt, position, _key(slots[position]), 1)
     client.force_login(candidate)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):  # header: unread count
         html = client.get(_url("submit", attempt)).content.decode()
     listed = [int(p) for p in re.findall(r'#q-(\d+)"', html)]
     assert listed == [p for p in range(1, 21) if p not in (1, 2, 5)]
@@ -327,7 +327,7 @@ def test_result_released_immediately_shows_score_and_topic_breakdown(
 ):
     attempt = _finish(open_session, candidate)
     client.force_login(candidate)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):  # header: unread count
         html = client.get(_url("result", attempt)).content.decode()
     assert f"{attempt.score.normalize():f} 分" in html or f"{attempt.score} 分" in html
     assert "不合格" in html and "宪法" in html and 'class="progress__bar"' in html
@@ -445,7 +445,7 @@ def test_attempt_page_queries_do_not_grow_with_the_paper(
         for slot in attempt.slots.all()[:5]:
             _save(attempt, slot.position, [slot.option_order[0]], 1)
         # session, user, attempt, sections, slots with their versions
-        with django_assert_max_num_queries(5):
+        with django_assert_max_num_queries(6):  # header: unread count
             with CaptureQueriesContext(connection) as queries:
                 response = client.get(_url("attempt", attempt))
         assert response.content.decode().count('<section class="exam-q') == size
@@ -466,13 +466,13 @@ def test_review_and_staff_pages_queries_do_not_grow(
         attempt = _finish(session, candidate)
         with time_machine.travel(session.closes_at + timedelta(minutes=1), tick=False):
             client.force_login(candidate)
-            with django_assert_max_num_queries(8):
+            with django_assert_max_num_queries(9):  # header: unread count
                 with CaptureQueriesContext(connection) as review:
                     assert client.get(_url("review", attempt)).status_code == 200
         client.force_login(admin)
         # session, user, the attempt (scoped), sections, slots, citations, the marks of
         # written answers, the confirmed remedies (regrade), refused changes, events
-        with django_assert_max_num_queries(10):
+        with django_assert_max_num_queries(11):  # header: unread count
             with CaptureQueriesContext(connection) as staff:
                 url = reverse("exams:staff_attempt", args=[attempt.pk])
                 assert client.get(url).status_code == 200

@@ -492,6 +492,7 @@ CLASSIFICATION: dict[str, Rule] = {
     "laws/<slug:key>/<isodate:version_date>/": public("law_version"),
     # --- a person's own pages ---------------------------------------------------------------
     "me/": login(),
+    "me/notifications/": login(),
     "exams/": login(),
     "exams/session/<int:session_id>/": login("session_id"),
     "exams/attempt/<int:attempt_id>/": login("attempt", own=True),

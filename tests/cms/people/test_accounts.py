@@ -450,7 +450,7 @@ def test_profile_shows_the_person_with_masked_id(
 ):
     RoleAssignment.objects.create(user=learner, role=Role.LEARNER, scope=units["bureau"])
     post_login(client, "E1001")
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):  # header: unread count
         response = client.get(reverse("people:profile"))
     html = response.content.decode()
     assert response.status_code == 200
@@ -478,7 +478,7 @@ def test_profile_lists_roles_with_scopes_in_fixed_queries(
     RoleAssignment.objects.create(user=hr_user, role=Role.LEGAL_AFFAIRS, scope=units["bureau"])
     mfa_totp_activate_with_secret(user=hr_user, secret=SECRET)
     login_with_totp(client, hr_user)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):  # header: unread count
         response = client.get(reverse("people:profile"))
     html = response.content.decode()
     assert re.search(r"人事专员</td><td>杭州市 / 西湖区</td>", html)
