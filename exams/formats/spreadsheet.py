@@ -25,6 +25,7 @@ from cms import spreadsheets
 from cms.spreadsheets import Column, Columns
 
 from .base import (
+    FILE_POSITION,
     MARKED,
     ExportQuestion,
     FormatError,
@@ -102,6 +103,8 @@ KIND_LABELS = {
 INDEFINITE_LABEL = "不定项"
 
 ERR_UNREADABLE = _("无法读取文件：%(detail)s。请使用平台提供的模板（xlsx 或 csv）。")
+ROW_POSITION = _("第 %(row)s 行")
+ERR_CSV_ENCODING = _("无法识别 csv 文件的编码")
 ERR_MISSING_COLUMNS = _("缺少必需的列：%(columns)s。")
 ERR_KIND = _("题型“%(value)s”无法识别，应为 单选、多选、不定项、判断、案例分析 或 简答。")
 ERR_RUBRIC_EMPTY = _("案例分析题、简答题须填写评分标准（每行一项：评分要点|分值）。")
@@ -145,7 +148,7 @@ def read_table(data: bytes, filename: str, mapping: dict[str, str] | None = None
     except spreadsheets.SpreadsheetFileError as exc:
         cause = exc.__cause__
         if isinstance(cause, UnicodeDecodeError):
-            raise ValueError(ERR_UNREADABLE % {"detail": "无法识别 csv 文件的编码"}) from exc
+            raise ValueError(ERR_UNREADABLE % {"detail": ERR_CSV_ENCODING}) from exc
         detail = type(cause).__name__ if cause is not None else "BadZipFile"
         raise ValueError(ERR_UNREADABLE % {"detail": detail}) from exc
 
@@ -158,18 +161,19 @@ def parse_spreadsheet(
     try:
         frame = read_table(data, filename, mapping)
     except ValueError as exc:
-        result.errors.append(FormatError("文件", str(exc)))
+        result.errors.append(FormatError(str(FILE_POSITION), str(exc)))
         return result
     header = frame.attrs.get("header")
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
-        where = f"第 {header.first_row} 行" if header and header.texts else "第 1 行"
+        row = header.first_row if header and header.texts else 1
+        where = str(ROW_POSITION % {"row": row})
         message = ERR_MISSING_COLUMNS % {"columns": "、".join(missing)}
         result.errors.append(FormatError(where, message))
         return result
     known = [c for c in COLUMNS if c in frame.columns]
     for number, record in zip(frame.index, frame.to_dict("records"), strict=True):
-        position = f"第 {number} 行"
+        position = str(ROW_POSITION % {"row": number})
         if not any(_cell(record, c) for c in known):
             continue  # blank rows in the middle of a sheet are common and harmless
         question, errors = _parse_row(record, position)
