@@ -15,6 +15,7 @@ from tests.factories import UserFactory, give_totp
 
 pytestmark = pytest.mark.django_db
 
+
 # English that Wagtail 8 shows untranslated in zh-hans without our catalogue.
 def _editor():
     user = UserFactory(is_staff=True, is_superuser=True)
