@@ -46,7 +46,7 @@ from .services import (
     renewal_due,
     review_job_start,
 )
-from .services.reviews import CONSEQUENCE_LABELS
+from .services.reviews import CONSEQUENCE_LABELS, TOTAL_LABELS
 
 MSG_TRANSITION_DONE = _("已%(action)s执法证 %(number)s。")
 MSG_ISSUED = _("已核发执法证 %(number)s。")
@@ -225,6 +225,10 @@ def _job_page(request: HttpRequest, job: BatchJob, *, status: int = 200) -> Http
             "running": job.status in (BatchJob.Status.QUEUED, BatchJob.Status.RUNNING),
             "download_name": job_download_name(job) if job.file else "",
             "expired_note": job_file_expired_note(job),
+            "totals": [
+                (TOTAL_LABELS.get(key, key), value)
+                for key, value in (job.summary or {}).get("totals", {}).items()
+            ],
         },
         status=status,
     )

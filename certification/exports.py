@@ -33,6 +33,7 @@ from .selectors_hr import (
     hr_unit,
     person_figures,
 )
+from .services.appraisal import appraisal_reasons_text
 
 TABLES = {
     "units": _("单位汇总"),
@@ -135,7 +136,7 @@ def _appraisal_table(user, filters: HrFilters) -> Table:
                 year, number, name, unit_name, required, counted, _yes(met), attempts, score,
                 band, _result(bool(attempts), passed), pre.get(pre_state, pre_state),
                 review.get(review_state, review_state), rating.get(rated, rated),
-                "；".join(reasons or []), notes, _yes(locked),
+                appraisal_reasons_text(reasons), notes, _yes(locked),
             ]  # fmt: skip
 
     widths = (6, 14, 12, 28, 10, 10, 10, 10, 16, 8, 10, 18, 22, 10, 50, 30, 8)

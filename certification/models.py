@@ -261,6 +261,16 @@ class Certificate(models.Model):
     def __str__(self) -> str:
         return f"{self.number} {self.get_kind_display()}"
 
+    @property
+    def display_title(self) -> str:
+        """The title in the reader's language: an annual learning certificate's is the
+        platform's own words (``LEARNING_TITLE``); a pre-appointment one's is the exam's."""
+        if self.kind == CertificateKind.ANNUAL_LEARNING:
+            from .services.certificates import LEARNING_TITLE
+
+            return str(LEARNING_TITLE % {"year": self.year})
+        return self.title
+
 
 class NumberSequence(models.Model):
     """The last number used per prefix (e.g. area code + year), taken under a row lock."""

@@ -58,8 +58,12 @@ class SheetError:
     def __str__(self) -> str:
         where = _("第 %(row)s 行") % {"row": self.row} if self.row else _("表头")
         if self.column:
-            return f"{where}，{self.column}：{self.message}"
-        return f"{where}：{self.message}"
+            return _("%(where)s，%(column)s：%(message)s") % {
+                "where": where,
+                "column": self.column,
+                "message": self.message,
+            }
+        return _("%(where)s：%(message)s") % {"where": where, "message": self.message}
 
 
 FILE_TOO_LARGE = _("文件过大：不能超过 %(limit)s MB。")

@@ -214,7 +214,7 @@ def key_correction(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _letters(pending: dict, key: list[int]) -> str:
     if pending["kind"] == "true_false":
-        return "对" if key == [1] else "错"
+        return str(_("对")) if key == [1] else str(_("错"))
     return "".join("ABCDEFGH"[i - 1] for i in key if i <= 8)
 
 

@@ -70,6 +70,35 @@ RECORD_FIELDS = [
 ]
 
 
+# A reason is stored as its code and figures ({"code": "hours_short", "counted": "10", ...}),
+# never as text, so that each reader sees it in their own language (appraisal_reason_text).
+REASON_MESSAGES = {
+    "hours_short": MSG_HOURS_SHORT,
+    "no_exam": MSG_NO_EXAM,
+    "exam_failed": MSG_EXAM_FAILED,
+    "review_failed": MSG_REVIEW_FAILED,
+}
+REASON_SEPARATOR = _("；")
+
+
+def _reason(code: str, **figures) -> dict:
+    return {"code": code, **{name: str(value) for name, value in figures.items()}}
+
+
+def appraisal_reason_text(reason: dict | str) -> str:
+    """A stored reason in the active language (text stored by an older version: as it is)."""
+    if isinstance(reason, str):
+        return reason
+    figures = {k: v for k, v in reason.items() if k != "code"}
+    message = REASON_MESSAGES.get(reason.get("code"))
+    return str(message % figures) if message is not None else str(reason.get("code", ""))
+
+
+def appraisal_reasons_text(reasons) -> str:
+    """A record's reasons as one line in the active language."""
+    return str(REASON_SEPARATOR).join(appraisal_reason_text(r) for r in reasons or [])
+
+
 def appraisal_rating(
     *,
     year: int,
@@ -79,19 +108,17 @@ def appraisal_rating(
     exam_passed: bool | None,
     exam_score: Decimal | None,
     credential_review: str,
-) -> tuple[str, list[str]]:
-    """The rating and the reasons of a 不合格 (see the module docstring)."""
+) -> tuple[str, list[dict]]:
+    """The rating and the reasons of a 不合格 (see the module docstring), as codes."""
     reasons = []
     if hours_counted < hours_required:
-        reasons.append(
-            str(MSG_HOURS_SHORT % {"counted": hours_counted, "required": hours_required})
-        )
+        reasons.append(_reason("hours_short", counted=hours_counted, required=hours_required))
     if not exam_attempts:
-        reasons.append(str(MSG_NO_EXAM % {"year": year}))
+        reasons.append(_reason("no_exam", year=year))
     elif not exam_passed:
-        reasons.append(str(MSG_EXAM_FAILED % {"year": year, "score": exam_score}))
+        reasons.append(_reason("exam_failed", year=year, score=exam_score))
     if credential_review == CredentialReviewState.FAILED:
-        reasons.append(str(MSG_REVIEW_FAILED % {"year": year}))
+        reasons.append(_reason("review_failed", year=year))
     return (AppraisalRating.FAILED if reasons else AppraisalRating.PASSED), reasons
 
 

@@ -39,6 +39,18 @@ REASON_SUSPEND = _("%(year)s年度执法证年审不合格：%(reasons)s")
 REASON_REVOKE = _("连续两年执法证年审不合格（%(previous)s、%(year)s年度）：%(reasons)s")
 REASON_MADE_UP = _("年审不合格后补考合格（%(session)s，%(score)s分），自动恢复")
 
+# The annual review's totals (ReviewReport.totals) as people read them.
+TOTAL_LABELS = {
+    "reviewed": _("年审"),
+    "passed": _("合格"),
+    "failed": _("不合格"),
+    "suspended": _("暂扣"),
+    "revoked": _("吊销"),
+    "kept_suspended": _("维持暂扣"),
+    "skipped": _("已年审跳过"),
+    "renewal_due": _("待换证"),
+}
+
 CONSEQUENCE_LABELS = {
     "": _("合格"),
     "suspend": _("不合格，暂扣"),

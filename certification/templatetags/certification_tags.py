@@ -17,3 +17,11 @@ def is_hr(user) -> bool:
     if not getattr(user, "is_staff", False):
         return False
     return user_has_staff_role(user, roles=[Role.HR])
+
+
+@register.filter
+def appraisal_reasons(reasons) -> str:
+    """An appraisal record's reasons in the reader's language, as one line."""
+    from certification.services.appraisal import appraisal_reasons_text
+
+    return appraisal_reasons_text(reasons)

@@ -20,19 +20,23 @@ no citation (the format has nowhere to put one).
 
 import re
 
+from django.utils.translation import gettext_lazy as _
+
 from ..soundness import structure_problems
 from .base import FormatError, ParsedOption, ParsedQuestion, ParseResult
 from .text import answer_letters, letter_index, strip_option_prefix
 
-POSITION = "第 {line} 行"
-MISSING_ANSWER = "题目缺少“ANSWER: 字母”行（下一题开始之前没有答案）。"
-OPTION_WITHOUT_STEM = "选项前面没有题干。"
-ANSWER_WITHOUT_QUESTION = "ANSWER 行前面没有题目。"
-TOO_FEW_OPTIONS = "至少需要两个选项（A、B……）。"
-OPTION_LETTER_ORDER = "选项字母应为 {expected}，实际为 {actual}（选项须按 A、B、C……的顺序排列）。"
-ANSWER_NOT_AN_OPTION = "答案“{answer}”不是本题的选项（本题选项为 A 到 {last}）。"
-ANSWER_NOT_ONE_LETTER = (
-    "Aiken 格式只支持单选题：ANSWER 后面应当只有一个选项字母，实际为“{answer}”。"
+POSITION = _("第 %(line)s 行")
+MISSING_ANSWER = _("题目缺少“ANSWER: 字母”行（下一题开始之前没有答案）。")
+OPTION_WITHOUT_STEM = _("选项前面没有题干。")
+ANSWER_WITHOUT_QUESTION = _("ANSWER 行前面没有题目。")
+TOO_FEW_OPTIONS = _("至少需要两个选项（A、B……）。")
+OPTION_LETTER_ORDER = _(
+    "选项字母应为 %(expected)s，实际为 %(actual)s（选项须按 A、B、C……的顺序排列）。"
+)
+ANSWER_NOT_AN_OPTION = _("答案“%(answer)s”不是本题的选项（本题选项为 A 到 %(last)s）。")
+ANSWER_NOT_ONE_LETTER = _(
+    "Aiken 格式只支持单选题：ANSWER 后面应当只有一个选项字母，实际为“%(answer)s”。"
 )
 
 # Moodle: '/^[A-Z][).][ \t]?/'. Also the full-width letters and delimiters.
@@ -55,7 +59,7 @@ def parse_aiken(text: str) -> ParseResult:
     draft: _Draft | None = None
 
     def error(line: int, message: str) -> None:
-        result.errors.append(FormatError(POSITION.format(line=line), message))
+        result.errors.append(FormatError(POSITION % {"line": line}, message))
 
     for number, raw in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
         line = raw.strip()
@@ -71,7 +75,7 @@ def parse_aiken(text: str) -> ParseResult:
             if index != len(draft.options) and not draft.broken:
                 expected = chr(ord("A") + len(draft.options))
                 actual = chr(ord("A") + index)
-                draft.broken = OPTION_LETTER_ORDER.format(expected=expected, actual=actual)
+                draft.broken = OPTION_LETTER_ORDER % {"expected": expected, "actual": actual}
             draft.options.append(strip_option_prefix(line, index))
         elif answer:
             if draft is None:
@@ -92,7 +96,7 @@ def parse_aiken(text: str) -> ParseResult:
 
 def _finish(draft: _Draft, answer: str, answer_line: int, result: ParseResult) -> None:
     def error(line: int, message: str) -> None:
-        result.errors.append(FormatError(POSITION.format(line=line), message))
+        result.errors.append(FormatError(POSITION % {"line": line}, message))
 
     if draft.broken:
         return error(draft.line, draft.broken)
@@ -100,12 +104,12 @@ def _finish(draft: _Draft, answer: str, answer_line: int, result: ParseResult) -
         return error(answer_line, TOO_FEW_OPTIONS)
     letters = answer_letters(answer.strip())
     if letters is None or len(letters) != 1:
-        return error(answer_line, ANSWER_NOT_ONE_LETTER.format(answer=answer.strip()))
+        return error(answer_line, ANSWER_NOT_ONE_LETTER % {"answer": answer.strip()})
     index = letters[0]
     if not 0 <= index < len(draft.options):
         last = chr(ord("A") + len(draft.options) - 1)
         letter = chr(ord("A") + index)
-        return error(answer_line, ANSWER_NOT_AN_OPTION.format(answer=letter, last=last))
+        return error(answer_line, ANSWER_NOT_AN_OPTION % {"answer": letter, "last": last})
     stem = "\n".join(draft.stem)
     options = [(text, i == index) for i, text in enumerate(draft.options)]
     problems = structure_problems(kind="single", stem_text=stem, options=options)
@@ -115,7 +119,7 @@ def _finish(draft: _Draft, answer: str, answer_line: int, result: ParseResult) -
         return None
     result.questions.append(
         ParsedQuestion(
-            position=POSITION.format(line=draft.line),
+            position=POSITION % {"line": draft.line},
             kind="single",
             stem=stem,
             options=[

@@ -8,11 +8,16 @@ validates citations, topics and duplicates before anything is written.
 from dataclasses import dataclass, field
 from typing import Literal
 
+from django.utils.translation import gettext_lazy as _
+
 QuestionKind = Literal["single", "multiple", "true_false", "case_analysis", "short_answer"]
 # "html": stem, options, feedback and explanation are HTML, sanitised when stored (Moodle XML,
 # GIFT's html format). "text": they are what a person typed (spreadsheets, Aiken, Word and text
 # lists) and are escaped when stored, never sanitised: "<b>" stays the four characters "<b>".
 TextFormat = Literal["html", "text"]
+
+# The position of a problem with the whole file rather than a line or question.
+FILE_POSITION = _("文件")
 
 # Kinds answered in writing and marked by people against a rubric.
 MARKED = frozenset({"case_analysis", "short_answer"})

@@ -7,24 +7,23 @@ import zipfile
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from .base import FormatError, ParseResult
+from .base import FILE_POSITION, FormatError, ParseResult
 from .spreadsheet import parse_spreadsheet
 from .text import decode_text
 
-ERR_TOO_LARGE = "文件过大（{size} KB），上限为 {limit} KB。"
-ERR_UNKNOWN_FORMAT = (
-    "无法识别文件格式：支持 xlsx、csv（题库模板）、Word（.docx）或文本（.txt）题目列表、"
-    "GIFT、Moodle XML 和 Aiken。"
+ERR_TOO_LARGE = _("文件过大（%(size)s KB），上限为 %(limit)s KB。")
+ERR_UNKNOWN_FORMAT = _(
+    "无法识别文件格式：支持 xlsx、csv（题库模板）、Word（.docx）或文本（.txt）题目列表、GIFT、Moodle XML 和 Aiken。"
 )
-ERR_ENCODING = "无法读取文本：文本文件须为 UTF-8、UTF-16 或 GBK/GB18030 编码。"
+ERR_ENCODING = _("无法读取文本：文本文件须为 UTF-8、UTF-16 或 GBK/GB18030 编码。")
 ERR_TOO_MANY_QUESTIONS = _("试题过多：一个文件最多 %(limit)s 道题，请分成几个文件导入。")
 
 FORMAT_LABELS = {
-    "spreadsheet": "题库模板（xlsx/csv）",
+    "spreadsheet": _("题库模板（xlsx/csv）"),
     "gift": "Moodle GIFT",
     "moodle_xml": "Moodle XML",
     "aiken": "Aiken",
-    "wordlist": "Word/文本题目列表",
+    "wordlist": _("Word/文本题目列表"),
 }
 
 _AIKEN_ANSWER = re.compile(
@@ -118,8 +117,8 @@ def parse_questions_file(
     ``mapping`` (a spreadsheet's header -> template column) is the uploader's own."""
     limit = settings.UPLOAD_MAX_BYTES
     if len(data) > limit:
-        error = ERR_TOO_LARGE.format(size=len(data) // 1024, limit=limit // 1024)
-        return "unknown", ParseResult(errors=[FormatError("文件", error)])
+        error = ERR_TOO_LARGE % {"size": len(data) // 1024, "limit": limit // 1024}
+        return "unknown", ParseResult(errors=[FormatError(str(FILE_POSITION), error)])
     fmt = detect_format(data, filename)
     if fmt == "spreadsheet":
         return fmt, parse_spreadsheet(
@@ -129,7 +128,7 @@ def parse_questions_file(
     if fmt == "wordlist" and (data[:4] == b"PK\x03\x04" or word_file):
         return fmt, _parse_docx(data)
     if fmt in ("moodle_xml", "gift", "aiken", "wordlist") and (error := _too_many(fmt, data)):
-        return fmt, ParseResult(errors=[FormatError("文件", error)])
+        return fmt, ParseResult(errors=[FormatError(str(FILE_POSITION), error)])
     if fmt == "moodle_xml":
         from .moodle_xml import parse_moodle_xml
 
@@ -137,7 +136,7 @@ def parse_questions_file(
     if fmt in ("gift", "aiken", "wordlist"):
         text = _decoded(data)
         if text is None:
-            return fmt, ParseResult(errors=[FormatError("文件", ERR_ENCODING)])
+            return fmt, ParseResult(errors=[FormatError(str(FILE_POSITION), ERR_ENCODING)])
         if fmt == "wordlist":
             from .wordlist import parse_wordlist_text
 
@@ -150,8 +149,8 @@ def parse_questions_file(
 
         return fmt, parse_aiken(text)
     if filename.lower().endswith((".txt", ".gift")) and _decoded(data) is None:
-        return "unknown", ParseResult(errors=[FormatError("文件", ERR_ENCODING)])
-    return "unknown", ParseResult(errors=[FormatError("文件", ERR_UNKNOWN_FORMAT)])
+        return "unknown", ParseResult(errors=[FormatError(str(FILE_POSITION), ERR_ENCODING)])
+    return "unknown", ParseResult(errors=[FormatError(str(FILE_POSITION), ERR_UNKNOWN_FORMAT)])
 
 
 def _parse_docx(data: bytes) -> ParseResult:
@@ -162,11 +161,15 @@ def _parse_docx(data: bytes) -> ParseResult:
     try:
         lines = docx_lines(data)
     except ValueError as exc:
-        return ParseResult(errors=[FormatError("文件", str(exc))])
+        return ParseResult(errors=[FormatError(str(FILE_POSITION), str(exc))])
     limit = settings.UPLOAD_MAX_ROWS
     if question_starts(lines) > limit:
         return ParseResult(
-            errors=[FormatError("文件", str(ERR_TOO_MANY_QUESTIONS % {"limit": f"{limit:,}"}))]
+            errors=[
+                FormatError(
+                    str(FILE_POSITION), str(ERR_TOO_MANY_QUESTIONS % {"limit": f"{limit:,}"})
+                )
+            ]
         )
     return parse_lines(lines)
 

@@ -20,6 +20,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from .base import (
     ExportQuestion,
     FormatError,
@@ -59,19 +61,21 @@ from .moodle import (
     without_own_images,
 )
 
-POSITION = "第 {line} 行"
-NO_ANSWER_BLOCK = (
+POSITION = _("第 %(line)s 行")
+NO_ANSWER_BLOCK = _(
     "没有找到答案区块“{…}”，无法判断题型（Moodle 会把它当作说明文字 description，本平台不导入）。"
 )
-UNCLOSED_BRACE = "第 {line} 行的“{{”没有对应的“}}”（答案区块中不能有空行）。"
-UNOPENED_BRACE = "第 {line} 行的“}}”前面没有对应的“{{”（答案区块中不能有空行）。"
-SECOND_ANSWER_BLOCK = (
-    "第 {line} 行又出现了一个答案区块“{{”：一道题只能有一个答案区块，题目之间要用空行分隔。"
+UNCLOSED_BRACE = _("第 %(line)s 行的“{”没有对应的“}”（答案区块中不能有空行）。")
+UNOPENED_BRACE = _("第 %(line)s 行的“}”前面没有对应的“{”（答案区块中不能有空行）。")
+SECOND_ANSWER_BLOCK = _(
+    "第 %(line)s 行又出现了一个答案区块“{”：一道题只能有一个答案区块，题目之间要用空行分隔。"
 )
-EMPTY_OPTION = "有一个选项内容为空。"
-BAD_CORRECT_WEIGHT = "“=”标记的正确答案权重只能是 100%（“{text}”）。"
+EMPTY_OPTION = _("有一个选项内容为空。")
+BAD_CORRECT_WEIGHT = _("“=”标记的正确答案权重只能是 100%%（“%(text)s”）。")
 
-IMAGES_LEFT_OUT = "// 未导出的图片（GIFT 格式不能携带图片，请改用 Moodle XML 格式导出）：{names}"
+IMAGES_LEFT_OUT = _(
+    "// 未导出的图片（GIFT 格式不能携带图片，请改用 Moodle XML 格式导出）：%(names)s"
+)
 
 CATEGORY_COMMAND = "$CATEGORY:"
 TRUE_WORDS = ("T", "TRUE")
@@ -136,7 +140,7 @@ def _blocks(text: str) -> Iterable[_Block]:
 
 def _read_question(block: _Block, topic: str, result: ParseResult) -> None:
     numbers = [n for n, _ in block.lines]
-    position = POSITION.format(line=numbers[0])
+    position = POSITION % {"line": numbers[0]}
     text = _ESCAPE_RE.sub(lambda m: _HIDE[m.group(1)], "\n".join(t for _, t in block.lines))
 
     def line_of(offset: int) -> int:
@@ -159,12 +163,12 @@ def _read_question(block: _Block, topic: str, result: ParseResult) -> None:
     if opening == -1 and closing == -1:
         return error(NO_ANSWER_BLOCK)
     if closing == -1:
-        return error(UNCLOSED_BRACE.format(line=line_of(opening)))
+        return error(UNCLOSED_BRACE % {"line": line_of(opening)})
     if opening == -1 or closing < opening:
-        return error(UNOPENED_BRACE.format(line=line_of(closing)))
+        return error(UNOPENED_BRACE % {"line": line_of(closing)})
     second = text.find("{", closing)
     if second != -1:
-        return error(SECOND_ANSWER_BLOCK.format(line=line_of(second)))
+        return error(SECOND_ANSWER_BLOCK % {"line": line_of(second)})
 
     answers = text[opening + 1 : closing].strip()
     general_feedback = ""
@@ -197,8 +201,8 @@ def _read_question(block: _Block, topic: str, result: ParseResult) -> None:
         citations=meta.citations,
         name=name,
     )
-    question.not_kept += [NOT_KEPT_TAG.format(tag=t) for t in meta.other_tags]
-    question.not_kept += [NOT_KEPT_IDNUMBER.format(value=i) for i in _comment_ids(block.comments)]
+    question.not_kept += [NOT_KEPT_TAG % {"tag": t} for t in meta.other_tags]
+    question.not_kept += [NOT_KEPT_IDNUMBER % {"value": i} for i in _comment_ids(block.comments)]
 
     if qtype == "truefalse":
         word, wrong, right = ([*answers.split("#", 2), "", ""])[:3]
@@ -211,7 +215,7 @@ def _read_question(block: _Block, topic: str, result: ParseResult) -> None:
         for raw, message in feedbacks:
             shown = html_to_text(_restore(_split_format(raw.strip(), stem_format)[1]))
             if shown:
-                question.not_kept.append(message.format(text=shown))
+                question.not_kept.append(message % {"text": shown})
         question.answer_true = answer_true
     elif qtype == "essay":
         question.kind = "short_answer"
@@ -294,7 +298,7 @@ def _read_choices(
             fraction = float(weight.group(1)) / 100
             part = part[weight.end() :]
             if marked and abs(fraction - 1.0) >= GRADE_TOLERANCE:
-                return BAD_CORRECT_WEIGHT.format(text=_restore(part.split("#", 1)[0]).strip())
+                return BAD_CORRECT_WEIGHT % {"text": _restore(part.split("#", 1)[0]).strip()}
         grade = match_grade(fraction)
         if grade is None:
             invalid.append(fraction)
@@ -382,7 +386,7 @@ def _export_question(question: ExportQuestion) -> str:
     lines = [f"// [tag:{_escape_tag(tag)}]" for tag in tags]
     names = list(dict.fromkeys(dropped + [i.name for i in question.images]))
     if names:
-        lines.append(IMAGES_LEFT_OUT.format(names="、".join(names)))
+        lines.append(IMAGES_LEFT_OUT % {"names": "、".join(names)})
     head = f"::{_escape(question.name.strip())}::" if question.name.strip() else ""
     # A missing-word question: the answer block goes where the blank is.
     blank = blank_stem_parts(stem) if question.kind in ("single", "multiple") else None

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
+from django.utils.translation import gettext_lazy as _
+
 from .base import ParsedImage, ParsedOption
 from .html import PLUGINFILE, TEXT_FORMATS, looks_like_html, rich_text_from_moodle
 
@@ -22,32 +24,30 @@ CITATION_SEPARATOR = "；"
 # Category of exported questions: the course's top category, then the topic path.
 CATEGORY_PREFIX = "$course$/top"
 
-UNSUPPORTED_TYPE = "不支持的题型：{label}"
-UNKNOWN_TYPE_LABEL = "未知题型（{qtype}）"
-DIFFICULTY_INVALID = "难度标签“{tag}”无效：难度应为 1 到 5 的整数。"
-DIFFICULTY_CONFLICT = "难度标签出现多次且取值不同（{values}）。"
-EMPTY_STEM = "题干为空。"
-TOO_FEW_OPTIONS = "选择题至少需要两个选项。"
-SINGLE_NEEDS_ONE_CORRECT = "单选题必须有且只有一个完全正确（100%）的答案。"
-MULTIPLE_NEEDS_A_CORRECT = "多选题至少需要一个正确选项（分值为正数的答案）。"
-INVALID_GRADE = (
-    "{question}的答案分值 {values} 不在 Moodle 允许的分值之列，Moodle 导入时会拒绝这道题。"
-    "允许的分值为 0、±100%、±90%、±83.33333%、±80%、±75%、±70%、±66.66667%、±60%、±50%、"
-    "±40%、±33.33333%、±30%、±25%、±20%、±16.66667%、±14.28571%、±12.5%、±11.11111%、±10%、±5%。"
+UNSUPPORTED_TYPE = _("不支持的题型：%(label)s")
+UNKNOWN_TYPE_LABEL = _("未知题型（%(qtype)s）")
+DIFFICULTY_INVALID = _("难度标签“%(tag)s”无效：难度应为 1 到 5 的整数。")
+DIFFICULTY_CONFLICT = _("难度标签出现多次且取值不同（%(values)s）。")
+EMPTY_STEM = _("题干为空。")
+TOO_FEW_OPTIONS = _("选择题至少需要两个选项。")
+SINGLE_NEEDS_ONE_CORRECT = _("单选题必须有且只有一个完全正确（100%）的答案。")
+MULTIPLE_NEEDS_A_CORRECT = _("多选题至少需要一个正确选项（分值为正数的答案）。")
+INVALID_GRADE = _(
+    "%(question)s的答案分值 %(values)s 不在 Moodle 允许的分值之列，Moodle 导入时会拒绝这道题。允许的分值为 0、±100%%、±90%%、±83.33333%%、±80%%、±75%%、±70%%、±66.66667%%、±60%%、±50%%、±40%%、±33.33333%%、±30%%、±25%%、±20%%、±16.66667%%、±14.28571%%、±12.5%%、±11.11111%%、±10%%、±5%%。"
 )
-NAMED_QUESTION = "题目“{name}”"
-UNNAMED_QUESTION = "这道题"
-BAD_FILE = "文件“{name}”的 base64 内容无法解码。"
+NAMED_QUESTION = _("题目“%(name)s”")
+UNNAMED_QUESTION = _("这道题")
+BAD_FILE = _("文件“%(name)s”的 base64 内容无法解码。")
 
 # What the file says that the platform does not keep (ParsedQuestion.not_kept), in words.
-NOT_KEPT_TAG = "未保留：标签“{tag}”"
-NOT_KEPT_IDNUMBER = "未保留：ID 编号“{value}”"
-NOT_KEPT_MARKDOWN = "未保留：Markdown 格式（按纯文本导入，不渲染）"
-NOT_KEPT_TRUE_FEEDBACK = "未保留：判断题选“对”时的反馈“{text}”"
-NOT_KEPT_FALSE_FEEDBACK = "未保留：判断题选“错”时的反馈“{text}”"
-NOT_KEPT_FILE = "未保留：文件“{name}”（不是 PNG、JPEG、GIF 或 WebP 图片）"
-NOT_KEPT_MISSING_IMAGE = "未保留：图片“{name}”（文件中没有这张图片的内容）"
-NOT_KEPT_EXTERNAL_IMAGE = "未保留：外部图片“{src}”（考试页面不加载其他网站的图片）"
+NOT_KEPT_TAG = _("未保留：标签“%(tag)s”")
+NOT_KEPT_IDNUMBER = _("未保留：ID 编号“%(value)s”")
+NOT_KEPT_MARKDOWN = _("未保留：Markdown 格式（按纯文本导入，不渲染）")
+NOT_KEPT_TRUE_FEEDBACK = _("未保留：判断题选“对”时的反馈“%(text)s”")
+NOT_KEPT_FALSE_FEEDBACK = _("未保留：判断题选“错”时的反馈“%(text)s”")
+NOT_KEPT_FILE = _("未保留：文件“%(name)s”（不是 PNG、JPEG、GIF 或 WebP 图片）")
+NOT_KEPT_MISSING_IMAGE = _("未保留：图片“%(name)s”（文件中没有这张图片的内容）")
+NOT_KEPT_EXTERNAL_IMAGE = _("未保留：外部图片“%(src)s”（考试页面不加载其他网站的图片）")
 
 # Moodle's text in place of the answer block of a "missing word" question ("_____"): a
 # Chinese fill-in-the-blank bracket. Exporters turn it back into the answer block.
@@ -67,27 +67,27 @@ GRADE_TOLERANCE = 0.00001  # "slightly fuzzy test, never check floats for equali
 
 # Moodle's question type names (XML ``type`` attribute, GIFT's implied types) in plain words.
 QUESTION_TYPE_LABELS = {
-    "matching": "匹配题（matching）",
-    "match": "匹配题（matching）",
-    "numerical": "数值题（numerical）",
-    "shortanswer": "简答题（shortanswer）",
-    "essay": "论述题（essay）",
-    "cloze": "完形填空题（cloze/multianswer）",
-    "multianswer": "完形填空题（cloze/multianswer）",
-    "description": "说明文字（description）",
-    "missingword": "选词填空题（missing word，答案区块在句子中间）",
-    "calculated": "计算题（calculated）",
-    "calculatedsimple": "简单计算题（calculatedsimple）",
-    "calculatedmulti": "计算型选择题（calculatedmulti）",
-    "ddwtos": "拖放填空题（ddwtos）",
-    "gapselect": "下拉选词填空题（gapselect）",
-    "ddimageortext": "图文拖放题（ddimageortext）",
-    "ddmarker": "标记拖放题（ddmarker）",
-    "randomsamatch": "随机简答匹配题（randomsamatch）",
-    "random": "随机抽题（random）",
-    "multichoiceset": "全对才得分的多选题（multichoiceset）",
-    "ordering": "排序题（ordering）",
-    "essay_noinline": "只能上传附件作答的论述题（essay，responseformat noinline）",
+    "matching": _("匹配题（matching）"),
+    "match": _("匹配题（matching）"),
+    "numerical": _("数值题（numerical）"),
+    "shortanswer": _("简答题（shortanswer）"),
+    "essay": _("论述题（essay）"),
+    "cloze": _("完形填空题（cloze/multianswer）"),
+    "multianswer": _("完形填空题（cloze/multianswer）"),
+    "description": _("说明文字（description）"),
+    "missingword": _("选词填空题（missing word，答案区块在句子中间）"),
+    "calculated": _("计算题（calculated）"),
+    "calculatedsimple": _("简单计算题（calculatedsimple）"),
+    "calculatedmulti": _("计算型选择题（calculatedmulti）"),
+    "ddwtos": _("拖放填空题（ddwtos）"),
+    "gapselect": _("下拉选词填空题（gapselect）"),
+    "ddimageortext": _("图文拖放题（ddimageortext）"),
+    "ddmarker": _("标记拖放题（ddmarker）"),
+    "randomsamatch": _("随机简答匹配题（randomsamatch）"),
+    "random": _("随机抽题（random）"),
+    "multichoiceset": _("全对才得分的多选题（multichoiceset）"),
+    "ordering": _("排序题（ordering）"),
+    "essay_noinline": _("只能上传附件作答的论述题（essay，responseformat noinline）"),
 }
 
 _CONTEXT_PREFIX = re.compile(r"^\$[a-z]+\$(?:/|$)")
@@ -96,8 +96,8 @@ _TAG_SEPARATOR = re.compile(r"[:：]")
 
 def unsupported_reason(qtype: str) -> str:
     """The skip reason naming the Moodle type, e.g. "不支持的题型：匹配题（matching）"."""
-    label = QUESTION_TYPE_LABELS.get(qtype) or UNKNOWN_TYPE_LABEL.format(qtype=qtype)
-    return UNSUPPORTED_TYPE.format(label=label)
+    label = QUESTION_TYPE_LABELS.get(qtype) or UNKNOWN_TYPE_LABEL % {"qtype": qtype}
+    return UNSUPPORTED_TYPE % {"label": label}
 
 
 def topic_from_category(path: str) -> str:
@@ -148,13 +148,13 @@ def metadata_from_tags(tags: Iterable[str], known: Iterable[str] = ()) -> TagMet
             citations.append(value)
     values = list(dict.fromkeys(difficulties))
     if len(values) > 1:
-        result.errors.append(DIFFICULTY_CONFLICT.format(values="、".join(values)))
+        result.errors.append(DIFFICULTY_CONFLICT % {"values": "、".join(values)})
     elif values:
         value = values[0]
         if value.isascii() and value.isdigit() and 1 <= int(value) <= 5:
             result.difficulty = int(value)
         else:
-            result.errors.append(DIFFICULTY_INVALID.format(tag=f"{DIFFICULTY_TAG}:{value}"))
+            result.errors.append(DIFFICULTY_INVALID % {"tag": f"{DIFFICULTY_TAG}:{value}"})
     result.citations = CITATION_SEPARATOR.join(dict.fromkeys(citations))
     return result
 
@@ -199,8 +199,8 @@ def match_grade(fraction: float) -> float | None:
 
 def invalid_grade_message(name: str, fractions: Iterable[float]) -> str:
     values = "、".join(f"{format_percent(f)}%" for f in fractions)
-    question = NAMED_QUESTION.format(name=name) if name else UNNAMED_QUESTION
-    return INVALID_GRADE.format(question=question, values=values)
+    question = NAMED_QUESTION % {"name": name} if name else UNNAMED_QUESTION
+    return INVALID_GRADE % {"question": question, "values": values}
 
 
 def weights_for(kind: str, options: Sequence[ParsedOption]) -> list[float]:
@@ -332,7 +332,7 @@ class QuestionImages:
     def add(self, path: str, data: bytes) -> str | None:
         """Keep one file; returns the name the text refers to it by, ``None`` if not kept."""
         if image_kind(data) is None:
-            self.not_kept.append(NOT_KEPT_FILE.format(name=path.lstrip("/")))
+            self.not_kept.append(NOT_KEPT_FILE % {"name": path.lstrip("/")})
             return None
         name = base = safe_image_name(path)
         same = self._by_name.get(name)
@@ -356,12 +356,12 @@ class QuestionImages:
             src = match.group(2)
             if not src.startswith(PLUGINFILE):
                 if re.match(r"(?i)(https?:)?//", src):
-                    self.not_kept.append(NOT_KEPT_EXTERNAL_IMAGE.format(src=src))
+                    self.not_kept.append(NOT_KEPT_EXTERNAL_IMAGE % {"src": src})
                     return ""
                 return match.group(0)
             path = unquote(src[len(PLUGINFILE) :])
             if path not in names:
-                self.not_kept.append(NOT_KEPT_MISSING_IMAGE.format(name=path))
+                self.not_kept.append(NOT_KEPT_MISSING_IMAGE % {"name": path})
                 return ""
             return match.group(0)
 

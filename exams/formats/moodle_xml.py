@@ -32,6 +32,7 @@ from xml.etree import ElementTree
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser, ParseError
+from django.utils.translation import gettext_lazy as _
 
 from .base import (
     MARKED,
@@ -77,33 +78,33 @@ from .moodle import (
     weights_for,
 )
 
-POSITION = "第 {index} 题（第 {line} 行）"
-FILE_POSITION = "文件"
-LINE_POSITION = "第 {line} 行"
-UNSAFE_XML = "文件包含不安全的 XML 实体定义，已拒绝。"
-MALFORMED_XML = "XML 格式不正确，无法读取（第 {line} 行第 {column} 列附近）。"
-NOT_MOODLE_XML = "这不是 Moodle XML 题目文件：根元素应为 <quiz>，实际为 <{tag}>。"
-MISSING_TYPE = "<question> 缺少 type 属性，无法判断题型。"
-BAD_FRACTION = "答案的分值 fraction=“{value}” 不是数字。"
-UNSUPPORTED_ENCODING = "无法识别 XML 文件的字符编码，请另存为 UTF-8 编码后再导入。"
-TRUE_FALSE_UNCLEAR = "判断题的正确答案不明确：需要一个分值为 100 的 true 或 false 答案。"
-BAD_RUBRIC = "评阅信息（graderinfo）中的评分标准第 {n} 行“{line}”应写作“评分要点|分值”。"
+POSITION = _("第 %(index)s 题（第 %(line)s 行）")
+FILE_POSITION = _("文件")
+LINE_POSITION = _("第 %(line)s 行")
+UNSAFE_XML = _("文件包含不安全的 XML 实体定义，已拒绝。")
+MALFORMED_XML = _("XML 格式不正确，无法读取（第 %(line)s 行第 %(column)s 列附近）。")
+NOT_MOODLE_XML = _("这不是 Moodle XML 题目文件：根元素应为 <quiz>，实际为 <%(tag)s>。")
+MISSING_TYPE = _("<question> 缺少 type 属性，无法判断题型。")
+BAD_FRACTION = _("答案的分值 fraction=“%(value)s” 不是数字。")
+UNSUPPORTED_ENCODING = _("无法识别 XML 文件的字符编码，请另存为 UTF-8 编码后再导入。")
+TRUE_FALSE_UNCLEAR = _("判断题的正确答案不明确：需要一个分值为 100 的 true 或 false 答案。")
+BAD_RUBRIC = _("评阅信息（graderinfo）中的评分标准第 %(n)s 行“%(line)s”应写作“评分要点|分值”。")
 MODEL_ANSWER_HEADING = "参考答案："
 RUBRIC_HEADING = "评分标准："
 KIND_TAG = "题型"
 CASE_ANALYSIS_TAG = "案例分析"
-NOT_KEPT_DEFAULT_GRADE = "未保留：每题分值 {value}"
-NOT_KEPT_PENALTY = "未保留：每次重新作答扣分 {value}%"
-NOT_KEPT_HIDDEN = "未保留：在 Moodle 中为隐藏题目"
-NOT_KEPT_HINT = "未保留：提示“{text}”"
-NOT_KEPT_NO_SHUFFLE = "未保留：选项不打乱顺序（是否打乱由考试设置决定）"
-NOT_KEPT_ATTACHMENTS = "未保留：上传附件作答（最多 {count} 个附件）"
-NOT_KEPT_TEMPLATE = "未保留：作答模板“{text}”"
-NOT_KEPT_UNUSED_FILE = "未保留：文件“{name}”（题目中没有显示它）"
+NOT_KEPT_DEFAULT_GRADE = _("未保留：每题分值 %(value)s")
+NOT_KEPT_PENALTY = _("未保留：每次重新作答扣分 %(value)s%%")
+NOT_KEPT_HIDDEN = _("未保留：在 Moodle 中为隐藏题目")
+NOT_KEPT_HINT = _("未保留：提示“%(text)s”")
+NOT_KEPT_NO_SHUFFLE = _("未保留：选项不打乱顺序（是否打乱由考试设置决定）")
+NOT_KEPT_ATTACHMENTS = _("未保留：上传附件作答（最多 %(count)s 个附件）")
+NOT_KEPT_TEMPLATE = _("未保留：作答模板“%(text)s”")
+NOT_KEPT_UNUSED_FILE = _("未保留：文件“%(name)s”（题目中没有显示它）")
 COMBINED_FEEDBACK = (
-    ("correctfeedback", "未保留：答对时的总体反馈“{text}”"),
-    ("partiallycorrectfeedback", "未保留：部分答对时的总体反馈“{text}”"),
-    ("incorrectfeedback", "未保留：答错时的总体反馈“{text}”"),
+    ("correctfeedback", _("未保留：答对时的总体反馈“%(text)s”")),
+    ("partiallycorrectfeedback", _("未保留：部分答对时的总体反馈“%(text)s”")),
+    ("incorrectfeedback", _("未保留：答错时的总体反馈“%(text)s”")),
 )
 
 _ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#x[0-9A-Fa-f]+);")
@@ -121,14 +122,14 @@ def parse_moodle_xml(data: bytes) -> ParseResult:
         return result
     root, question_lines = parsed
     if root.tag != "quiz":
-        result.errors.append(FormatError(FILE_POSITION, NOT_MOODLE_XML.format(tag=root.tag)))
+        result.errors.append(FormatError(FILE_POSITION, NOT_MOODLE_XML % {"tag": root.tag}))
         return result
 
     topic = ""
     for index, (element, line) in enumerate(
         zip(root.findall("question"), question_lines, strict=True), start=1
     ):
-        position = POSITION.format(index=index, line=line)
+        position = POSITION % {"index": index, "line": line}
         qtype = (element.get("type") or "").strip()
         if qtype == "category":
             topic = topic_from_category(element.findtext("category/text") or "")
@@ -155,12 +156,12 @@ def _parse_tree(data: bytes) -> tuple[ElementTree.Element, list[int]] | FormatEr
         parser.feed(data)
         return parser.close(), target.lines
     except DefusedXmlException:
-        line = LINE_POSITION.format(line=parser.parser.CurrentLineNumber)
+        line = LINE_POSITION % {"line": parser.parser.CurrentLineNumber}
         return FormatError(line, UNSAFE_XML)
     except ParseError as exc:
         line, column = exc.position
-        message = MALFORMED_XML.format(line=line, column=column + 1)
-        return FormatError(LINE_POSITION.format(line=line), message)
+        message = MALFORMED_XML % {"line": line, "column": column + 1}
+        return FormatError(LINE_POSITION % {"line": line}, message)
     except (ValueError, LookupError):
         # Expat reads only single-byte encodings besides UTF-8/16; GBK files are transcoded.
         declared = _DECLARED_ENCODING.match(data)
@@ -220,7 +221,7 @@ class _Reader:
             path = (file.get("path") or "/") + (file.get("name") or "")
             data = decode_file(file.text or "")
             if data is None:
-                raise _Refused(BAD_FILE.format(name=path.lstrip("/")))
+                raise _Refused(BAD_FILE % {"name": path.lstrip("/")})
             kept = self.images.add(path, data)
             if kept:
                 names[path.lstrip("/")] = kept
@@ -238,10 +239,10 @@ class _Reader:
             return
         data = decode_file(encoded) if encoded.strip() else None
         if not encoded.strip():
-            self.not_kept.append(NOT_KEPT_MISSING_IMAGE.format(name=name))
+            self.not_kept.append(NOT_KEPT_MISSING_IMAGE % {"name": name})
             return
         if data is None:
-            raise _Refused(BAD_FILE.format(name=name))
+            raise _Refused(BAD_FILE % {"name": name})
         kept = self.images.add(name.replace("/", "_"), data)
         if kept:
             stem = self.fields[0]
@@ -262,7 +263,7 @@ class _Reader:
             if i.name in shown
         ]
         unused = [
-            NOT_KEPT_UNUSED_FILE.format(name=i.name)
+            NOT_KEPT_UNUSED_FILE % {"name": i.name}
             for i in self.images.images
             if i.name not in shown
         ]
@@ -298,20 +299,20 @@ def _common(
     reader.field(element.find("questiontext"), "html")
     reader.field(element.find("generalfeedback"))
     reader.legacy_image()
-    reader.not_kept += [NOT_KEPT_TAG.format(tag=t) for t in meta.other_tags]
+    reader.not_kept += [NOT_KEPT_TAG % {"tag": t} for t in meta.other_tags]
     idnumber = (element.findtext("idnumber") or "").strip()
     if idnumber:
-        reader.not_kept.append(NOT_KEPT_IDNUMBER.format(value=idnumber))
+        reader.not_kept.append(NOT_KEPT_IDNUMBER % {"value": idnumber})
     if (element.findtext("hidden") or "").strip() == "1":
         reader.not_kept.append(NOT_KEPT_HIDDEN)
     for tag, message in COMBINED_FEEDBACK:
         shown = html_to_text(element.findtext(f"{tag}/text") or "")
         if shown:
-            reader.not_kept.append(message.format(text=shown))
+            reader.not_kept.append(message % {"text": shown})
     for hint in element.findall("hint"):
         shown = html_to_text(hint.findtext("text") or "")
         if shown:
-            reader.not_kept.append(NOT_KEPT_HINT.format(text=shown))
+            reader.not_kept.append(NOT_KEPT_HINT % {"text": shown})
     return question, reader
 
 
@@ -327,11 +328,11 @@ def _not_kept_grades(element: ElementTree.Element, qtype: str) -> list[str]:
     notes = []
     grade = _number(element.findtext("defaultgrade"))
     if grade is not None and abs(grade - 1) > GRADE_TOLERANCE:
-        notes.append(NOT_KEPT_DEFAULT_GRADE.format(value=f"{grade:g}"))
+        notes.append(NOT_KEPT_DEFAULT_GRADE % {"value": f"{grade:g}"})
     penalty = _number(element.findtext("penalty"))
     default = 1.0 if qtype == "truefalse" else 0.3333333
     if penalty is not None and abs(penalty - default) > 0.005:  # Moodle's own rounding fix
-        notes.append(NOT_KEPT_PENALTY.format(value=format_percent(penalty)))
+        notes.append(NOT_KEPT_PENALTY % {"value": format_percent(penalty)})
     return notes
 
 
@@ -358,7 +359,7 @@ def _question(
         raw = answer.get("fraction", "0")
         number = _number(raw)
         if number is None:
-            raise _Refused(BAD_FRACTION.format(value=raw))
+            raise _Refused(BAD_FRACTION % {"value": raw})
         fraction = number / 100
         if qtype == "multichoice":
             grade = match_grade(fraction)
@@ -391,7 +392,7 @@ def _question(
                 word = "true" if order == 0 else "false"
             if shown:
                 message = NOT_KEPT_TRUE_FEEDBACK if word == "true" else NOT_KEPT_FALSE_FEEDBACK
-                question.not_kept.append(message.format(text=shown))
+                question.not_kept.append(message % {"text": shown})
         return question
 
     if (element.findtext("shuffleanswers") or "").strip() in ("0", "false"):
@@ -447,7 +448,7 @@ def _essay(element: ElementTree.Element, position: str, topic: str) -> ParsedQue
         except ValueError:
             valid = False
         if not valid:
-            raise _Refused(BAD_RUBRIC.format(n=n, line=line))
+            raise _Refused(BAD_RUBRIC % {"n": n, "line": line})
         rubric.append(RubricCriterion(criterion.strip(), points.strip()))
     if not rubric:
         grade = _number(element.findtext("defaultgrade"))
@@ -455,11 +456,11 @@ def _essay(element: ElementTree.Element, position: str, topic: str) -> ParsedQue
         rubric = [RubricCriterion(DEFAULT_CRITERION, points)]
     attachments = _number(element.findtext("attachments"))
     if attachments:  # -1 is "unlimited"
-        shown = "不限" if attachments < 0 else f"{attachments:g}"
-        question.not_kept.append(NOT_KEPT_ATTACHMENTS.format(count=shown))
+        shown = str(_("不限")) if attachments < 0 else f"{attachments:g}"
+        question.not_kept.append(NOT_KEPT_ATTACHMENTS % {"count": shown})
     template = html_to_text(element.findtext("responsetemplate/text") or "")
     if template:
-        question.not_kept.append(NOT_KEPT_TEMPLATE.format(text=template))
+        question.not_kept.append(NOT_KEPT_TEMPLATE % {"text": template})
     question.kind = "case_analysis" if case else "short_answer"
     question.model_answer = model_answer
     question.rubric = rubric

@@ -19,10 +19,13 @@ import re
 import string
 from collections.abc import Iterable
 
+from django.utils.translation import gettext_lazy as _
+
 from cms import spreadsheets
 from cms.spreadsheets import Column, Columns
 
 from .base import (
+    FILE_POSITION,
     MARKED,
     ExportQuestion,
     FormatError,
@@ -99,23 +102,25 @@ KIND_LABELS = {
 }
 INDEFINITE_LABEL = "不定项"
 
-ERR_UNREADABLE = "无法读取文件：{detail}。请使用平台提供的模板（xlsx 或 csv）。"
-ERR_MISSING_COLUMNS = "缺少必需的列：{columns}。"
-ERR_KIND = "题型“{value}”无法识别，应为 单选、多选、不定项、判断、案例分析 或 简答。"
-ERR_RUBRIC_EMPTY = "案例分析题、简答题须填写评分标准（每行一项：评分要点|分值）。"
-ERR_RUBRIC_LINE = "评分标准第 {n} 行“{line}”应写作“评分要点|分值”，分值为大于 0 的数。"
-ERR_MARKED_OPTIONS = "案例分析题、简答题不应填写选项和答案。"
-ERR_STEM = "题干为空。"
-ERR_ANSWER_EMPTY = "答案为空。"
-ERR_TF_ANSWER = "判断题的答案应为“对”或“错”（或 √、×），而不是“{value}”。"
-ERR_TF_OPTIONS = "判断题不应填写选项。"
-ERR_ANSWER_LETTERS = "答案“{value}”应由选项字母 A–H 组成。"
-ERR_ANSWER_MISSING_OPTION = "答案包含选项 {letter}，但选项{letter}为空。"
-ERR_OPTION_GAP = "选项{letter}为空，但其后还有选项；选项须从 A 开始连续填写。"
-ERR_TOO_FEW_OPTIONS = "选择题至少需要 2 个选项。"
-ERR_SINGLE_ANSWER = "单选题只能有一个正确答案，而答案为“{value}”。"
-ERR_MULTI_ANSWER = "多选题至少需要两个正确答案，而答案为“{value}”。"
-ERR_DIFFICULTY = "难度应为 1 到 5 的整数，而不是“{value}”。"
+ERR_UNREADABLE = _("无法读取文件：%(detail)s。请使用平台提供的模板（xlsx 或 csv）。")
+ROW_POSITION = _("第 %(row)s 行")
+ERR_CSV_ENCODING = _("无法识别 csv 文件的编码")
+ERR_MISSING_COLUMNS = _("缺少必需的列：%(columns)s。")
+ERR_KIND = _("题型“%(value)s”无法识别，应为 单选、多选、不定项、判断、案例分析 或 简答。")
+ERR_RUBRIC_EMPTY = _("案例分析题、简答题须填写评分标准（每行一项：评分要点|分值）。")
+ERR_RUBRIC_LINE = _("评分标准第 %(n)s 行“%(line)s”应写作“评分要点|分值”，分值为大于 0 的数。")
+ERR_MARKED_OPTIONS = _("案例分析题、简答题不应填写选项和答案。")
+ERR_STEM = _("题干为空。")
+ERR_ANSWER_EMPTY = _("答案为空。")
+ERR_TF_ANSWER = _("判断题的答案应为“对”或“错”（或 √、×），而不是“%(value)s”。")
+ERR_TF_OPTIONS = _("判断题不应填写选项。")
+ERR_ANSWER_LETTERS = _("答案“%(value)s”应由选项字母 A–H 组成。")
+ERR_ANSWER_MISSING_OPTION = _("答案包含选项 %(letter)s，但选项%(letter)s为空。")
+ERR_OPTION_GAP = _("选项%(letter)s为空，但其后还有选项；选项须从 A 开始连续填写。")
+ERR_TOO_FEW_OPTIONS = _("选择题至少需要 2 个选项。")
+ERR_SINGLE_ANSWER = _("单选题只能有一个正确答案，而答案为“%(value)s”。")
+ERR_MULTI_ANSWER = _("多选题至少需要两个正确答案，而答案为“%(value)s”。")
+ERR_DIFFICULTY = _("难度应为 1 到 5 的整数，而不是“%(value)s”。")
 
 # "正确答案：ABCD", "答案: B" — the column's own name written again in the cell.
 _ANSWER_LABEL = re.compile(r"^\s*(?:正确答案|标准答案|参考答案|答案)\s*[:：]?\s*")
@@ -143,9 +148,9 @@ def read_table(data: bytes, filename: str, mapping: dict[str, str] | None = None
     except spreadsheets.SpreadsheetFileError as exc:
         cause = exc.__cause__
         if isinstance(cause, UnicodeDecodeError):
-            raise ValueError(ERR_UNREADABLE.format(detail="无法识别 csv 文件的编码")) from exc
+            raise ValueError(ERR_UNREADABLE % {"detail": ERR_CSV_ENCODING}) from exc
         detail = type(cause).__name__ if cause is not None else "BadZipFile"
-        raise ValueError(ERR_UNREADABLE.format(detail=detail)) from exc
+        raise ValueError(ERR_UNREADABLE % {"detail": detail}) from exc
 
 
 def parse_spreadsheet(
@@ -156,18 +161,19 @@ def parse_spreadsheet(
     try:
         frame = read_table(data, filename, mapping)
     except ValueError as exc:
-        result.errors.append(FormatError("文件", str(exc)))
+        result.errors.append(FormatError(str(FILE_POSITION), str(exc)))
         return result
     header = frame.attrs.get("header")
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
-        where = f"第 {header.first_row} 行" if header and header.texts else "第 1 行"
-        message = ERR_MISSING_COLUMNS.format(columns="、".join(missing))
+        row = header.first_row if header and header.texts else 1
+        where = str(ROW_POSITION % {"row": row})
+        message = ERR_MISSING_COLUMNS % {"columns": "、".join(missing)}
         result.errors.append(FormatError(where, message))
         return result
     known = [c for c in COLUMNS if c in frame.columns]
     for number, record in zip(frame.index, frame.to_dict("records"), strict=True):
-        position = f"第 {number} 行"
+        position = str(ROW_POSITION % {"row": number})
         if not any(_cell(record, c) for c in known):
             continue  # blank rows in the middle of a sheet are common and harmless
         question, errors = _parse_row(record, position)
@@ -183,7 +189,7 @@ def _parse_row(record: dict, position: str) -> tuple[ParsedQuestion | None, list
     found = kind_from_label(kind_value) if kind_value else None
     kind, indefinite = found if found else (None, False)
     if kind is None:
-        errors.append(ERR_KIND.format(value=kind_value))
+        errors.append(ERR_KIND % {"value": kind_value})
     stem = _cell(record, "题干")
     if not stem:
         errors.append(ERR_STEM)
@@ -196,7 +202,7 @@ def _parse_row(record: dict, position: str) -> tuple[ParsedQuestion | None, list
     if text := _cell(record, "难度"):
         difficulty = int(float(text)) if _WHOLE_NUMBER.match(text) else None
         if difficulty is None or not 1 <= difficulty <= 5:
-            errors.append(ERR_DIFFICULTY.format(value=text))
+            errors.append(ERR_DIFFICULTY % {"value": text})
     question = ParsedQuestion(
         position=position,
         kind=kind or "single",
@@ -220,7 +226,7 @@ def _parse_row(record: dict, position: str) -> tuple[ParsedQuestion | None, list
             errors.append(ERR_TF_OPTIONS)
         value = true_false_answer(answer) if answer else None
         if answer and value is None:
-            errors.append(ERR_TF_ANSWER.format(value=answer_cell))
+            errors.append(ERR_TF_ANSWER % {"value": answer_cell})
         question.answer_true = bool(value)
     elif kind in ("single", "multiple"):
         errors.extend(_choice_errors(kind, indefinite, option_texts, answer, answer_cell))
@@ -243,23 +249,23 @@ def _choice_errors(kind, indefinite, option_texts, answer, answer_cell) -> list[
     last = max((i for i, t in enumerate(option_texts) if t), default=-1)
     for i in range(last):
         if not option_texts[i]:
-            errors.append(ERR_OPTION_GAP.format(letter=OPTION_LETTERS[i]))
+            errors.append(ERR_OPTION_GAP % {"letter": OPTION_LETTERS[i]})
     if last < 1:
         errors.append(ERR_TOO_FEW_OPTIONS)
     if not answer:
         return errors
     letters = answer_letters(answer)
     if letters is None or any(i >= len(OPTION_LETTERS) for i in letters):
-        errors.append(ERR_ANSWER_LETTERS.format(value=answer_cell))
+        errors.append(ERR_ANSWER_LETTERS % {"value": answer_cell})
         return errors
     for i in letters:
         if not option_texts[i]:
-            errors.append(ERR_ANSWER_MISSING_OPTION.format(letter=OPTION_LETTERS[i]))
+            errors.append(ERR_ANSWER_MISSING_OPTION % {"letter": OPTION_LETTERS[i]})
     shown = "".join(OPTION_LETTERS[i] for i in letters)
     if kind == "single" and len(letters) > 1:
-        errors.append(ERR_SINGLE_ANSWER.format(value=shown))
+        errors.append(ERR_SINGLE_ANSWER % {"value": shown})
     if kind == "multiple" and not indefinite and len(letters) < 2:
-        errors.append(ERR_MULTI_ANSWER.format(value=shown))
+        errors.append(ERR_MULTI_ANSWER % {"value": shown})
     return errors
 
 
@@ -277,7 +283,7 @@ def parse_rubric(text: str) -> tuple[list[RubricCriterion], list[str]]:
         except ValueError:
             value = 0
         if not bar or not criterion.strip() or not value > 0 or value > 1000:
-            errors.append(ERR_RUBRIC_LINE.format(n=n, line=line))
+            errors.append(ERR_RUBRIC_LINE % {"n": n, "line": line})
             continue
         criteria.append(RubricCriterion(criterion.strip(), points.strip()))
     return criteria, errors

@@ -41,9 +41,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.utils.html import escape
+from django.utils.translation import gettext_lazy as _
 
 from ..soundness import ERR_SINGLE_CORRECT, structure_problems
 from .base import (
+    FILE_POSITION,
     MARKED,
     ExportQuestion,
     FormatError,
@@ -63,44 +65,49 @@ from .text import FULLWIDTH, answer_letters, kind_from_label, true_false_answer
 _FOLD = {**FULLWIDTH, **str.maketrans("．：（）【】［］", ".:()[][]")}
 INTERNAL_KINDS = frozenset({"single", "multiple", "true_false", "case_analysis", "short_answer"})
 
-POSITION = "第 {number} 题"
-POSITION_IN_SECTION = "{section}第 {number} 题"  # when a later section restarts the numbering
-LINE_POSITION = "第 {n} 行"
-PARAGRAPH_POSITION = "第 {n} 段"
+POSITION = _("第 %(number)s 题")
+POSITION_IN_SECTION = _(
+    "%(section)s第 %(number)s 题"
+)  # when a later section restarts the numbering
+LINE_POSITION = _("第 %(n)s 行")
+PARAGRAPH_POSITION = _("第 %(n)s 段")
 
-ERR_NOT_DOCX = "无法读取该 Word 文件：文件已损坏，或不是 .docx 格式。"
-ERR_OLD_DOC = "不支持旧版 Word（.doc）文件：请在 Word 中另存为 .docx 后再上传。"
-ERR_DOCX_TOO_LARGE = "Word 文件解压后过大：不能超过 {limit} MB。"
-ERR_DOCX_RATIO = "Word 文件结构异常：压缩比超过 {limit} 倍。"
-ERR_DOCX_PARTS = "Word 文件结构异常：包含的部件超过 {limit} 个。"
-ERR_NO_QUESTIONS = (
+ERR_NOT_DOCX = _("无法读取该 Word 文件：文件已损坏，或不是 .docx 格式。")
+ERR_OLD_DOC = _("不支持旧版 Word（.doc）文件：请在 Word 中另存为 .docx 后再上传。")
+ERR_DOCX_TOO_LARGE = _("Word 文件解压后过大：不能超过 %(limit)s MB。")
+ERR_DOCX_RATIO = _("Word 文件结构异常：压缩比超过 %(limit)s 倍。")
+ERR_DOCX_PARTS = _("Word 文件结构异常：包含的部件超过 %(limit)s 个。")
+ERR_NO_QUESTIONS = _(
     "文件中没有找到试题：每道题应以题号开头（如“1.”“1、”“（1）”“第1题”），并有“答案：”行。"
 )
-ERR_OPTION_WITHOUT_QUESTION = "选项前面没有题目（题目应以题号开头，如“1.”）。"
-ERR_KEY_WITHOUT_QUESTION = "“{key}”行前面没有题目（题目应以题号开头，如“1.”）。"
-ERR_OPTION_ORDER = "选项字母应为 {expected}，实际为 {actual}（选项须按 A、B、C……的顺序排列）。"
-ERR_OPTION_AFTER_ANSWER = "选项 {letter} 出现在答案之后：选项应写在“答案：”行之前。"
-ERR_UNRECOGNISED = "无法识别的内容“{text}”：应为题号、选项，或“答案：”“解析：”等行。"
-ERR_DUPLICATE_KEY = "“{key}”写了不止一次。"
-ERR_NO_ANSWER = "缺少答案：请写“答案：B”之类的一行，或把答案写在题干末尾的括号里。"
-ERR_ANSWER_NOT_LETTERS = "答案“{answer}”不是选项字母（如“B”或“ABD”）。"
-ERR_ANSWER_NOT_AN_OPTION = "答案“{answer}”中的 {letter} 不是本题的选项（本题选项为 A 到 {last}）。"
-ERR_ANSWER_WITHOUT_OPTIONS = "答案为“{answer}”，但本题没有选项。"
-ERR_TRUE_FALSE_ANSWER = "判断题的答案“{answer}”无法识别：请写 √ 或 ×（对/错、正确/错误）。"
-ERR_TRUE_FALSE_OPTIONS = "判断题不应有选项 A、B……（答案写 √ 或 ×）。"
-ERR_KIND_UNKNOWN = (
-    "无法判断题型：本题没有选项，答案“{answer}”也不是对错。简答题、案例分析题请放在"
-    "“简答题”“案例分析题”标题下，或在题干前标注“【简答题】”。"
+ERR_OPTION_WITHOUT_QUESTION = _("选项前面没有题目（题目应以题号开头，如“1.”）。")
+ERR_KEY_WITHOUT_QUESTION = _("“%(key)s”行前面没有题目（题目应以题号开头，如“1.”）。")
+ERR_OPTION_ORDER = _(
+    "选项字母应为 %(expected)s，实际为 %(actual)s（选项须按 A、B、C……的顺序排列）。"
 )
-ERR_MARKED_OPTIONS = "{kind}不应有选项 A、B……"
-ERR_NO_RUBRIC = "缺少评分标准：在“评分标准：”下每行写一个要点和分值，如“要点……（4分）”。"
-ERR_RUBRIC_LINE = "评分标准“{text}”缺少分值：每个要点以分值结尾，如“（4分）”。"
-ERR_DIFFICULTY = "难度“{value}”无效：须为 1 到 5 的整数。"
-ERR_SINGLE_ANSWER = "单选题只能有一个答案，实际为“{answer}”。"
-NOT_KEPT_SECTION_NOTE = "未保留：大题说明“{note}”"
-NOT_KEPT_PICTURE = "未保留：“{field}”中的图片"
-NOT_KEPT_LINKED_PICTURE = "未保留：链接到文件外部的图片"
-SKIPPED_KIND = "不支持的题型“{label}”。"
+ERR_OPTION_AFTER_ANSWER = _("选项 %(letter)s 出现在答案之后：选项应写在“答案：”行之前。")
+ERR_UNRECOGNISED = _("无法识别的内容“%(text)s”：应为题号、选项，或“答案：”“解析：”等行。")
+ERR_DUPLICATE_KEY = _("“%(key)s”写了不止一次。")
+ERR_NO_ANSWER = _("缺少答案：请写“答案：B”之类的一行，或把答案写在题干末尾的括号里。")
+ERR_ANSWER_NOT_LETTERS = _("答案“%(answer)s”不是选项字母（如“B”或“ABD”）。")
+ERR_ANSWER_NOT_AN_OPTION = _(
+    "答案“%(answer)s”中的 %(letter)s 不是本题的选项（本题选项为 A 到 %(last)s）。"
+)
+ERR_ANSWER_WITHOUT_OPTIONS = _("答案为“%(answer)s”，但本题没有选项。")
+ERR_TRUE_FALSE_ANSWER = _("判断题的答案“%(answer)s”无法识别：请写 √ 或 ×（对/错、正确/错误）。")
+ERR_TRUE_FALSE_OPTIONS = _("判断题不应有选项 A、B……（答案写 √ 或 ×）。")
+ERR_KIND_UNKNOWN = _(
+    "无法判断题型：本题没有选项，答案“%(answer)s”也不是对错。简答题、案例分析题请放在“简答题”“案例分析题”标题下，或在题干前标注“【简答题】”。"
+)
+ERR_MARKED_OPTIONS = _("%(kind)s不应有选项 A、B……")
+ERR_NO_RUBRIC = _("缺少评分标准：在“评分标准：”下每行写一个要点和分值，如“要点……（4分）”。")
+ERR_RUBRIC_LINE = _("评分标准“%(text)s”缺少分值：每个要点以分值结尾，如“（4分）”。")
+ERR_DIFFICULTY = _("难度“%(value)s”无效：须为 1 到 5 的整数。")
+ERR_SINGLE_ANSWER = _("单选题只能有一个答案，实际为“%(answer)s”。")
+NOT_KEPT_SECTION_NOTE = _("未保留：大题说明“%(note)s”")
+NOT_KEPT_PICTURE = _("未保留：“%(field)s”中的图片")
+NOT_KEPT_LINKED_PICTURE = _("未保留：链接到文件外部的图片")
+SKIPPED_KIND = _("不支持的题型“%(label)s”。")
 PICTURE_IN_TEXT = "〔图片：{name}〕"
 
 KIND_NAMES = {
@@ -111,6 +118,8 @@ KIND_NAMES = {
     "short_answer": "简答题",
 }
 INDEFINITE_NAME = "不定项选择题"
+# The marked kinds in messages (KIND_NAMES are the headings a Word file is written with).
+MARKED_KIND_NAMES = {"case_analysis": _("案例分析题"), "short_answer": _("简答题")}
 
 _CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
 _CN = "零〇一二两三四五六七八九十百"
@@ -182,7 +191,7 @@ class Line:
 def text_lines(text: str) -> list[Line]:
     """The lines of a text file (already decoded)."""
     return [
-        Line(_MARKERS.sub("", raw), LINE_POSITION.format(n=n))
+        Line(_MARKERS.sub("", raw), LINE_POSITION % {"n": n})
         for n, raw in enumerate(text.lstrip("\ufeff").splitlines(), start=1)
     ]
 
@@ -228,17 +237,17 @@ def _check_docx_zip(data: bytes) -> None:
     if "word/document.xml" not in names:
         raise ValueError(ERR_NOT_DOCX)
     if len(members) > ZIP_MAX_PARTS:
-        raise ValueError(ERR_DOCX_PARTS.format(limit=ZIP_MAX_PARTS))
+        raise ValueError(ERR_DOCX_PARTS % {"limit": ZIP_MAX_PARTS})
     limit = settings.UPLOAD_MAX_UNCOMPRESSED_BYTES
     ratio_limit = settings.UPLOAD_MAX_COMPRESSION_RATIO
     total = 0
     for member in members:
         total += member.file_size
         if total > limit:
-            raise ValueError(ERR_DOCX_TOO_LARGE.format(limit=f"{limit / 1024 / 1024:g}"))
+            raise ValueError(ERR_DOCX_TOO_LARGE % {"limit": f"{limit / 1024 / 1024:g}"})
         ratio = member.file_size / max(member.compress_size, 1)
         if member.file_size > ZIP_RATIO_MIN_BYTES and ratio > ratio_limit:
-            raise ValueError(ERR_DOCX_RATIO.format(limit=ratio_limit))
+            raise ValueError(ERR_DOCX_RATIO % {"limit": ratio_limit})
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -347,7 +356,7 @@ class _DocxReader:
 
     def _line(self, p) -> Line:
         self.paragraph += 1
-        line = Line("", PARAGRAPH_POSITION.format(n=self.paragraph))
+        line = Line("", PARAGRAPH_POSITION % {"n": self.paragraph})
         parts: list[str] = []
         self._walk(p, parts, line)
         line.text = "".join(parts)
@@ -609,7 +618,7 @@ class _Assembler:
             self._line(index, line)
         self._finish()
         if not self.result.questions and not self.result.errors and not self.result.skipped:
-            self.result.errors.append(FormatError("文件", ERR_NO_QUESTIONS))
+            self.result.errors.append(FormatError(str(FILE_POSITION), ERR_NO_QUESTIONS))
         return self.result
 
     # A line ---------------------------------------------------------------------------------
@@ -695,12 +704,12 @@ class _Assembler:
             number_value = self.last_number + 1
         else:
             number_value = number
-        position = POSITION.format(number=number_value)
+        position = POSITION % {"number": number_value}
         if position in self.used_positions and self.section is not None:
-            position = POSITION_IN_SECTION.format(
-                section=self.section.text.split("（")[0].split("(")[0].strip() + " ",
-                number=number_value,
-            )
+            position = POSITION_IN_SECTION % {
+                "section": self.section.text.split("（")[0].split("(")[0].strip() + " ",
+                "number": number_value,
+            }
         self.used_positions.add(position)
         self.last_number = number_value
         section = self.section
@@ -744,15 +753,15 @@ class _Assembler:
             if draft.state in TAIL_CONTINUED:
                 self._plain(index, text.strip())
             elif letter == expected:
-                draft.errors.append(ERR_OPTION_AFTER_ANSWER.format(letter=letter))
+                draft.errors.append(ERR_OPTION_AFTER_ANSWER % {"letter": letter})
             else:
-                draft.errors.append(ERR_UNRECOGNISED.format(text=_excerpt(text)))
+                draft.errors.append(ERR_UNRECOGNISED % {"text": _excerpt(text)})
             return
         if letter != expected:
             if not draft.options:
                 self._plain(index, text.strip())  # "C：……" in a dialogue of the stem
             else:
-                draft.errors.append(ERR_OPTION_ORDER.format(expected=expected, actual=letter))
+                draft.errors.append(ERR_OPTION_ORDER % {"expected": expected, "actual": letter})
                 draft.options.append([letter, text[match.end() :].strip()])
                 draft.state = "option"
             return
@@ -765,17 +774,17 @@ class _Assembler:
         draft = self.draft
         line = self.lines[index]
         if draft is None:
-            self._orphan(line, ERR_KEY_WITHOUT_QUESTION.format(key=KEY_LABELS[key]))
+            self._orphan(line, ERR_KEY_WITHOUT_QUESTION % {"key": KEY_LABELS[key]})
             return
         if key in draft.seen and key not in ("explanation", "citation", "rubric"):
-            draft.errors.append(ERR_DUPLICATE_KEY.format(key=KEY_LABELS[key]))
+            draft.errors.append(ERR_DUPLICATE_KEY % {"key": KEY_LABELS[key]})
             return
         draft.seen.add(key)
         draft.tail = True
         if key in ("explanation", "answer"):
             self._take_pictures(line)
         elif line.pictures:
-            draft.not_kept.append(NOT_KEPT_PICTURE.format(field=KEY_LABELS[key]))
+            draft.not_kept.append(NOT_KEPT_PICTURE % {"field": KEY_LABELS[key]})
             value = _MARKERS.sub("", value)
         if key == "answer":
             marked = draft.kind is not None and draft.kind[0] in MARKED
@@ -811,7 +820,7 @@ class _Assembler:
         if state in ("stem", "option", "explanation", "model_answer"):
             self._take_pictures(line)
         elif line.pictures:
-            draft.not_kept.append(NOT_KEPT_PICTURE.format(field=KEY_LABELS.get(state, state)))
+            draft.not_kept.append(NOT_KEPT_PICTURE % {"field": KEY_LABELS.get(state, state)})
             text = _MARKERS.sub("", text).strip()
         if state == "stem":
             draft.stem.append(text)
@@ -826,7 +835,7 @@ class _Assembler:
         elif state == "rubric":
             draft.rubric.append(text)
         else:
-            draft.errors.append(ERR_UNRECOGNISED.format(text=_excerpt(text)))
+            draft.errors.append(ERR_UNRECOGNISED % {"text": _excerpt(text)})
 
     def _orphan(self, line: Line, message: str) -> None:
         self.result.errors.append(FormatError(line.where, message))
@@ -839,7 +848,7 @@ class _Assembler:
             return
         if draft.unsupported:
             self.result.skipped.append(
-                SkippedQuestion(draft.position, SKIPPED_KIND.format(label=draft.unsupported))
+                SkippedQuestion(draft.position, SKIPPED_KIND % {"label": draft.unsupported})
             )
             return
         question = _question(draft)
@@ -875,10 +884,11 @@ def _question(draft: _Draft) -> ParsedQuestion | None:
     if hint is not None and hint[0] in MARKED:
         kind = hint[0]
         if options:
-            errors.append(ERR_MARKED_OPTIONS.format(kind=KIND_NAMES[kind]))
+            errors.append(ERR_MARKED_OPTIONS % {"kind": MARKED_KIND_NAMES[kind]})
         model_answer = "\n".join(draft.model_answer).strip()
+        problems_before = len(errors)
         rubric = _rubric(draft.rubric, errors)
-        if not rubric and not any(e.startswith("评分标准“") for e in errors):
+        if not rubric and len(errors) == problems_before:  # no rubric line was refused
             errors.append(ERR_NO_RUBRIC)
     elif options:
         if hint is not None and hint[0] == "true_false":
@@ -896,7 +906,7 @@ def _question(draft: _Draft) -> ParsedQuestion | None:
             if hint is not None:
                 kind, indefinite = hint
                 if kind == "single" and len(indexes) > 1:
-                    errors.append(ERR_SINGLE_ANSWER.format(answer=clean))
+                    errors.append(ERR_SINGLE_ANSWER % {"answer": clean})
                     single_answer_error = True
             else:
                 kind = "single" if len(indexes) == 1 else "multiple"
@@ -912,13 +922,13 @@ def _question(draft: _Draft) -> ParsedQuestion | None:
         if answer_true is not None and (hint is None or hint[0] == "true_false"):
             kind = "true_false"
         elif hint is not None and hint[0] == "true_false":
-            errors.append(ERR_TRUE_FALSE_ANSWER.format(answer=clean))
+            errors.append(ERR_TRUE_FALSE_ANSWER % {"answer": clean})
             return None
         elif hint is not None or answer_letters(clean):
-            errors.append(ERR_ANSWER_WITHOUT_OPTIONS.format(answer=clean))
+            errors.append(ERR_ANSWER_WITHOUT_OPTIONS % {"answer": clean})
             return None
         else:
-            errors.append(ERR_KIND_UNKNOWN.format(answer=_excerpt(clean)))
+            errors.append(ERR_KIND_UNKNOWN % {"answer": _excerpt(clean)})
             return None
     difficulty = None
     if draft.difficulty is not None:
@@ -926,7 +936,7 @@ def _question(draft: _Draft) -> ParsedQuestion | None:
         if value.isdigit() and value.isascii() and 1 <= int(value) <= 5:
             difficulty = int(value)
         else:
-            errors.append(ERR_DIFFICULTY.format(value=draft.difficulty))
+            errors.append(ERR_DIFFICULTY % {"value": draft.difficulty})
     problems = structure_problems(
         kind=kind,
         stem_text=_MARKERS.sub("x", stem),
@@ -939,7 +949,7 @@ def _question(draft: _Draft) -> ParsedQuestion | None:
     errors.extend(problems)
     not_kept = list(draft.not_kept)
     if draft.section_note:
-        not_kept.insert(0, NOT_KEPT_SECTION_NOTE.format(note=draft.section_note))
+        not_kept.insert(0, NOT_KEPT_SECTION_NOTE % {"note": draft.section_note})
     question = ParsedQuestion(
         position=draft.position,
         kind=kind,  # type: ignore[arg-type]
@@ -965,14 +975,13 @@ def _question(draft: _Draft) -> ParsedQuestion | None:
 def _letters(answer: str, count: int, errors: list[str]) -> list[int] | None:
     indexes = answer_letters(answer)
     if indexes is None:
-        errors.append(ERR_ANSWER_NOT_LETTERS.format(answer=answer))
+        errors.append(ERR_ANSWER_NOT_LETTERS % {"answer": answer})
         return None
     for i in indexes:
         if i >= count:
             errors.append(
-                ERR_ANSWER_NOT_AN_OPTION.format(
-                    answer=answer, letter=chr(ord("A") + i), last=chr(ord("A") + count - 1)
-                )
+                ERR_ANSWER_NOT_AN_OPTION
+                % {"answer": answer, "letter": chr(ord("A") + i), "last": chr(ord("A") + count - 1)}
             )
             return None
     return indexes
@@ -1023,19 +1032,19 @@ def _rubric(lines: list[str], errors: list[str]) -> list[RubricCriterion]:
             continue
         matches = list(_POINTS.finditer(text.translate(_FOLD)))
         if not matches:
-            errors.append(ERR_RUBRIC_LINE.format(text=_excerpt(text)))
+            errors.append(ERR_RUBRIC_LINE % {"text": _excerpt(text)})
             continue
         start = 0
         for match in matches:
             criterion = _RUBRIC_ENUMERATOR.sub("", text[start : match.start()]).strip(" ；;，,")
             start = match.end()
             if not criterion:
-                errors.append(ERR_RUBRIC_LINE.format(text=_excerpt(text)))
+                errors.append(ERR_RUBRIC_LINE % {"text": _excerpt(text)})
                 continue
             points = Decimal(match.group(1)).normalize()
             criteria.append(RubricCriterion(criterion, f"{points:f}"))
         if text[start:].strip(_TRAILING):
-            errors.append(ERR_RUBRIC_LINE.format(text=_excerpt(text[start:])))
+            errors.append(ERR_RUBRIC_LINE % {"text": _excerpt(text[start:])})
     return criteria
 
 
@@ -1102,7 +1111,7 @@ def parse_wordlist_docx(data: bytes) -> ParseResult:
     try:
         lines = docx_lines(data)
     except ValueError as exc:
-        return ParseResult(errors=[FormatError("文件", str(exc))])
+        return ParseResult(errors=[FormatError(str(FILE_POSITION), str(exc))])
     return parse_lines(lines)
 
 

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from ..balance import paper_pick
 from ..balance_selectors import (
@@ -44,19 +44,21 @@ from ..tokens import AttemptToken
 
 logger = logging.getLogger(__name__)
 
-ERR_NOT_OPEN = gettext_noop("考试尚未开始。")
-ERR_CLOSED = gettext_noop("考试已经结束。")
-ERR_NOT_ELIGIBLE = gettext_noop("您不在本场考试的考生范围内。")
-ERR_NO_ATTEMPTS_LEFT = gettext_noop("您的考试次数已用完。")
-ERR_ALREADY_PASSED = gettext_noop("您已通过本场考试，无需再考。")
-ERR_BLOCKED = gettext_noop("任前考试补考仍不合格，已记录为不得任用，不能再次参加本场考试。")
-ERR_SHORTFALL = gettext_noop("题库中符合条件的试题不足，无法组卷：{details}。")
-ERR_FINISHED = gettext_noop("本次考试已交卷，不能再修改答案。")
-ERR_BAD_OPTIONS = gettext_noop("所选选项不属于这道题。")
-ERR_NO_SLOT = gettext_noop("没有这道题。")
-ERR_LATE = gettext_noop("考试时间已到，这条修改在截止时间之后送达，未被接受。")
-ERR_TEXT_TOO_LONG = gettext_noop("答案过长：每题最多 10000 字，请删减后再保存。")
-ERR_NOT_WRITTEN = gettext_noop("这道题不是文字作答题。")
+ERR_NOT_OPEN = _("考试尚未开始。")
+ERR_CLOSED = _("考试已经结束。")
+ERR_NOT_ELIGIBLE = _("您不在本场考试的考生范围内。")
+ERR_NO_ATTEMPTS_LEFT = _("您的考试次数已用完。")
+ERR_ALREADY_PASSED = _("您已通过本场考试，无需再考。")
+ERR_BLOCKED = _("任前考试补考仍不合格，已记录为不得任用，不能再次参加本场考试。")
+ERR_SHORTFALL = _("题库中符合条件的试题不足，无法组卷：%(details)s。")
+SHORTFALL_SECTION = _("%(title)s 需要 %(needed)s 道、只有 %(available)s 道")
+LIST_SEPARATOR = _("；")
+ERR_FINISHED = _("本次考试已交卷，不能再修改答案。")
+ERR_BAD_OPTIONS = _("所选选项不属于这道题。")
+ERR_NO_SLOT = _("没有这道题。")
+ERR_LATE = _("考试时间已到，这条修改在截止时间之后送达，未被接受。")
+ERR_TEXT_TOO_LONG = _("答案过长：每题最多 10000 字，请删减后再保存。")
+ERR_NOT_WRITTEN = _("这道题不是文字作答题。")
 
 # A written answer's length limit, in characters (a case analysis runs to a page or two).
 TEXT_MAX_LENGTH = 10_000
@@ -159,11 +161,11 @@ def paper_draw_balanced(
         max_swaps=settings.EXAM_BALANCE_MAX_SWAPS,
     )
     if pick.shortfalls:
-        details = "；".join(
-            f"{title} 需要 {needed} 道、只有 {available} 道"
+        details = str(LIST_SEPARATOR).join(
+            SHORTFALL_SECTION % {"title": title, "needed": needed, "available": available}
             for title, needed, available in pick.shortfalls
         )
-        raise AttemptError(ERR_SHORTFALL.format(details=details))
+        raise AttemptError(ERR_SHORTFALL % {"details": details})
     if pick.balanced and not pick.within_band:
         logger.warning(
             "blueprint %s: the pool cannot bring the paper within ±%s of %.2f (drew %.2f)",

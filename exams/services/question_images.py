@@ -23,6 +23,7 @@ from urllib.parse import quote, unquote
 
 from django.core.files.images import ImageFile
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from PIL import Image as PILImage
 from PIL import UnidentifiedImageError
 from wagtail.images import get_image_model
@@ -69,7 +70,7 @@ def question_images_store(*, images: Sequence[ParsedImage], actor=None) -> dict[
     return urls
 
 
-NOT_KEPT_IMAGE = "未保留：图片“{name}”无法读取（不是 PNG、JPEG、GIF 或 WebP 图片）。"
+NOT_KEPT_IMAGE = _("未保留：图片“%(name)s”无法读取（不是 PNG、JPEG、GIF 或 WebP 图片）。")
 IMAGE_FORMATS = frozenset({"PNG", "JPEG", "GIF", "WEBP"})
 
 
@@ -81,7 +82,7 @@ def image_problem(image: ParsedImage) -> str | None:
             if opened.format not in IMAGE_FORMATS:
                 raise UnidentifiedImageError(opened.format)
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        return NOT_KEPT_IMAGE.format(name=image.name)
+        return NOT_KEPT_IMAGE % {"name": image.name}
     return None
 
 

@@ -34,15 +34,15 @@ from ..models import (
     Topic,
 )
 
-ERR_NO_TOPIC = "未指定知识点：请在文件中填写知识点，或在导入时选择一个知识点。"
-ERR_UNKNOWN_TOPIC = "知识点“{topic}”不存在。"
-WARN_DUPLICATE_EXISTING = "可能重复：与题库中第 {pk} 号试题的题干、选项和答案相同。"
-WARN_DUPLICATE_IN_FILE = "可能重复：与本文件{other}的试题题干、选项和答案相同。"
-DRAFT_NO_CITATION = "没有法条引用，导入为草稿（待补充法条）。"
-DRAFT_CITATION = "法条引用无法解析，导入为草稿（待补充法条）：{reason}"
-NOT_KEPT_WEIGHTS = "未保留：选项权重（分值比例）{weights}，本平台按正确选项计分。"
-ERR_CITATION = "法条引用无法解析：{reason}"
-ERR_RUBRIC = "案例分析题、简答题须有评分标准：每行一项，写明评分要点和分值（大于 0）。"
+ERR_NO_TOPIC = _("未指定知识点：请在文件中填写知识点，或在导入时选择一个知识点。")
+ERR_UNKNOWN_TOPIC = _("知识点“%(topic)s”不存在。")
+WARN_DUPLICATE_EXISTING = _("可能重复：与题库中第 %(pk)s 号试题的题干、选项和答案相同。")
+WARN_DUPLICATE_IN_FILE = _("可能重复：与本文件%(other)s的试题题干、选项和答案相同。")
+DRAFT_NO_CITATION = _("没有法条引用，导入为草稿（待补充法条）。")
+DRAFT_CITATION = _("法条引用无法解析，导入为草稿（待补充法条）：%(reason)s")
+NOT_KEPT_WEIGHTS = _("未保留：选项权重（分值比例）%(weights)s，本平台按正确选项计分。")
+ERR_CITATION = _("法条引用无法解析：%(reason)s")
+ERR_RUBRIC = _("案例分析题、简答题须有评分标准：每行一项，写明评分要点和分值（大于 0）。")
 # Questions that name no category, in an import given no topic, go here (created if missing).
 UNSORTED_TOPIC = "未分类"
 
@@ -876,7 +876,7 @@ def questions_import(
         try:
             default_parts = resolver.resolve_parts(default_citation)
         except CitationError as exc:
-            report.errors.append(ImportLine("--citation", ERR_CITATION.format(reason=exc)))
+            report.errors.append(ImportLine("--citation", ERR_CITATION % {"reason": exc}))
     topics = _ImportTopics(topic)
     checker = _DuplicateChecker(parsed.questions)
     planned: list[_Planned] = []
@@ -958,7 +958,7 @@ def _import_citations(
     try:
         return resolver.resolve_parts(q.citations), ""
     except CitationError as exc:
-        return [], DRAFT_CITATION.format(reason=exc)
+        return [], DRAFT_CITATION % {"reason": exc}
 
 
 def _readable_images(q: ParsedQuestion, report: QuestionImportReport) -> ParsedQuestion:
@@ -989,7 +989,7 @@ def _not_kept(q: ParsedQuestion) -> list[str]:
         )
         if not standard:
             shown = "、".join(f"{round(f * 100, 5):g}%" for f in weights)
-            lines.append(NOT_KEPT_WEIGHTS.format(weights=shown))
+            lines.append(NOT_KEPT_WEIGHTS % {"weights": shown})
     return lines
 
 
@@ -1091,9 +1091,9 @@ class _DuplicateChecker:
     def check(self, q: ParsedQuestion) -> str | None:
         fingerprint = _parsed_fingerprint(q)
         if fingerprint in self.bank:
-            return WARN_DUPLICATE_EXISTING.format(pk=self.bank[fingerprint])
+            return WARN_DUPLICATE_EXISTING % {"pk": self.bank[fingerprint]}
         if fingerprint in self.file:
-            return WARN_DUPLICATE_IN_FILE.format(other=self.file[fingerprint])
+            return WARN_DUPLICATE_IN_FILE % {"other": self.file[fingerprint]}
         self.file[fingerprint] = q.position
         return None
 

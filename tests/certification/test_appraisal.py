@@ -13,6 +13,8 @@ from certification.services.appraisal import (
     MSG_LOCKED,
     MSG_UNLOCK_REASON,
     appraisal_compute,
+    appraisal_reason_text,
+    appraisal_reasons_text,
     appraisal_review,
     appraisal_unlock,
 )
@@ -46,11 +48,13 @@ def test_compute_job_rates_each_person_of_the_subtree(client, city):
     assert set(records) == {"人员甲", "人员乙", "人员丙", "人员丁"}  # not 戊 of 上城区
     assert records["人员甲"].rating == "passed" and records["人员甲"].exam_band == "优秀"
     assert records["人员乙"].rating == "failed"
-    assert records["人员乙"].reasons == [
+    assert [appraisal_reason_text(r) for r in records["人员乙"].reasons] == [
         "学时未达标：已修 10 学时，应修 40 学时。",
         "2025年度学法考试不合格（最高 50.00 分）。",
     ]
-    assert records["人员丙"].reasons == ["未参加2025年度学法考试。"]
+    assert [appraisal_reason_text(r) for r in records["人员丙"].reasons] == [
+        "未参加2025年度学法考试。"
+    ]
     assert records["人员丁"].rating == "passed" and records["人员丁"].hours_counted == 60
 
 
@@ -95,7 +99,7 @@ def test_lock_keeps_records_unchanged_until_an_audited_unlock(client, city):
     assert "补录线下培训学时" in client.get(url).content.decode()
     appraisal_compute(year=YEAR, people=hr_people(city.hr_a))
     record.refresh_from_db()
-    assert record.hours_counted == 40 and "学时未达标" not in "".join(record.reasons)
+    assert record.hours_counted == 40 and "学时未达标" not in appraisal_reasons_text(record.reasons)
 
 
 def test_review_notes_are_kept(client, city):

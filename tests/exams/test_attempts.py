@@ -135,7 +135,7 @@ def test_saves_after_deadline_and_grace_are_refused_and_the_attempt_is_finalised
     after = attempt.deadline + timedelta(seconds=settings.EXAM_NETWORK_GRACE_SECONDS + 1)
     with time_machine.travel(after, tick=False):
         # The database's deadline decides, whatever the token says; the refused change is kept.
-        with pytest.raises(AttemptError, match=ERR_LATE):
+        with pytest.raises(AttemptError, match=str(ERR_LATE)):
             answer_save(
                 token=token_read(raw, now=time.time()),
                 position=3,

@@ -47,9 +47,9 @@ def test_sample_file():
     assert result.skipped == []
     assert result.errors == [
         FormatError("第 21 行", MISSING_ANSWER),
-        FormatError("第 28 行", ANSWER_NOT_AN_OPTION.format(answer="E", last="B")),
+        FormatError("第 28 行", ANSWER_NOT_AN_OPTION % {"answer": "E", "last": "B"}),
         FormatError("第 32 行", TOO_FEW_OPTIONS),
-        FormatError("第 38 行", ANSWER_NOT_ONE_LETTER.format(answer="A,B")),
+        FormatError("第 38 行", ANSWER_NOT_ONE_LETTER % {"answer": "A,B"}),
     ]
 
 
@@ -66,7 +66,7 @@ def test_options_out_of_order_and_orphans():
     assert result.questions == []
     # as in Moodle, an option and an ANSWER outside a question are each reported on their line
     assert result.errors == [
-        FormatError("第 1 行", OPTION_LETTER_ORDER.format(expected="B", actual="C")),
+        FormatError("第 1 行", OPTION_LETTER_ORDER % {"expected": "B", "actual": "C"}),
         FormatError("第 6 行", OPTION_WITHOUT_STEM),
         FormatError("第 7 行", ANSWER_WITHOUT_QUESTION),
         FormatError("第 9 行", ANSWER_WITHOUT_QUESTION),

@@ -167,14 +167,14 @@ def test_malformed_questions_are_reported_with_their_line():
     ]
     assert result.skipped == []
     assert result.errors == [
-        FormatError("第 5 行", UNCLOSED_BRACE.format(line=5)),
-        FormatError("第 9 行", UNOPENED_BRACE.format(line=10)),
-        FormatError("第 12 行", SECOND_ANSWER_BLOCK.format(line=12)),
-        FormatError("第 15 行", DIFFICULTY_INVALID.format(tag="难度:9")),
+        FormatError("第 5 行", UNCLOSED_BRACE % {"line": 5}),
+        FormatError("第 9 行", UNOPENED_BRACE % {"line": 10}),
+        FormatError("第 12 行", SECOND_ANSWER_BLOCK % {"line": 12}),
+        FormatError("第 15 行", DIFFICULTY_INVALID % {"tag": "难度:9"}),
         FormatError("第 17 行", SINGLE_NEEDS_ONE_CORRECT),
         FormatError("第 21 行", TOO_FEW_OPTIONS),
     ]
-    assert UNCLOSED_BRACE.format(line=5) == "第 5 行的“{”没有对应的“}”（答案区块中不能有空行）。"
+    assert UNCLOSED_BRACE % {"line": 5} == "第 5 行的“{”没有对应的“}”（答案区块中不能有空行）。"
 
 
 def test_comment_tags_belong_to_the_block_they_are_in():

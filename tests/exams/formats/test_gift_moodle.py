@@ -347,7 +347,7 @@ def test_gift_cannot_carry_images_and_says_which_were_left_out():
         ],
     )
     text = export_gift([question])
-    assert IMAGES_LEFT_OUT.format(names="map.png、a.png") in text
+    assert IMAGES_LEFT_OUT % {"names": "map.png、a.png"} in text
     assert "PLUGINFILE" not in text
     (q,) = parse_gift(text).questions
     assert q.stem == "<p>看图作答：</p>"

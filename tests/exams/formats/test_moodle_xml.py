@@ -110,8 +110,8 @@ def test_malformed_questions_are_errors(sample):
     assert sample.errors == [
         FormatError("第 14 题（第 176 行）", SINGLE_NEEDS_ONE_CORRECT),
         FormatError("第 16 题（第 192 行）", MISSING_TYPE),
-        FormatError("第 17 题（第 197 行）", DIFFICULTY_INVALID.format(tag="难度:高")),
-        FormatError("第 18 题（第 205 行）", BAD_FRACTION.format(value="满分")),
+        FormatError("第 17 题（第 197 行）", DIFFICULTY_INVALID % {"tag": "难度:高"}),
+        FormatError("第 18 题（第 205 行）", BAD_FRACTION % {"value": "满分"}),
     ]
 
 
@@ -126,14 +126,14 @@ def test_entity_definitions_are_refused_not_expanded(name):
 def test_malformed_xml_names_the_parser_line():
     result = parse_moodle_xml((DATA / "malformed.xml").read_bytes())
     assert result.errors == [
-        FormatError("第 5 行", MALFORMED_XML.format(line=5, column=51)),
+        FormatError("第 5 行", MALFORMED_XML % {"line": 5, "column": 51}),
     ]
     assert result.questions == []
 
 
 def test_other_xml_is_not_a_question_file():
     result = parse_moodle_xml(b"<?xml version='1.0'?><html><body/></html>")
-    assert result.errors == [FormatError("文件", NOT_MOODLE_XML.format(tag="html"))]
+    assert result.errors == [FormatError("文件", NOT_MOODLE_XML % {"tag": "html"})]
 
 
 def test_true_false_answers_by_order_when_texts_are_not_true_false():

@@ -206,7 +206,7 @@ def test_a_file_that_is_not_base64_is_an_error_for_its_question():
       <file name="a.png" encoding="base64">@@@不是base64@@@</file></questiontext>
       <answer fraction="100"><text>甲</text></answer><answer fraction="0"><text>乙</text></answer>"""
     result = parse_moodle_xml(question_xml(body))
-    assert result.errors == [FormatError("第 1 题（第 1 行）", BAD_FILE.format(name="a.png"))]
+    assert result.errors == [FormatError("第 1 题（第 1 行）", BAD_FILE % {"name": "a.png"})]
 
 
 def test_plain_text_and_markdown_are_text():

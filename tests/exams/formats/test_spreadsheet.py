@@ -153,12 +153,12 @@ def test_every_error_is_found_in_one_pass_and_names_its_row():
     book.active.append(["判断", "判断", "", "", "也许", 0])
     result = parse_spreadsheet(_save(book), "q.xlsx")
     assert [(e.position, e.message) for e in result.errors] == [
-        ("第 3 行", ERR_DIFFICULTY.format(value="3.5")),
+        ("第 3 行", ERR_DIFFICULTY % {"value": "3.5"}),
         ("第 4 行", ERR_STEM),
-        ("第 4 行", ERR_DIFFICULTY.format(value="6")),
-        ("第 4 行", ERR_MULTI_ANSWER.format(value="A")),
-        ("第 5 行", ERR_DIFFICULTY.format(value="0")),
-        ("第 5 行", ERR_TF_ANSWER.format(value="也许")),
+        ("第 4 行", ERR_DIFFICULTY % {"value": "6"}),
+        ("第 4 行", ERR_MULTI_ANSWER % {"value": "A"}),
+        ("第 5 行", ERR_DIFFICULTY % {"value": "0"}),
+        ("第 5 行", ERR_TF_ANSWER % {"value": "也许"}),
     ]
     assert len(result.questions) == 1
 

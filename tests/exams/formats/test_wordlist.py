@@ -136,7 +136,7 @@ A. 甲  B. 乙
         ("第 6 题", "short_answer", False),
     ]
     by = {q.position: q for q in result.questions}
-    assert by["第 2 题"].not_kept == [NOT_KEPT_SECTION_NOTE.format(note="每题2分")]
+    assert by["第 2 题"].not_kept == [NOT_KEPT_SECTION_NOTE % {"note": "每题2分"}]
     assert by["第 1 题"].not_kept == []
     assert keys(by["第 4 题"]) == [False, True]  # 不定项: one correct option is enough
     assert by["第 5 题"].model_answer == "违法。"
@@ -166,7 +166,7 @@ def test_a_type_the_platform_does_not_have_is_skipped_not_refused():
         "二、单选题\n1. 题干\nA.甲\nB.乙\n答案：A\n"
     )
     assert result.errors == []
-    assert result.skipped == [SkippedQuestion("第 1 题", SKIPPED_KIND.format(label="填空题"))]
+    assert result.skipped == [SkippedQuestion("第 1 题", SKIPPED_KIND % {"label": "填空题"})]
     # the second list restarts its numbering: the position says which section it is in
     assert [q.position for q in result.questions] == ["二、单选题 第 1 题"]
 
@@ -337,7 +337,7 @@ def test_topic_and_name_forms(line, topic, name):
 def test_difficulty_must_be_an_integer_from_1_to_5(value):
     result = parse(f"1. 好题\n答案：对\n7. 难度有误的题\n答案：对\n难度：{value}\n")
     assert [q.position for q in result.questions] == ["第 1 题"]
-    assert result.errors == [FormatError("第 7 题", ERR_DIFFICULTY.format(value=value))]
+    assert result.errors == [FormatError("第 7 题", ERR_DIFFICULTY % {"value": value})]
 
 
 def test_case_analysis_model_answer_and_rubric():
@@ -443,28 +443,30 @@ B.乙
     assert [q.position for q in result.questions] == ["第 1 题"]
     assert result.errors == [
         FormatError("第 1 行", ERR_OPTION_WITHOUT_QUESTION),
-        FormatError("第 2 行", ERR_KEY_WITHOUT_QUESTION.format(key="答案")),
-        FormatError("第 2 题", ERR_ANSWER_NOT_AN_OPTION.format(answer="E", letter="E", last="B")),
+        FormatError("第 2 行", ERR_KEY_WITHOUT_QUESTION % {"key": "答案"}),
+        FormatError(
+            "第 2 题", ERR_ANSWER_NOT_AN_OPTION % {"answer": "E", "letter": "E", "last": "B"}
+        ),
         FormatError("第 3 题", ERR_NO_ANSWER),
-        FormatError("第 4 题", ERR_OPTION_ORDER.format(expected="B", actual="C")),
-        FormatError("第 5 题", ERR_SINGLE_ANSWER.format(answer="AB")),
-        FormatError("第 6 题", ERR_ANSWER_NOT_LETTERS.format(answer="对")),
-        FormatError("第 7 题", ERR_OPTION_AFTER_ANSWER.format(letter="B")),
+        FormatError("第 4 题", ERR_OPTION_ORDER % {"expected": "B", "actual": "C"}),
+        FormatError("第 5 题", ERR_SINGLE_ANSWER % {"answer": "AB"}),
+        FormatError("第 6 题", ERR_ANSWER_NOT_LETTERS % {"answer": "对"}),
+        FormatError("第 7 题", ERR_OPTION_AFTER_ANSWER % {"letter": "B"}),
         FormatError("第 7 题", "选择题至少要有两个选项。"),
-        FormatError("第 8 题", ERR_DUPLICATE_KEY.format(key="答案")),
-        FormatError("第 9 题", ERR_UNRECOGNISED.format(text="多余的一行")),
+        FormatError("第 8 题", ERR_DUPLICATE_KEY % {"key": "答案"}),
+        FormatError("第 9 题", ERR_UNRECOGNISED % {"text": "多余的一行"}),
         FormatError("第 10 题", str(ERR_MULTIPLE_CORRECT)),
-        FormatError("第 11 题", ERR_TRUE_FALSE_ANSWER.format(answer="也许")),
+        FormatError("第 11 题", ERR_TRUE_FALSE_ANSWER % {"answer": "也许"}),
         FormatError("第 12 题", ERR_NO_RUBRIC),
-        FormatError("第 13 题", ERR_RUBRIC_LINE.format(text="答出要点")),
+        FormatError("第 13 题", ERR_RUBRIC_LINE % {"text": "答出要点"}),
     ]
 
 
 def test_no_options_and_an_answer_that_is_not_true_false():
     result = parse("1. 简述依法行政的要求。\n答案：合法行政、合理行政。\n2. 题干\n答案：B\n")
     assert result.errors == [
-        FormatError("第 1 题", ERR_KIND_UNKNOWN.format(answer="合法行政、合理行政")),
-        FormatError("第 2 题", ERR_ANSWER_WITHOUT_OPTIONS.format(answer="B")),
+        FormatError("第 1 题", ERR_KIND_UNKNOWN % {"answer": "合法行政、合理行政"}),
+        FormatError("第 2 题", ERR_ANSWER_WITHOUT_OPTIONS % {"answer": "B"}),
     ]
 
 
