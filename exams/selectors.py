@@ -459,13 +459,30 @@ def attempt_void_event(attempt: Attempt) -> AttemptEvent | None:
 
 def attempt_unanswered(attempt: Attempt) -> list[int]:
     """Positions of the questions without a saved answer, in one query."""
-    return [
-        position
-        for position, selected, text, hand_marked in attempt.slots.order_by("position").values_list(
-            "position", "selected", "text", "hand_marked"
-        )
-        if not (text.strip() if hand_marked else selected)
-    ]
+    return attempt_open_questions(attempt).unanswered
+
+
+@dataclass(frozen=True)
+class OpenQuestions:
+    """What the confirmation page lists before handing in: positions, in paper order."""
+
+    unanswered: list[int]
+    flagged: list[int]
+
+
+def attempt_open_questions(attempt: Attempt) -> OpenQuestions:
+    """The unanswered and the flagged questions of an attempt, in one query."""
+    unanswered: list[int] = []
+    flagged: list[int] = []
+    rows = attempt.slots.order_by("position").values_list(
+        "position", "selected", "text", "hand_marked", "flagged"
+    )
+    for position, selected, text, hand_marked, is_flagged in rows:
+        if not (text.strip() if hand_marked else selected):
+            unanswered.append(position)
+        if is_flagged:
+            flagged.append(position)
+    return OpenQuestions(unanswered=unanswered, flagged=flagged)
 
 
 def result_visible(attempt: Attempt, *, now: datetime | None = None) -> bool:

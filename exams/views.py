@@ -97,7 +97,7 @@ def attempt_submit_confirm(request: HttpRequest, attempt_id: int) -> HttpRespons
     context = {
         "attempt": attempt,
         "session": attempt.session,
-        "unanswered": selectors.attempt_unanswered(attempt),
+        "open_questions": selectors.attempt_open_questions(attempt),
         "token": token_for(
             attempt_id=attempt.pk, user_id=attempt.user_id, deadline=attempt.deadline
         ),

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from exams.models import Attempt, AttemptStatus
+from tests.e2e.exam_helpers import show_question
 from tests.factories import UserFactory
 
 # serialized_rollback: the flush after a transactional test would otherwise remove the data
@@ -17,6 +18,7 @@ PASSWORD = "Correct-Horse-42"
 
 def _choose(page, position, index):
     """Click the index-th option of a question; returns the option id the page sent."""
+    show_question(page, position)
     option = page.locator(f"#q-{position} .exam-q__option").nth(index)
     option.click()
     return int(option.locator("input").first.get_attribute("value"))
@@ -83,6 +85,7 @@ def test_sit_exam_offline_reload_and_submit(live_server, page, browser_context, 
     expect(page.locator("[data-answered]")).to_have_text(str(len(chosen)))
 
     # Flag a question; the palette shows it.
+    show_question(page, 7)
     page.locator("#q-7").get_by_role("button", name="标记").click()
     expect(page.locator("#q-7").get_by_role("button", name="标记")).to_have_attribute(
         "aria-pressed", "true"

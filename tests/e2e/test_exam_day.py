@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 from exams.models import Attempt, AttemptStatus, RefusedChange
 from exams.services import attempt_extend
+from tests.e2e.exam_helpers import show_question
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -54,6 +55,7 @@ def _deadline_in(attempt, seconds: float) -> None:
 
 
 def _option(page, position, index):
+    show_question(page, position)
     return page.locator(f"#q-{position} .exam-q__option").nth(index)
 
 
@@ -133,7 +135,8 @@ def test_answers_queued_offline_past_the_deadline_are_named_on_the_result_page(
     expect(status).to_have_text("离线（1 条待发送）")
     expect(page.locator("#q-4 input").first).to_be_disabled(timeout=15_000)  # 00:00
     time.sleep(GRACE + 2)  # still offline when the grace has passed
-    assert page.url.endswith(f"/attempt/{attempt.pk}/")  # waiting to deliver, not submitting
+    # Still on the paper (the address keeps the question shown): waiting to deliver, not submitting.
+    assert page.url.split("#")[0].endswith(f"/attempt/{attempt.pk}/")
     page.context.set_offline(False)
 
     expect(page).to_have_url(re.compile(r"/result/$"), timeout=30_000)
@@ -226,7 +229,7 @@ def test_extra_time_reaches_the_open_page(live_server, page, open_session, learn
     expect(page.locator("[data-timer]")).to_have_text(re.compile(r"^01:(4|5)\d$"))
     chosen = _choose(page, 2, 1)
     expect(page.locator("[data-save-status]")).to_have_text("已保存")
-    assert page.url.endswith(f"/attempt/{attempt.pk}/")
+    assert page.url.split("#")[0].endswith(f"/attempt/{attempt.pk}/")
     attempt.refresh_from_db()
     assert attempt.status == AttemptStatus.IN_PROGRESS
     assert attempt.deadline == old_deadline + timedelta(minutes=2)

@@ -19,6 +19,7 @@ from exams.models import (
     ExamSession,
 )
 from exams.services import question_create
+from tests.e2e.exam_helpers import show_question
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -67,6 +68,7 @@ def test_typed_text_is_saved_and_survives_reload(live_server, page, case_session
     expect(page).to_have_url(re.compile(r"/exams/attempt/\d+/$"))
     attempt = Attempt.objects.get(user=learner)
     slot = AttemptSlot.objects.get(attempt=attempt, hand_marked=True)
+    show_question(page, slot.position)
     area = page.locator(f"#q-{slot.position}-text")
 
     area.press_sequentially("该局逾期未作决定", delay=20)

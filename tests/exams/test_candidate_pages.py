@@ -276,6 +276,47 @@ def test_flag_toggles_and_shows_in_the_palette(client, open_session, candidate):
     assert not attempt.slots.get(position=3).flagged
 
 
+def test_submit_confirmation_lists_flagged_questions_with_links_back(
+    client, open_session, candidate, django_assert_max_num_queries
+):
+    attempt = attempt_start(session=open_session, user=candidate)
+    slots = {s.position: s for s in attempt.slots.select_related("question_version")}
+    _save(attempt, 4, _key(slots[4]), 1)
+    attempt.slots.filter(position__in=[4, 9]).update(flagged=True)  # one answered, one not
+    client.force_login(candidate)
+    with django_assert_max_num_queries(4):  # the same budget as without flags
+        html = client.get(_url("submit", attempt)).content.decode()
+    flagged = html[html.index('id="confirm-flagged"') :]
+    assert "你标记了 2 道题" in flagged
+    links = re.findall(r'<a class="palette__item is-flagged" href="([^"]+)"', flagged)
+    assert links == [f"{_url('attempt', attempt)}#q-4", f"{_url('attempt', attempt)}#q-9"]
+    unanswered = html[html.index('id="confirm-unanswered"') : html.index('id="confirm-flagged"')]
+    assert "#q-4" not in unanswered and "#q-9" in unanswered
+    # No flags: no flagged list at all.
+    attempt.slots.update(flagged=False)
+    assert "confirm-flagged" not in client.get(_url("submit", attempt)).content.decode()
+
+
+def test_attempt_page_hides_the_site_navigation_and_offers_the_answer_sheet(
+    client, open_session, candidate
+):
+    attempt = attempt_start(session=open_session, user=candidate)
+    client.force_login(candidate)
+    html = client.get(_url("attempt", attempt)).content.decode()
+    assert "site-header" not in html
+    assert reverse("account_logout") not in html  # no 退出 during the exam
+    assert 'aria-label="主导航"' not in html
+    assert html.count("data-sheet-item=") == 20
+    assert (
+        '<dialog class="answer-sheet" id="answer-sheet" aria-labelledby="answer-sheet-title"'
+        in html
+    )
+    for label in ("上一题", "下一题", "答题卡"):
+        assert label in html
+    # Another page still has it.
+    assert 'aria-label="主导航"' in client.get(reverse("exams:my_exams")).content.decode()
+
+
 def test_overdue_attempt_is_finalised_when_opened(client, open_session, candidate):
     attempt = attempt_start(session=open_session, user=candidate)
     _save(attempt, 1, [attempt.slots.get(position=1).option_order[0]], 1)

@@ -21,6 +21,13 @@
  * the text in the localStorage queue with a new sequence number, so a reload loses nothing;
  * it is sent once typing has stopped for a second, or when the text area loses focus, so
  * typing does not flood the server.
+ *
+ * On a phone (600 px wide or less) the paper shows one question per screen: 上一题 / 下一题 move
+ * between them and focus the shown question's heading; the answer sheet (答题卡, a modal
+ * <dialog>) shows every question as answered, unanswered or flagged (a symbol and a word, not
+ * colour alone) and jumps to one on a tap. The question shown is kept in the address (#q-N), so
+ * a reload or the confirmation page's links land on it. Wider screens show the whole paper with
+ * the palette beside it, as before.
  */
 (function () {
   "use strict";
@@ -160,6 +167,7 @@
     var position = section.getAttribute("data-position");
     var answered = answeredOf(section);
     var flagged = section.classList.contains("is-flagged");
+    refreshSheetItem(position, answered, flagged);
     var item = root.querySelector('[data-palette="' + position + '"]');
     if (item) {
       item.classList.toggle("is-answered", answered);
@@ -173,12 +181,212 @@
   }
 
   function refreshProgress() {
+    refreshSheetCounts();
     if (!answeredEl) {
       return;
     }
     answeredEl.textContent = String(
       questions.filter(answeredOf).length
     );
+  }
+
+  // --- one question per screen (phones) and the answer sheet --------------------------------
+
+  var phone = window.matchMedia ? window.matchMedia("(max-width: 600px)") : { matches: false };
+  var sheet = root.querySelector("[data-sheet]");
+  var sheetOpener = root.querySelector("[data-sheet-open]");
+  var prevButton = root.querySelector("[data-pager-prev]");
+  var nextButton = root.querySelector("[data-pager-next]");
+  var whereEl = root.querySelector("[data-pager-where]");
+  var currentIndex = 0;
+
+  function refreshSheetItem(position, answered, flagged) {
+    if (!sheet) {
+      return;
+    }
+    var item = sheet.querySelector('[data-sheet-item="' + position + '"]');
+    if (!item) {
+      return;
+    }
+    item.classList.toggle("is-answered", answered);
+    item.classList.toggle("is-flagged", flagged);
+    var mark = item.querySelector("[data-sheet-mark]");
+    var label = item.querySelector("[data-sheet-label]");
+    var flag = item.querySelector("[data-sheet-flag]");
+    if (mark) {
+      mark.textContent = answered ? "\u2713" : "\u25cb";
+    }
+    if (label) {
+      label.textContent = answered ? text("answered") : text("unanswered");
+    }
+    if (flag) {
+      flag.hidden = !flagged;
+    }
+  }
+
+  function refreshSheetCounts() {
+    var counts = sheet ? sheet.querySelector("[data-sheet-counts]") : null;
+    if (!counts) {
+      return;
+    }
+    var answered = questions.filter(answeredOf).length;
+    var flagged = questions.filter(function (q) { return q.classList.contains("is-flagged"); }).length;
+    counts.textContent = text("answered") + " " + answered + " · " +
+      text("unanswered") + " " + (questions.length - answered) + " · " +
+      text("flagged") + " " + flagged;
+  }
+
+  function indexOfPosition(position) {
+    for (var i = 0; i < questions.length; i += 1) {
+      if (questions[i].getAttribute("data-position") === String(position)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  function positionFromHash() {
+    var match = /^#q-(\d+)$/.exec(window.location.hash || "");
+    return match ? indexOfPosition(match[1]) : -1;
+  }
+
+  // Show the index-th question (on a phone the others are hidden by exam.css); with focus,
+  // move the keyboard and the screen reader to its heading.
+  function showQuestion(index, focus, keepInAddress) {
+    if (!questions.length || index < 0 || index >= questions.length) {
+      return;
+    }
+    currentIndex = index;
+    var shown = questions[index];
+    questions.forEach(function (section) {
+      section.classList.toggle("is-current", section === shown);
+    });
+    var sectionNo = shown.getAttribute("data-section");
+    Array.prototype.forEach.call(root.querySelectorAll(".exam__section[data-section]"), function (h) {
+      h.classList.toggle("is-current", h.getAttribute("data-section") === sectionNo);
+    });
+    if (prevButton) {
+      prevButton.disabled = index === 0;
+    }
+    if (nextButton) {
+      nextButton.disabled = index === questions.length - 1;
+    }
+    if (whereEl) {
+      whereEl.textContent = (index + 1) + " / " + questions.length;
+    }
+    if (sheet) {
+      Array.prototype.forEach.call(sheet.querySelectorAll("[data-sheet-item]"), function (item) {
+        if (item.getAttribute("data-sheet-item") === shown.getAttribute("data-position")) {
+          item.setAttribute("aria-current", "true");
+        } else {
+          item.removeAttribute("aria-current");
+        }
+      });
+    }
+    var hash = "#q-" + shown.getAttribute("data-position");
+    if (keepInAddress && phone.matches && window.location.hash !== hash) {
+      history.replaceState(null, "", hash);
+    }
+    if (focus) {
+      var heading = shown.querySelector(".exam-q__legend") || shown;
+      if (phone.matches) {
+        window.scrollTo(0, 0);
+      }
+      heading.focus({ preventScroll: phone.matches });
+    }
+  }
+
+  function openSheet() {
+    if (!sheet || sheet.open) {
+      return;
+    }
+    refreshSheetCounts();
+    if (typeof sheet.showModal === "function") {
+      sheet.showModal();
+    } else {
+      sheet.setAttribute("open", "");
+    }
+    if (sheetOpener) {
+      sheetOpener.setAttribute("aria-expanded", "true");
+    }
+    var current = sheet.querySelector("[data-sheet-item][aria-current]") ||
+      sheet.querySelector("[data-sheet-item]");
+    if (current) {
+      current.focus();
+    }
+  }
+
+  // Close the sheet; focus goes back to the button that opened it unless a question was chosen.
+  function closeSheet(returnFocus) {
+    if (!sheet) {
+      return;
+    }
+    if (sheet.open) {
+      if (typeof sheet.close === "function") {
+        sheet.close();
+      } else {
+        sheet.removeAttribute("open");
+      }
+    }
+    if (sheetOpener) {
+      sheetOpener.setAttribute("aria-expanded", "false");
+      if (returnFocus) {
+        sheetOpener.focus();
+      }
+    }
+  }
+
+  function setUpPaging() {
+    if (!questions.length) {
+      return; // the confirmation page
+    }
+    root.classList.add("is-paged");
+    var fromHash = positionFromHash();
+    showQuestion(fromHash >= 0 ? fromHash : 0, fromHash >= 0 && phone.matches);
+    if (prevButton) {
+      prevButton.addEventListener("click", function () { showQuestion(currentIndex - 1, true, true); });
+    }
+    if (nextButton) {
+      nextButton.addEventListener("click", function () { showQuestion(currentIndex + 1, true, true); });
+    }
+    if (sheetOpener) {
+      sheetOpener.addEventListener("click", openSheet);
+    }
+    if (sheet) {
+      sheet.addEventListener("click", function (event) {
+        var item = event.target.closest("[data-sheet-item]");
+        if (item) {
+          closeSheet(false);
+          showQuestion(indexOfPosition(item.getAttribute("data-sheet-item")), true, true);
+        } else if (event.target.closest("[data-sheet-close]") || event.target === sheet) {
+          closeSheet(true); // the close button, or a tap on the backdrop
+        }
+      });
+      sheet.addEventListener("cancel", function (event) {
+        event.preventDefault(); // Escape: close it ourselves, so focus goes back to the opener
+        closeSheet(true);
+      });
+      sheet.addEventListener("keydown", function (event) {
+        if (event.key === "Escape" && sheet.open) {
+          event.preventDefault();
+          closeSheet(true);
+        }
+      });
+    }
+    window.addEventListener("hashchange", function () {
+      var index = positionFromHash();
+      if (index >= 0 && index !== currentIndex) {
+        showQuestion(index, phone.matches);
+      }
+    });
+    var widthChanged = function () {
+      if (!phone.matches && sheet && sheet.open) {
+        closeSheet(false);
+      }
+    };
+    if (phone.addEventListener) {
+      phone.addEventListener("change", widthChanged);
+    }
   }
 
   // --- sending ------------------------------------------------------------------------------
@@ -662,6 +870,7 @@
     var section = questionFor(link.getAttribute("data-palette"));
     if (section) {
       event.preventDefault();
+      showQuestion(questions.indexOf(section), false);
       section.scrollIntoView({ block: "start" });
       section.focus({ preventScroll: true });
       history.replaceState(null, "", "#q-" + link.getAttribute("data-palette"));
@@ -678,6 +887,8 @@
   });
 
   restore();
+  setUpPaging();
+  refreshSheetCounts();
   render();
   tick();
   window.setInterval(tick, 250);
