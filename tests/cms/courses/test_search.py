@@ -44,7 +44,7 @@ def lesson_with(course, *, title, body, slug, publish=True) -> LessonPage:
     revision = lesson.save_revision()
     if publish:
         revision.publish()
-    return lesson
+    return LessonPage.objects.get(pk=lesson.pk)
 
 
 def test_pieces_and_queries():
