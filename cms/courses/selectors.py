@@ -134,8 +134,8 @@ def site_search(*, query: str, page_number: object = 1) -> SiteSearch:
     """Live, public lessons and courses matching every term of ``query``, a page of them.
 
     Title matches come first (more of the terms in the title first), then the backend's
-    relevance. Six queries whatever the number of matches: the view restrictions, the
-    search, the lessons' courses, the page's lessons, the page's courses, and none per hit.
+    relevance. At most six queries whatever the number of matches: the view restrictions
+    (twice), the search, the lessons' courses, the page's lessons and the page's courses.
     A lesson whose course is not live is not found (its page cannot be reached either).
     """
     terms = query_terms(query)
