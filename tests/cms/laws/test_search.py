@@ -74,8 +74,11 @@ def test_the_trigram_index_serves_the_search_on_postgresql():
         pytest.skip("the trigram index exists on PostgreSQL only")
     # The filter articles_search applies per term (the planner may still prefer another
     # index for the whole query when the term is common, as 行政处罚 is in this library).
-    sql, params = Article.objects.filter(text__icontains="行政处罚").query.sql_with_params()
+    matching = Article.objects.filter(text__icontains="行政处罚").order_by().values("pk")
+    sql, params = matching.query.sql_with_params()
     with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [TRIGRAM_INDEX])
+        assert "gin_trgm_ops" in cursor.fetchone()[0]
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
