@@ -5,8 +5,8 @@
 library. A GIN index of pg_trgm trigrams over the same expression serves it for any term of
 three or more characters, Chinese included (under a UTF-8 locale; under the C locale pg_trgm
 extracts no trigrams from Chinese and PostgreSQL keeps scanning, with the same results).
-SQLite has no such index; its ``LIKE`` scan of the library stays fast enough (see the
-measurements in the search tests' module docstring).
+SQLite has no such index; its ``LIKE`` scan of the library (1,510 articles) stays fast
+enough: about 15 ms a search, see ``tests/bench/test_bench_search.py``.
 """
 
 from django.db import migrations
