@@ -30,6 +30,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("laws/", include("cms.laws.urls")),
+    path("search/", include("cms.courses.urls")),
     path("me/", include("cms.people.urls")),
     path("exams/", include("exams.urls")),
     path("learning/", include("learning.urls")),

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.html import escape
 from wagtail.models import Page, Site
+from wagtail.search.backends import get_search_backend
 
 from cms.laws.models import Article, LawVersion
 from cms.laws.policies import IMPLEMENTATION_PLAN_KEY, unit_path
@@ -853,4 +854,13 @@ def demo_courses_load(*, stdout: IO[str] | None = None) -> dict[str, int]:
         if stdout is not None:
             stdout.write(f"{spec.title}: {lessons_created} 课新建\n")
     course_workflow_setup()
+    _course_pages_reindex()
     return counts
+
+
+def _course_pages_reindex() -> None:
+    """Index the course pages again, so a database loaded before the search index changed
+    (the Chinese two-character pieces, ``cms.search``) is searchable after ``make run``."""
+    backend = get_search_backend()
+    for model in (CoursePage, LessonPage):
+        backend.add_bulk(model, list(model.objects.all()))

@@ -21,6 +21,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from cms.blocks import RICH_TEXT_FEATURES, LessonStreamBlock
+from cms.search import cjk_pieces_fields
 
 
 class Track(models.TextChoices):
@@ -155,6 +156,8 @@ class CoursePage(Page):
         index.SearchField("intro"),
         index.FilterField("track"),
     ]
+    # Chinese text is also indexed as its two-character pieces (``cms.search``).
+    search_fields += cjk_pieces_fields(search_fields)
 
     parent_page_types = ["courses.CourseIndexPage"]
     subpage_types = ["courses.LessonPage"]
@@ -200,6 +203,8 @@ class LessonPage(Page):
         index.SearchField("summary"),
         index.SearchField("body"),
     ]
+    # Chinese text is also indexed as its two-character pieces (``cms.search``).
+    search_fields += cjk_pieces_fields(search_fields)
 
     parent_page_types = ["courses.CoursePage"]
     subpage_types: list[str] = []

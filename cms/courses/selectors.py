@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from html import unescape
 
+from django.contrib.contenttypes.models import ContentType
+from django.core.paginator import Page as DjangoPage
+from django.core.paginator import Paginator
+from django.utils.html import strip_tags
 from wagtail.models import Page
+
+from cms.search import cjk_search_query, query_terms
 
 from .models import CoursePage, LessonPage, Track
 
@@ -130,3 +137,136 @@ def lessons_citing(article_ids) -> dict[int, list[LessonLink]]:
         for article_id in quoted:
             found.setdefault(article_id, []).append(link)
     return found
+# --- Site search over lessons and courses (Chinese-aware, see ``cms.search``) ---------------
+
+# A search reads at most this many matches (lessons and courses together), best first.
+SEARCH_MAX_HITS = 200
+SEARCH_PER_PAGE = 10
+# Characters of context shown before and after the first hit in an excerpt.
+EXCERPT_BEFORE = 30
+EXCERPT_LENGTH = 120
+
+
+@dataclass
+class SearchHit:
+    """One found page: a live lesson (with its live course) or a live course."""
+
+    page: Page
+    course: CoursePage | None = None
+    title_terms: int = 0
+    excerpt: str = ""
+
+    @property
+    def is_lesson(self) -> bool:
+        return isinstance(self.page, LessonPage)
+
+
+@dataclass(frozen=True)
+class SiteSearch:
+    terms: list[str]
+    too_short: bool
+    page_obj: DjangoPage | None
+
+
+def site_search(*, query: str, page_number: object = 1) -> SiteSearch:
+    """Live, public lessons and courses matching every term of ``query``, a page of them.
+
+    Title matches come first (more of the terms in the title first), then the backend's
+    relevance. At most six queries whatever the number of matches: the view restrictions
+    (twice), the search, the lessons' courses, the page's lessons and the page's courses.
+    A lesson whose course is not live is not found (its page cannot be reached either).
+    """
+    terms = query_terms(query)
+    search_query = cjk_search_query(terms)
+    if search_query is None:
+        return SiteSearch(terms=terms, too_short=bool(terms), page_obj=None)
+    lesson_type = ContentType.objects.get_for_model(LessonPage)
+    matches = list(
+        Page.objects.live()
+        .public()
+        .type(CoursePage, LessonPage)
+        .only("title", "path", "depth", "content_type")
+        .search(search_query)[:SEARCH_MAX_HITS]
+    )
+    course_paths = {
+        page.path[: -Page.steplen] for page in matches if page.content_type_id == lesson_type.pk
+    }
+    live_courses = {
+        course.path: course
+        for course in CoursePage.objects.live()
+        .public()
+        .filter(path__in=course_paths)
+        .only("title", "path", "depth", "url_path")
+    }
+    folded = [term.casefold() for term in terms]
+    ranked: list[tuple[int, int, Page, CoursePage | None]] = []
+    for position, page in enumerate(matches):
+        course = None
+        if page.content_type_id == lesson_type.pk:
+            course = live_courses.get(page.path[: -Page.steplen])
+            if course is None:
+                continue
+        title = page.title.casefold()
+        in_title = sum(1 for term in folded if term in title)
+        ranked.append((-in_title, position, page, course))
+    ranked.sort(key=lambda row: row[:2])
+    hits = [
+        SearchHit(page=page, course=course, title_terms=-rank) for rank, _, page, course in ranked
+    ]
+    page_obj = Paginator(hits, SEARCH_PER_PAGE).get_page(page_number)
+    _fill_hits(page_obj.object_list, terms=terms)
+    return SiteSearch(terms=terms, too_short=False, page_obj=page_obj)
+
+
+def _fill_hits(hits: list[SearchHit], *, terms: list[str]) -> None:
+    """Replace each hit's bare page by the specific page and cut its excerpt (two queries)."""
+    lesson_ids = [hit.page.pk for hit in hits if hit.course is not None]
+    course_ids = [hit.page.pk for hit in hits if hit.course is None]
+    specific: dict[int, Page] = {}
+    if lesson_ids:
+        specific.update(
+            (lesson.pk, lesson)
+            for lesson in LessonPage.objects.filter(pk__in=lesson_ids).only(
+                "title", "path", "depth", "url_path", "summary", "body"
+            )
+        )
+    if course_ids:
+        specific.update(
+            (course.pk, course)
+            for course in CoursePage.objects.filter(pk__in=course_ids).only(
+                "title", "path", "depth", "url_path", "intro", "track"
+            )
+        )
+    for hit in hits:
+        hit.page = specific.get(hit.page.pk, hit.page)
+        if isinstance(hit.page, LessonPage):
+            text = " ".join([hit.page.summary, *_stream_texts(hit.page.body.raw_data)])
+        else:
+            text = strip_tags(getattr(hit.page, "intro", ""))
+        hit.excerpt = search_excerpt(text, terms=terms)
+
+
+def _stream_texts(value: object) -> list[str]:
+    """The plain texts in a StreamField's raw data (no block is converted: no query)."""
+    if isinstance(value, str):
+        text = " ".join(unescape(strip_tags(value)).split())
+        return [text] if text else []
+    if isinstance(value, dict):
+        if "type" in value and "value" in value:
+            return _stream_texts(value["value"])
+        return [text for key, item in value.items() if key != "id" for text in _stream_texts(item)]
+    if isinstance(value, (list, tuple)) or hasattr(value, "__iter__"):
+        return [text for item in value for text in _stream_texts(item)]
+    return []
+
+
+def search_excerpt(text: str, *, terms: list[str]) -> str:
+    """About ``EXCERPT_LENGTH`` characters of ``text`` around the first term found in it."""
+    text = " ".join(text.split())
+    folded = text.casefold()
+    found = [at for at in (folded.find(term.casefold()) for term in terms) if at >= 0]
+    start = max(min(found) - EXCERPT_BEFORE, 0) if found else 0
+    excerpt = text[start : start + EXCERPT_LENGTH]
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if start + EXCERPT_LENGTH < len(text) else ""
+    return f"{prefix}{excerpt}{suffix}"

@@ -21,7 +21,8 @@ SAME_VERSION = _("请选择两个不同的版本。")
 
 
 class ArticleSearchForm(forms.Form):
-    q = forms.CharField(label=_("关键词"), max_length=100, required=False)
+    # No max_length: a long query is cut to its first terms (``selectors.search_terms``).
+    q = forms.CharField(label=_("关键词"), required=False)
     all_versions = forms.BooleanField(label=_("包括历史版本"), required=False)
 
 

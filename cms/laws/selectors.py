@@ -6,7 +6,7 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, Value, When
 
 from .alignment import ArticleChange, ChangeStatus, DiffSegment, UnitChange
 from .models import (
@@ -20,6 +20,7 @@ from .models import (
 from .policies import POLICY_CATEGORY, part_anchor, section_anchor, unit_path
 
 #: Categories in the order of the legal hierarchy; others follow alphabetically.
+MAX_TERM_LENGTH = 40
 CATEGORY_ORDER = ["宪法", "宪法相关法", "行政法", "行政法规", "地方性法规", POLICY_CATEGORY]
 
 
@@ -142,7 +143,13 @@ def policy_outline(version: LawVersion) -> list[PolicyPart]:
 
 
 def articles_search(*, query: str, all_versions: bool = False) -> QuerySet[Article]:
-    """Articles whose text contains every whitespace-separated term of ``query``."""
+    """Articles whose text contains every whitespace-separated term of ``query``.
+
+    A substring match (``LIKE '%…%'``), so a term is found inside Chinese text without any
+    segmentation: "行政处罚" finds "依法实施行政处罚的". On PostgreSQL a trigram index
+    serves it (migration ``0099_search_article_trigram``). The articles of a law whose name
+    contains a term come first (行政处罚法 for "行政处罚"), then the library's order.
+    """
     terms = search_terms(query)
     if not terms:
         return Article.objects.none()
@@ -151,14 +158,27 @@ def articles_search(*, query: str, all_versions: bool = False) -> QuerySet[Artic
         articles = articles.filter(version__is_current=True)
     for term in terms:
         articles = articles.filter(text__icontains=term)
-    return articles.order_by(
-        "version__law__category", "version__law__title", "-version__version_date", "number"
+    title_hits = sum(
+        (
+            Case(When(version__law__title__icontains=term, then=Value(1)), default=Value(0))
+            for term in terms
+        ),
+        start=Value(0),
+    )
+    return articles.annotate(title_hits=title_hits).order_by(
+        "-title_hits",
+        "version__law__category",
+        "version__law__title",
+        "-version__version_date",
+        "number",
     )
 
 
 def search_terms(query: str) -> list[str]:
-    """Distinct terms of a search query, longest first (so highlighting prefers them)."""
-    return sorted(set((query or "").split()), key=len, reverse=True)[:10]
+    """Distinct terms of a search query, longest first (so highlighting prefers them), each
+    cut to ``MAX_TERM_LENGTH`` characters."""
+    terms = {term[:MAX_TERM_LENGTH] for term in (query or "").split()}
+    return sorted(terms, key=len, reverse=True)[:10]
 
 
 def versions_compare(*, law: Law, old: LawVersion, new: LawVersion) -> Comparison:

@@ -487,6 +487,7 @@ CLASSIFICATION: dict[str, Rule] = {
     # --- the law library (public) ------------------------------------------------------------
     "laws/": public(),
     "laws/search/": public(),
+    "search/": public(),
     "laws/<slug:key>/": public("law"),
     "laws/<slug:key>/compare/": public("law"),
     "laws/<slug:key>/<isodate:version_date>/": public("law_version"),
