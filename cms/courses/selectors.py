@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from wagtail.models import Page
@@ -90,3 +91,36 @@ def lesson_navigation(*, lesson: LessonPage) -> LessonNavigation:
 def page_breadcrumb(*, page: Page) -> list[Page]:
     """The page's ancestors below the tree root (home first), for the breadcrumb trail."""
     return list(page.get_ancestors().filter(depth__gt=1).only("title", "url_path", "path"))
+
+
+def lessons_citing(article_ids: Iterable[int]) -> dict[int, list[LessonPage]]:
+    """For each of these law articles, the live lessons quoting it in a ``law_article`` block,
+    in tree order; articles no lesson quotes are left out.
+
+    One query whatever the number of articles: the live lessons' bodies are read as stored
+    (the blocks' raw JSON, no article loaded), so the cost grows with the number of lessons,
+    not with the caller's questions. The article is matched by id, i.e. the version the
+    lesson was written against (``LawArticleBlock``).
+    """
+    wanted = {int(pk) for pk in article_ids}
+    if not wanted:
+        return {}
+    lessons = (
+        LessonPage.objects.live()
+        .only("title", "slug", "url_path", "path", "depth", "body")
+        .order_by("path")
+    )
+    found: dict[int, list[LessonPage]] = {}
+    for lesson in lessons:
+        quoted = set()
+        for child in lesson.body.raw_data:
+            if child.get("type") != "law_article":
+                continue
+            article = (child.get("value") or {}).get("article")
+            if isinstance(article, str) and article.isdigit():
+                article = int(article)
+            if isinstance(article, int) and article in wanted:
+                quoted.add(article)
+        for article in quoted:
+            found.setdefault(article, []).append(lesson)
+    return found
