@@ -47,13 +47,7 @@ def mock_weak_topics(attempt: Attempt, *, now: datetime | None = None) -> list[W
     """
     if attempt.session.kind != ExamKind.MOCK or not result_visible(attempt, now=now):
         return []
-    slots = attempt.slots.select_related("question_version__question__topic").only(
-        "points",
-        "earned",
-        "question_version__question__topic__name",
-        "question_version__question__topic_id",
-        "question_version__question_id",
-    )
+    slots = attempt.slots.select_related("question_version__question__topic")
     topics: dict[int, WeakTopic] = {}
     missed_versions: dict[int, int] = {}  # question version -> topic
     for slot in slots:

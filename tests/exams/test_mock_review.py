@@ -277,7 +277,13 @@ def test_mock_review_waits_for_a_result_not_yet_released(client, blueprint, org,
     "kind", [ExamKind.PRE_APPOINTMENT, ExamKind.ANNUAL_LAW, ExamKind.ANNUAL_ROTATION]
 )
 def test_formal_exams_keep_their_policy(client, blueprint, org, candidate, explained, kind):
-    session = _session(blueprint, org, kind=kind, review_policy=ReviewPolicy.FULL_AFTER_CLOSE)
+    session = _session(
+        blueprint,
+        org,
+        kind=kind,
+        review_policy=ReviewPolicy.FULL_AFTER_CLOSE,
+        closes_at=timezone.now() + timedelta(hours=3),
+    )
     attempt = _sit(session, candidate, wrong_positions={1})
     client.force_login(candidate)
     response = client.get(_url("review", attempt))
@@ -555,6 +561,7 @@ def test_result_page_queries_do_not_grow_with_the_paper(
     _lesson(course, "two", [article])
     counts = {}
     client.force_login(candidate)
+    Site.get_site_root_paths()  # cached once for every page, as on a running site
     for size in (10, 100):
         blueprint = Blueprint.objects.create(name=f"{size} 题")
         section = BlueprintSection.objects.create(
@@ -563,10 +570,11 @@ def test_result_page_queries_do_not_grow_with_the_paper(
         section.topics.add(big_bank)
         session = _session(blueprint, org, title=f"{size} 题模拟考试")
         attempt = _sit(session, candidate, wrong_positions=set(range(1, size + 1, 2)))
-        # session+attempt, the user; the slots with their topics, the missed questions'
-        # citations, the lessons; the retake's attempts, candidate row and eligibility
-        # (the person's unit, the session's)
-        with django_assert_max_num_queries(10):
+        # the login session, the user, the attempt with its session; the slots with their
+        # topics, the missed questions' citations, the lessons; the retake's attempts,
+        # candidate row and eligibility (the person's unit, the session's); the request's
+        # site (for the lessons' URLs)
+        with django_assert_max_num_queries(11):
             with CaptureQueriesContext(connection) as queries:
                 html = client.get(_url("result", attempt)).content.decode()
         assert html.count('class="weak-topic"') == 1 and html.count("data-lesson=") == 2
