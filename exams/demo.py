@@ -151,7 +151,9 @@ def _sessions(now: datetime) -> list[dict]:
             closes_at=day(365, 23),
             duration_minutes=20,
             attempts_allowed=10,
-            instructions="模拟考试不计入成绩，可反复练习。",
+            review_policy=ReviewPolicy.FULL_AFTER_SUBMIT,
+            instructions="模拟考试不计入成绩，可反复练习；交卷后即可查看答案与解析、"
+            "薄弱知识点及相关课程。",
         ),
         dict(
             title=f"{year}年行政执法人员轮训考试（上期）",
@@ -195,6 +197,12 @@ FINISHED = [
     ("E1003", 2, 1, 0.86),
     ("E2002", 2, 2, 0.70),
     ("E2004", 1, 1, 0.48),
+    # The mock exam (review right after submit): the demo learners see their answers with
+    # the keys, their weak topics with the lessons, and 再考一次.
+    ("E1001", 3, 50, 0.62),
+    ("E1003", 3, 52, 0.70),
+    ("E3004", 3, 55, 0.55),
+    ("E1006", 3, 57, 0.66),
 ]
 
 
@@ -242,7 +250,14 @@ def _demo_sessions_load() -> list[ExamSession]:
     for spec in _sessions(timezone.now()):
         unit = OrgUnit.objects.get(code=spec["eligible_unit"]) if "eligible_unit" in spec else city
         fields = {**spec, "blueprint": blueprints[spec["blueprint"]], "eligible_unit": unit}
-        session, _ = ExamSession.objects.get_or_create(title=spec["title"], defaults=fields)
+        session, created = ExamSession.objects.get_or_create(title=spec["title"], defaults=fields)
+        if not created and session.kind == ExamKind.MOCK:
+            # A demo loaded before mocks taught: its mock shows the review right after submit.
+            policy = spec.get("review_policy", session.review_policy)
+            if session.review_policy != policy:
+                session.review_policy = policy
+                session.full_clean()
+                session.save(update_fields=["review_policy"])
         sessions.append(session)
     cadre = get_user_model().objects.get(employee_number="E1006")
     Candidate.objects.get_or_create(
@@ -287,7 +302,7 @@ def _finished_attempt(session: ExamSession, user, started: datetime, skill: floa
             wrong = [i for i in slot.option_order if i not in right]
             chosen = [rng.choice(wrong)] if wrong else []
         answer_save(token=token, position=slot.position, selected=chosen, seq=1, now=moment)
-    longest = session.duration_minutes - 5
+    longest = max(1, session.duration_minutes - 5)  # a 20-minute mock: done in 1 to 15
     finished = started + timedelta(minutes=rng.randint(min(20, longest), longest))
     return attempt_submit(attempt_id=attempt.pk, user=user, now=finished)
 
@@ -606,6 +621,8 @@ def demo_wrong_book_load(sessions: list[ExamSession]) -> tuple[int, int]:
         _finished_attempt(mock, user, started, skill)
         created += 1
     return created, wrong_books_sync_all()
+
+
 # --- Practice history, daily-practice streaks and wrong-answer books -----------------------
 
 

@@ -8,6 +8,7 @@ server before the attempt is finished.
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -414,6 +415,27 @@ class ReviewPolicy(models.TextChoices):
     NONE = "none", _("不提供回顾")
     SCORE_ONLY = "score_only", _("仅显示成绩")
     FULL_AFTER_CLOSE = "full_after_close", _("考试结束后显示作答、答案与解析")
+    # Mock exams only (``MOCK_ONLY_REVIEW_POLICIES``): a mock is for learning, so the keys and
+    # explanations open as soon as the candidate hands in (and the score is out).
+    FULL_AFTER_SUBMIT = "full_after_submit", _("交卷后立即显示作答、答案与解析")
+
+
+# Review policies that show the keys while other candidates may still be sitting: allowed for
+# mock exams only. A formal exam (pre-appointment, annual, qualification) shows no key before
+# its close.
+MOCK_ONLY_REVIEW_POLICIES = frozenset({ReviewPolicy.FULL_AFTER_SUBMIT})
+
+ERR_REVIEW_POLICY_MOCK_ONLY = _(
+    "只有模拟考试可以交卷后立即显示答案与解析；正式考试须在考试结束后才能显示答案。"
+)
+
+
+def default_review_policy(kind: str) -> str:
+    """The review policy a new session of this kind starts with: a mock teaches (answers,
+    keys and explanations right after submit); the other kinds show the score only."""
+    if kind == ExamKind.MOCK:
+        return ReviewPolicy.FULL_AFTER_SUBMIT
+    return ReviewPolicy.SCORE_ONLY
 
 
 class ExamSession(models.Model):
@@ -491,6 +513,11 @@ class ExamSession(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        super().clean()
+        if self.review_policy in MOCK_ONLY_REVIEW_POLICIES and self.kind != ExamKind.MOCK:
+            raise ValidationError({"review_policy": ERR_REVIEW_POLICY_MOCK_ONLY})
 
 
 class Candidate(models.Model):

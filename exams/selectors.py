@@ -26,6 +26,7 @@ from .models import (
     BlueprintSection,
     Candidate,
     Citation,
+    ExamKind,
     ExamSession,
     Mark,
     Question,
@@ -501,12 +502,20 @@ def result_visible(attempt: Attempt, *, now: datetime | None = None) -> bool:
 
 
 def review_visible(attempt: Attempt, *, now: datetime | None = None) -> bool:
-    """Answers, keys and explanations: only under "full after close", once the session has
-    closed and the results are out (the keys would otherwise give the score away)."""
+    """Answers, keys and explanations: under "full after close", once the session has closed
+    and the results are out (the keys would otherwise give the score away); under "full after
+    submit", a mock exam's finished attempt as soon as its score is out. A session of another
+    kind holding "full after submit" (the model refuses it; old or hand-edited rows) shows
+    nothing before its close, as "full after close" would."""
     now = now or timezone.now()
+    session = attempt.session
+    if session.review_policy == ReviewPolicy.FULL_AFTER_SUBMIT:
+        if session.kind != ExamKind.MOCK and now < session.closes_at:
+            return False
+        return result_visible(attempt, now=now)
     return (
-        attempt.session.review_policy == ReviewPolicy.FULL_AFTER_CLOSE
-        and now >= attempt.session.closes_at
+        session.review_policy == ReviewPolicy.FULL_AFTER_CLOSE
+        and now >= session.closes_at
         and result_visible(attempt, now=now)
     )
 

@@ -322,7 +322,15 @@ class ExamSessionViewSet(ScopedViewSetMixin, ModelViewSet):
                             FieldPanel(
                                 "result_release", **_help(_("“由管理员公布”时在成绩页面公布。"))
                             ),
-                            FieldPanel("review_policy", **_help(_("考生考后能看到的内容。"))),
+                            FieldPanel(
+                                "review_policy",
+                                **_help(
+                                    _(
+                                        "考生考后能看到的内容。“交卷后立即显示”仅限模拟考试，"
+                                        "新建模拟考试时默认选用。"
+                                    )
+                                ),
+                            ),
                         ]
                     ),
                     FieldRowPanel(

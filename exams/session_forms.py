@@ -10,7 +10,7 @@ from cms.people.models import OrgUnit, Role
 from cms.people.selectors import units_visible_to
 from cms.uploads import UploadForm
 
-from .models import Candidate, ExamSession
+from .models import Candidate, ExamSession, ReviewPolicy, default_review_policy
 
 ERR_WINDOW = _("截止时间必须晚于开考时间。")
 ERR_DIFFICULTY_RANGE = _("最高难度不能低于最低难度。")
@@ -77,6 +77,17 @@ class ExamSessionForm(WagtailAdminModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        # A new session whose review policy was left at the field's default takes its kind's
+        # default: a mock exam shows answers, keys and explanations right after submit. The
+        # model refuses that policy for the other kinds (``ExamSession.clean``).
+        if (
+            self.instance._state.adding
+            and "review_policy" in self.fields
+            and "review_policy" not in self.changed_data
+            and cleaned.get("review_policy") == ReviewPolicy.SCORE_ONLY
+            and cleaned.get("kind")
+        ):
+            cleaned["review_policy"] = default_review_policy(cleaned["kind"])
         opens_at, closes_at = cleaned.get("opens_at"), cleaned.get("closes_at")
         if opens_at and closes_at and closes_at <= opens_at:
             # With closes_at in error, the model's check constraint is not validated again.

@@ -18,7 +18,7 @@ from cms.people.decorators import staff_required
 from cms.people.mfa import staff_mfa_redirect
 from cms.people.models import Role
 
-from . import selectors
+from . import selectors, selectors_mock
 from .models import AttemptStatus
 from .services import AttemptError, attempt_start, attempt_submit, slot_flag
 from .services.attempts import TEXT_MAX_LENGTH
@@ -112,12 +112,15 @@ def attempt_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
     if attempt.status == AttemptStatus.IN_PROGRESS:
         return redirect("exams:attempt", attempt_id=attempt.pk)
     result = selectors.attempt_result(attempt)
+    weak_topics = selectors_mock.mock_weak_topics(attempt) if result.visible else []
     context = {
         "result": result,
         "corrections": selectors.attempt_correction_notices(attempt) if result.visible else [],
         "attempt": attempt,
         "refused": selectors.attempt_refused_changes(attempt),
         "voided": selectors.attempt_void_event(attempt),
+        "weak_topics": weak_topics,
+        "retake": selectors_mock.mock_retake(attempt, request.user),
     }
     return render(request, "exams/attempt_result.html", context)
 
@@ -130,7 +133,12 @@ def attempt_review(request: HttpRequest, attempt_id: int) -> HttpResponse:
         context = {"attempt": attempt, "session": attempt.session, "paper": None}
         return render(request, "exams/attempt_review.html", context, status=403)
     paper = selectors.attempt_paper(attempt, with_keys=True)
-    context = {"attempt": attempt, "session": attempt.session, "paper": paper}
+    context = {
+        "attempt": attempt,
+        "session": attempt.session,
+        "paper": paper,
+        "retake": selectors_mock.mock_retake(attempt, request.user),
+    }
     return render(request, "exams/attempt_review.html", context)
 
 

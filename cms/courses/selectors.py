@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html import unescape
 
@@ -106,9 +107,14 @@ class LessonLink:
     page_id: int
     title: str
     url: str
+    path: str = ""  # the page's place in the tree (lessons sort in course order)
+
+    @property
+    def pk(self) -> int:
+        return self.page_id
 
 
-def lessons_citing(article_ids) -> dict[int, list[LessonLink]]:
+def lessons_citing(article_ids: Iterable[int]) -> dict[int, list[LessonLink]]:
     """{article id: the live lessons whose body quotes that article}, for many articles in
     one query whatever their number (the bodies are read raw, without loading their blocks).
 
@@ -118,7 +124,9 @@ def lessons_citing(article_ids) -> dict[int, list[LessonLink]]:
     if not wanted:
         return {}
     found: dict[int, list[LessonLink]] = {}
-    lessons = LessonPage.objects.live().order_by("path").only("pk", "title", "url_path", "body")
+    lessons = (
+        LessonPage.objects.live().order_by("path").only("pk", "title", "url_path", "path", "body")
+    )
     for lesson in lessons:
         quoted = []
         for block in lesson.body.raw_data:
@@ -133,10 +141,12 @@ def lessons_citing(article_ids) -> dict[int, list[LessonLink]]:
                 quoted.append(article_id)
         if not quoted:
             continue
-        link = LessonLink(page_id=lesson.pk, title=lesson.title, url=lesson.url)
+        link = LessonLink(page_id=lesson.pk, title=lesson.title, url=lesson.url, path=lesson.path)
         for article_id in quoted:
             found.setdefault(article_id, []).append(link)
     return found
+
+
 # --- Site search over lessons and courses (Chinese-aware, see ``cms.search``) ---------------
 
 # A search reads at most this many matches (lessons and courses together), best first.

@@ -147,7 +147,7 @@ def articles_search(*, query: str, all_versions: bool = False) -> QuerySet[Artic
 
     A substring match (``LIKE '%…%'``), so a term is found inside Chinese text without any
     segmentation: "行政处罚" finds "依法实施行政处罚的". On PostgreSQL a trigram index
-    serves it (migration ``0099_search_article_trigram``). The articles of a law whose name
+    serves it (migration ``0004_article_trigram``). The articles of a law whose name
     contains a term come first (行政处罚法 for "行政处罚"), then the library's order.
     """
     terms = search_terms(query)

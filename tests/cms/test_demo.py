@@ -74,6 +74,21 @@ def test_load_demo_twice_creates_everything_once():
         ("E1003", "result_released"),
     } <= kinds, kinds
     notifications = Notification.objects.count()
+    # The mock exam teaches: the demo learners who sat it see their review right away, the
+    # retake button, and (having lost points) their weak topics.
+    from exams.models import ExamKind, ExamSession, ReviewPolicy
+    from exams.selectors import review_visible
+    from exams.selectors_mock import mock_retake, mock_weak_topics
+
+    mock = ExamSession.objects.get(kind=ExamKind.MOCK)
+    assert mock.review_policy == ReviewPolicy.FULL_AFTER_SUBMIT
+    weak = []
+    for number in ("E1001", "E1003", "E3004", "E1006"):
+        attempt = mock.attempts.select_related("user").get(user__employee_number=number)
+        assert review_visible(attempt), number
+        assert mock_retake(attempt, attempt.user) is not None, number
+        weak.extend(mock_weak_topics(attempt))
+    assert weak
     output = first.getvalue()
     assert "Demo@2026" in output and "author01" in output and "hr-xihu" in output
 
