@@ -433,7 +433,7 @@ def session_release_results(
         )
         # The released results open the reviews of a "full after close" session: its papers
         # feed the wrong-answer book, in the background (a session may have thousands).
-        if session.review_policy == ReviewPolicy.FULL_AFTER_CLOSE:
+        if session.review_policy in (ReviewPolicy.FULL_AFTER_CLOSE, ReviewPolicy.FULL_AFTER_SUBMIT):
             from ..tasks import wrong_book_session_task
 
             session_id = session.pk

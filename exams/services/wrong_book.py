@@ -3,8 +3,10 @@
 Practice feeds the book as each answer is given; an exam attempt feeds it when its answers
 become the candidate's to learn from:
 
-- a mock exam (模拟考试) when it is finished and graded: at submit or time-out, or at the last
-  mark of a paper with written answers (``transitions._apply`` calls ``attempt_book``);
+- a mock exam (模拟考试) when its review is visible (a mock's policy is normally "right after
+  submit"): at submit or time-out, or at the last mark of a paper with written answers
+  (``transitions._apply`` calls ``attempt_book``); a mock whose policy shows no review is not
+  booked, since the book would show its keys;
 - any other exam when its full review is released (``selectors.review_visible``: the session's
   policy is "full after close", it has closed and the results are out). Reviews become visible
   on events (results released by an administrator, the last mark of a paper) and by the clock
@@ -50,13 +52,13 @@ def booking_source(attempt: Attempt, *, now: datetime | None = None) -> str | No
     (``None``: not yet, or never). Reads ``attempt.session`` (select it)."""
     if attempt.status not in FINISHED_STATUSES or attempt.marking_pending:
         return None  # running, voided, or written answers still to be marked
-    if attempt.session.kind == ExamKind.MOCK:
-        return AnswerSource.MOCK
     from ..selectors import review_visible  # the selectors import the services
 
-    if review_visible(attempt, now=now):
-        return AnswerSource.REVIEW
-    return None
+    # Only once the candidate may see the keys: a mock's answers the book shows (the key, the
+    # explanation) must not reach anyone earlier than the session's review policy lets them.
+    if not review_visible(attempt, now=now):
+        return None
+    return AnswerSource.MOCK if attempt.session.kind == ExamKind.MOCK else AnswerSource.REVIEW
 
 
 def _answers(attempt: Attempt) -> list[Answered]:
