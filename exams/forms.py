@@ -29,6 +29,7 @@ from .formats.spreadsheet import (
 from .models import MARKED_KINDS, Question, QuestionKind, QuestionStatus, QuestionVersion, Topic
 from .selectors import topic_paths
 from .services.questions import ERR_NOT_CONFIRMED, ERR_OPEN_FLAGS, question_problems
+from .soundness import ERR_NO_CITATION
 
 OPTION_FIELDS = [f"option_{letter.lower()}" for letter in OPTION_LETTERS]
 
@@ -233,7 +234,8 @@ class QuestionForm(WagtailAdminModelForm):
             citations=len(kwargs["articles"]) if active else None,
         )
         for problem in problems:
-            field = "citations" if "法条" in problem else None
+            # The missing citation belongs to the citations field, in whatever language.
+            field = "citations" if problem == str(ERR_NO_CITATION) else None
             self.add_error(field, problem)
 
     def clean_citations(self) -> str:
