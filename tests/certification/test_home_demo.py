@@ -45,6 +45,7 @@ def test_demo_learners_homes(client):
     today = timezone.localdate()
     annual = f"{year}年度全市公务员学法考试"
     mock = "依法行政知识模拟考试"
+    district = f"{year}年西湖区《行政处罚法》专题学法考试"  # closing within three days
     rotation = f"{year}年行政执法人员轮训考试（本期）"
     pre = f"{year}年领导干部任前法律知识考试（第四批）"
     homes = {}
@@ -56,17 +57,19 @@ def test_demo_learners_homes(client):
         homes[number] = (person, response.context["home"], response.content.decode())
 
     # E1001, a civil servant: 3 courses (14 h online) + 26 h offline = 40 of 40; sat the
-    # annual exam (92 % right: passed, attempts left but a pass ends it), the mock is open.
+    # annual exam (92 % right: passed, attempts left but a pass ends it), sat the mock (open:
+    # attempts remain); 西湖区's own exam closes within three days.
     person, home, html = homes["E1001"]
     assert [(c.category, c.counted, c.required, c.percent) for c in home.categories] == [
         ("default", Decimal(40), Decimal(40), 100)
     ]
     assert dict((label, hours) for label, hours, _ in home.kinds)["线下培训"] == Decimal(26)
     assert [(e.exam.title, e.exam.state) for e in home.exams] == [
+        (district, "open"),
         (annual, "done"),
         (mock, "open"),
     ]
-    assert home.exams[0].exam.passed is True and home.credentials == []
+    assert home.exams[1].exam.passed is True and home.credentials == []
     assert [c.certificate.kind for c in home.certificates] == ["annual_learning"]
     assert home.appraisal.live.rating == "passed" and home.appraisal.record is not None
     assert home.appraisal.differences == ""  # the demo computed the record from the same data
@@ -80,6 +83,7 @@ def test_demo_learners_homes(client):
         ("default", Decimal(30), Decimal(40), False),
     ]
     assert [(e.exam.title, e.exam.state) for e in home.exams] == [
+        (district, "open"),
         (rotation, "done"),
         (annual, "open"),
         (mock, "open"),
@@ -97,11 +101,13 @@ def test_demo_learners_homes(client):
     assert "data-make-up" in html and line.reason in html
 
     # E1006, a leading cadre listed for the pre-appointment exam: nothing studied yet, the
-    # pre-appointment, the annual and the mock exams open, none sat.
+    # pre-appointment, the annual and the mock exams open; only the mock sat.
     person, home, html = homes["E1006"]
     assert home.summary.counted == 0 and not home.summary.is_met
-    assert sorted(e.exam.title for e in home.exams) == sorted([pre, annual, mock])
-    assert all(e.exam.state == "open" and not e.exam.sat for e in home.exams)
+    assert sorted(e.exam.title for e in home.exams) == sorted([district, pre, annual, mock])
+    assert all(e.exam.state == "open" for e in home.exams)
+    # Only the mock was sat (to learn from: attempts remain, so it stays open).
+    assert [e.exam.title for e in home.exams if e.exam.sat] == [mock]
     assert home.appraisal.live.pre_appointment == "none"
 
     for number, (person, home, _html) in homes.items():

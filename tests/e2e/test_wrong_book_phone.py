@@ -11,7 +11,7 @@ from exams.models import Question
 from exams.services.practice_record import Answered, record_answers
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 PASSWORD = "Phone-Book-2026"
 

@@ -157,9 +157,9 @@ def test_start_refusals_are_shown_as_messages(client, open_session, candidate, o
     stranger = UserFactory(org_unit=None)
     client.force_login(stranger)
     url = reverse("exams:session", args=[open_session.pk])
-    assert ERR_NOT_ELIGIBLE in client.get(url).content.decode()
+    assert str(ERR_NOT_ELIGIBLE) in client.get(url).content.decode()
     response = client.post(url, follow=True)
-    assert ERR_NOT_ELIGIBLE in response.content.decode()
+    assert str(ERR_NOT_ELIGIBLE) in response.content.decode()
     assert not Attempt.objects.exists()
     client.force_login(candidate)
     with time_machine.travel(open_session.closes_at + timedelta(minutes=1), tick=False):
