@@ -12,12 +12,11 @@ import zipfile
 from collections.abc import Callable, Iterable
 
 import segno
-import weasyprint
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from weasyprint.text.fonts import FontConfiguration
 
+from cms.pdf import render_pdf
 from cms.people.models import User
 from cms.people.selectors import unit_ancestor_names
 
@@ -28,14 +27,6 @@ from .selectors import credential_history, transcript, verification_url
 def qr_data_uri(url: str) -> str:
     """A QR code of ``url`` as an SVG data URI (error correction M, quiet zone kept)."""
     return segno.make(url, error="m", micro=False).svg_data_uri(scale=4, border=4)
-
-
-def render_pdf(
-    template: str, context: dict, *, font_config: FontConfiguration | None = None
-) -> bytes:
-    html = render_to_string(template, context)
-    font_config = font_config or FontConfiguration()
-    return weasyprint.HTML(string=html).write_pdf(font_config=font_config)
 
 
 def _code_display(code: str) -> str:
