@@ -14,7 +14,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from cms.courses.selectors import LessonLink, lessons_citing
-from cms.laws.models import Article, Law, LawKind
+from cms.laws.models import Law, LawKind
 from cms.laws.selectors import current_counterparts
 
 from .grading import MACHINE_SCORED_KINDS
@@ -30,7 +30,7 @@ from .models import (
     QuestionRecord,
     Topic,
 )
-from .selectors import option_letter, questions_drawable
+from .selectors import CitedArticle, cited_article, option_letter, questions_drawable
 
 # "My weak topics" (薄弱知识点): a topic counts once the person has answered at least
 # WEAK_MIN_ANSWERS of its questions; the WEAK_TOPIC_COUNT topics with the lowest share of right
@@ -271,17 +271,6 @@ def round_for_learner(round_id: int, user) -> PracticeRound:
 
 
 @dataclass(frozen=True)
-class CitedArticle:
-    """A cited article of the exact version the question cites, with what became of it."""
-
-    article: Article
-    label: str  # 行政处罚法第三十二条第一款
-    paragraphs: list[str]
-    is_amended: bool
-    counterpart: Article | None = None
-
-
-@dataclass(frozen=True)
 class ItemOption:
     id: int
     letter: str
@@ -389,15 +378,7 @@ def round_items(
             seen_lessons: set[int] = set()
             for citation in version.citations.all():
                 article = citation.article
-                row.articles.append(
-                    CitedArticle(
-                        article=article,
-                        label=citation.label,
-                        paragraphs=[line for line in article.text.splitlines() if line.strip()],
-                        is_amended=not article.version.is_current,
-                        counterpart=counterparts.get(article.pk),
-                    )
-                )
+                row.articles.append(cited_article(citation, counterparts))
                 for lesson in lessons.get(article.pk, []):
                     if lesson.page_id not in seen_lessons:
                         seen_lessons.add(lesson.page_id)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cms.laws.alignment import ArticleChange, ChangeStatus, text_diff
 from cms.laws.citations import citation_format
+from cms.laws.models import Article
 from cms.people.models import Role
 from cms.people.selectors import people_visible_to
 
@@ -404,6 +405,31 @@ class NotAccepted:
     kept: str  # the answer that counts
     why: str
     received_at: datetime
+
+
+@dataclass(frozen=True)
+class CitedArticle:
+    """A cited article in the exact version the question cites, with what became of it: when
+    the law has been amended since, the current version's article that carries it on."""
+
+    article: Article
+    label: str  # 行政处罚法第三十二条第一款
+    paragraphs: list[str]
+    is_amended: bool
+    counterpart: Article | None = None
+
+
+def cited_article(citation, counterparts: dict[int, Article | None]) -> CitedArticle:
+    """``citation`` with its article, version and law selected; ``counterparts`` from
+    ``cms.laws.selectors.current_counterparts`` over the cited articles."""
+    article = citation.article
+    return CitedArticle(
+        article=article,
+        label=citation.label,
+        paragraphs=[line for line in article.text.splitlines() if line.strip()],
+        is_amended=not article.version.is_current,
+        counterpart=counterparts.get(article.pk),
+    )
 
 
 def option_letter(index: int) -> str:

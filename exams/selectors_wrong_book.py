@@ -28,7 +28,7 @@ from .models import (
     QuestionRecord,
     Topic,
 )
-from .selectors import option_letter
+from .selectors import CitedArticle, cited_article, option_letter
 from .services.practice_record import clear_streak
 from .services.scoring import scoring_rules
 
@@ -46,17 +46,6 @@ class BookOption:
 
 
 @dataclass(frozen=True)
-class BookArticle:
-    """A cited article of the exact version the question cites."""
-
-    label: str  # 行政处罚法第三十二条第一款
-    article: object  # cms.laws.models.Article (with version and law)
-    paragraphs: list[str]
-    amended: bool  # the law was amended since: this is not the current text
-    counterpart: object | None = None  # the current version's article that carries it on
-
-
-@dataclass(frozen=True)
 class BookEntry:
     question_id: int
     topic: str
@@ -69,7 +58,7 @@ class BookEntry:
     explanation: str
     model_answer: str
     written: str  # a written answer (marked kinds)
-    articles: list[BookArticle]
+    articles: list[CitedArticle]
     source: str  # AnswerSource value
     source_label: str  # 练习 / 每日一练 / 模拟考试 / 考试回顾
     source_title: str  # the round's or the exam's title
@@ -185,19 +174,7 @@ def _entry(record, rules, titles, counterparts, streak) -> BookEntry:
         BookOption(option_letter(i), o["text"], o["id"] in chosen, o["id"] in key)
         for i, o in enumerate(version.options)
     ]
-    articles = []
-    for citation in _citations(record):
-        article = citation.article
-        amended = not article.version.is_current
-        articles.append(
-            BookArticle(
-                label=citation.label,
-                article=article,
-                paragraphs=[line for line in article.text.splitlines() if line.strip()],
-                amended=amended,
-                counterpart=counterparts.get(article.pk) if amended else None,
-            )
-        )
+    articles = [cited_article(citation, counterparts) for citation in _citations(record)]
     kind = (
         "round" if record.wrong_source in (AnswerSource.PRACTICE, AnswerSource.DAILY) else "attempt"
     )
