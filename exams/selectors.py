@@ -655,9 +655,23 @@ def _eligible_sessions_q(user) -> Q:
     return q
 
 
+def session_rule_q(session: ExamSession) -> Q:
+    """The active people a session's rule admits (its unit's subtree, then the cadre and
+    officer flags; ``is_eligible`` is the same rule for one person), as a filter on users;
+    nobody for a session without a rule."""
+    if session.eligible_unit_id is None:
+        return Q(pk__in=[])
+    rule = Q(is_active=True, org_unit__path__startswith=session.eligible_unit.path)
+    if session.only_leading_cadres:
+        rule &= Q(is_leading_cadre=True)
+    if session.only_enforcement_officers:
+        rule &= Q(is_enforcement_officer=True)
+    return rule
+
+
 def session_eligible_user_ids(sessions: Iterable[ExamSession]) -> dict[int, set[int]]:
     """Active people who may sit each session, by session id: the listed candidates and
-    everyone matching the session's rule (the same rule as ``is_eligible``, in queries).
+    everyone matching the session's rule (``session_rule_q``).
 
     One query for the candidate lists, and one per session with a rule (never per person).
     """
@@ -670,16 +684,13 @@ def session_eligible_user_ids(sessions: Iterable[ExamSession]) -> dict[int, set[
     ).values_list("session_id", "user_id")
     for session_id, user_id in listed:
         found[session_id].add(user_id)
-    people = get_user_model().objects.filter(is_active=True)
+    people = get_user_model().objects
     for session in sessions:
         if session.eligible_unit_id is None:
             continue
-        rule = people.filter(org_unit__path__startswith=session.eligible_unit.path)
-        if session.only_leading_cadres:
-            rule = rule.filter(is_leading_cadre=True)
-        if session.only_enforcement_officers:
-            rule = rule.filter(is_enforcement_officer=True)
-        found[session.pk].update(rule.values_list("pk", flat=True))
+        found[session.pk].update(
+            people.filter(session_rule_q(session)).values_list("pk", flat=True)
+        )
     return found
 
 

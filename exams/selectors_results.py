@@ -23,7 +23,7 @@ from cms.people.models import User
 
 from .grading import grade_band
 from .models import FINISHED_STATUSES, Attempt, AttemptSlot, AttemptStatus, Candidate, ExamSession
-from .selectors import answer_letters
+from .selectors import answer_letters, session_rule_q
 from .session_selectors import people_in_scope
 
 ABSENT = _("缺考")
@@ -115,14 +115,9 @@ def _eligible_people(session: ExamSession, user) -> QuerySet[User]:
     """The people in scope who may sit the session or have sat it (see the module's rule)."""
     listed = Candidate.objects.filter(session=session, user=OuterRef("pk"), listed=True)
     sat = Attempt.objects.filter(session=session, user=OuterRef("pk"))
-    rule = Q(pk__in=[])
-    if session.eligible_unit_id is not None:
-        rule = Q(is_active=True, org_unit__path__startswith=session.eligible_unit.path)
-        if session.only_leading_cadres:
-            rule &= Q(is_leading_cadre=True)
-        if session.only_enforcement_officers:
-            rule &= Q(is_enforcement_officer=True)
-    return people_in_scope(user).filter(Q(Exists(listed)) | Q(Exists(sat)) | rule)
+    return people_in_scope(user).filter(
+        Q(Exists(listed)) | Q(Exists(sat)) | session_rule_q(session)
+    )
 
 
 def _best(attempts: list[Attempt]) -> Attempt | None:
